@@ -1,0 +1,234 @@
+"""The command line (thin: parses, calls the API, prints).
+
+Exit codes: 0 ok, 2 bad input (the message names the problem and the fix),
+1 a bug (with its traceback). Heavy modules (torch, pandas) load inside the
+commands, so ``lstmcast --help`` answers at once.
+"""
+
+from __future__ import annotations
+
+import inspect
+import sys
+from dataclasses import fields
+from typing import Annotated, Any, Optional
+
+import typer
+
+from lstmcast.config import SECTIONS, ForecastConfig
+from lstmcast.errors import DataError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="LSTM forecasting that works, and says honestly when it "
+                       "does not. Every fit is scored against naive baselines "
+                       "on the test part, on the original scale.")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _config_options() -> list[inspect.Parameter]:
+    """One CLI option per config field, named after it (``clip_grad`` ->
+    ``--clip-grad``); defaults None mean "keep the config's value"."""
+    params = []
+    for section, cls in SECTIONS.items():
+        for f in fields(cls):
+            meta = f.metadata
+            default = f.default if f.default is not None else "auto"
+            if isinstance(default, tuple):
+                default = ",".join(map(str, default)) or "none"
+            extra = f" One of: {', '.join(meta['choices'])}." if meta.get(
+                "choices") else ""
+            text = f"{meta['help']}{extra} [default: {default}]"
+            if str(f.type) == "bool":
+                kind: Any = Annotated[Optional[bool], typer.Option(  # noqa: UP045
+                    f"{_flag(f.name)}/--no-{f.name.replace('_', '-')}", help=text,
+                    rich_help_panel=section.capitalize(), show_default=False)]
+            else:
+                kind = Annotated[Optional[str], typer.Option(  # noqa: UP045
+                    _flag(f.name), help=text, rich_help_panel=section.capitalize(),
+                    show_default=False)]
+            params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
+                                            default=None, annotation=kind))
+    return params
+
+
+def _with_config_options(func: Any) -> Any:
+    """Give ``func`` (taking ``**settings``) one typed option per config field."""
+    sig = inspect.signature(func)
+    own = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
+    params = own + _config_options()
+    func.__signature__ = sig.replace(parameters=params)
+    func.__annotations__ = {p.name: p.annotation for p in params}
+    return func
+
+
+def _build_config(config_file: str | None, settings: dict[str, Any]) -> ForecastConfig:
+    base = ForecastConfig.from_json_file(config_file) if config_file else \
+        ForecastConfig()
+    given = {k: v for k, v in settings.items() if v is not None}
+    return base.replace(**{k: None if v == "auto" else v for k, v in given.items()})
+
+
+def _run(action: Any) -> None:
+    """Call ``action``; bad input -> message and exit 2; a bug -> traceback, 1."""
+    try:
+        action()
+    except DataError as exc:
+        from rich.console import Console
+        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
+@app.command(epilog="Example: lstmcast fit sales.csv --target units --out runs/a "
+             "--window 48 --epochs 50")
+@_with_config_options
+def fit(data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
+        out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")] =
+        "runs/fit",
+        config: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            "--config", help="JSON settings file (flags override it).")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                            help="Print only errors.")] = False,
+        **settings: Any) -> None:
+    """Train on the past, score on the last 20% against naive baselines, save."""
+    _run(lambda: _fit(data, out, config, quiet, settings))
+
+
+def _fit(data: str, out: str, config_file: str | None, quiet: bool,
+         settings: dict[str, Any]) -> None:
+    from lstmcast.evaluate import fit_evaluate
+    from lstmcast.io import load
+    cfg = _build_config(config_file, settings)
+    d = cfg.data
+    series = load(data, target=d.target, time=d.time, covariates=d.covariates,
+                  duplicates=d.duplicates, gaps=d.gaps)
+    result = fit_evaluate(series, cfg, progress=not quiet and sys.stderr.isatty())
+    result.save(out)
+    if not quiet:
+        _print_result(result, series, out)
+
+
+def _print_result(result: Any, series: Any, out: str) -> None:
+    from rich.console import Console
+    console = Console()
+    for note in series.notes:
+        console.print(f"[yellow]note:[/] {note}", highlight=False)
+    est, split = result.forecaster, result.split
+    console.print(f"{series.target}: {split['n']} rows; train {split['n_train']}, "
+                  f"validation {split['n_val']}, test {split['n_test']} "
+                  f"(one-step forecasts from the true history). Season "
+                  f"{est.season_}, window {est.window_}.", highlight=False)
+    console.print(_metrics_table(result.metrics))
+    console.print(f"Training: {est.history_.stopped} (best epoch "
+                  f"{est.history_.best_epoch}, {est.history_.seconds:.1f} s). "
+                  f"Model and metrics written to {out}/", highlight=False)
+
+
+def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Any:
+    from rich.table import Table
+    table = Table(title="Test part, original scale")
+    columns = [("model", "model"), ("r2", "R²"), ("mae", "MAE"), ("rmse", "RMSE"),
+               ("mape", "MAPE %"), ("smape", "sMAPE %"), ("mase", "MASE"),
+               ("skill_vs_naive", "skill vs naive")]
+    for _, title in columns:
+        table.add_column(title, justify="left" if title == "model" else "right")
+    for model, values in metrics.items():
+        cells = [model] + [_fmt(values.get(key)) for key, _ in columns[1:]]
+        table.add_row(*cells, style="bold" if model == "lstm" else None)
+    return table
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "undefined"
+    return f"{value:+.3f}" if abs(value) < 10 else f"{value:.4g}"
+
+
+@app.command(epilog="Example: lstmcast predict runs/a sales.csv --horizon 12 "
+             "--out forecast.csv")
+def predict(model_dir: Annotated[str, typer.Argument(help="Folder of a fitted "
+                                                              "model.")],
+            data: Annotated[Optional[str], typer.Argument(  # noqa: UP045
+                help="History to forecast from (default: the data seen by fit).")]
+            = None,
+            horizon: Annotated[Optional[int], typer.Option(  # noqa: UP045
+                "--horizon", "-h", help="Steps to forecast (default: the "
+                "model's horizon).")] = None,
+            out: Annotated[str, typer.Option("--out", "-o", help="CSV to write.")]
+            = "forecast.csv") -> None:
+    """Forecast the steps after DATA (timestamps and values, original scale)."""
+    _run(lambda: _predict(model_dir, data, horizon, out))
+
+
+def _predict(model_dir: str, data: str | None, horizon: int | None, out: str) -> None:
+    import io as _io
+
+    from lstmcast.forecaster import LSTMForecaster
+    from lstmcast.persist import atomic_write_bytes
+    if horizon is not None and horizon < 1:
+        raise DataError(f"--horizon must be an int >= 1. Got {horizon} instead.")
+    est = LSTMForecaster.load(model_dir)
+    forecast = est.predict(horizon, data)
+    frame = forecast.rename_axis("timestamp").reset_index()
+    buffer = _io.StringIO()
+    frame.to_csv(buffer, index=False)
+    atomic_write_bytes(out, buffer.getvalue().encode())
+    typer.echo(frame.to_string(index=False))
+    typer.echo(f"written to {out}")
+
+
+@app.command()
+def datasets() -> None:
+    """List the bundled real datasets (name, size, frequency, source, licence)."""
+    def show() -> None:
+        from rich.console import Console
+        from rich.table import Table
+
+        from lstmcast.datasets import list_datasets
+        frame = list_datasets()
+        table = Table(title="Bundled datasets")
+        for col in frame.columns:
+            table.add_column(str(col))
+        for row in frame.itertuples(index=False):
+            table.add_row(*[str(v) for v in row])
+        Console().print(table)
+    _run(show)
+
+
+@app.command()
+def demo(out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")] =
+         "runs/demo",
+         dataset: Annotated[str, typer.Option(help="Bundled dataset to use.")] =
+         "airline",
+         epochs: Annotated[Optional[int], typer.Option(  # noqa: UP045
+             help="Cap on epochs (default: the normal default).")] = None) -> None:
+    """The whole path on a bundled real dataset: load, fit, score, save."""
+    def run() -> None:
+        from lstmcast.datasets import dataset_path, load_dataset
+        series = load_dataset(dataset)
+        cfg = ForecastConfig().replace(target=series.target,
+                                       covariates=series.covariates)
+        if epochs:
+            cfg = cfg.replace(epochs=epochs)
+        typer.echo(f"lstmcast demo: {dataset} ({dataset_path(dataset).name}), "
+                   f"{len(series)} rows")
+        from lstmcast.evaluate import fit_evaluate
+        result = fit_evaluate(series, cfg, progress=sys.stderr.isatty())
+        result.save(out)
+        _print_result(result, series, out)
+    _run(run)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,159 @@
+"""Hold-out evaluation: fit on the past, forecast the future, compare honestly.
+
+The test part is the last ``max(ceil(0.2 n), 24)`` rows (``test_size``), as in
+the benchmark catalog, so numbers compare with other libraries'. The LSTM and
+every baseline forecast the very same test points, one step ahead from the true
+history with fixed parameters, and are scored on the original scale.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.config import ForecastConfig
+from lstmcast.errors import DataError
+from lstmcast.io import SeriesData, check_length
+from lstmcast.persist import atomic_write_bytes, atomic_write_json
+
+MIN_TEST = 24
+
+
+def test_count(n: int, test_size: float) -> int:
+    """Rows in the test part: a fraction (at least 24 rows) or a count."""
+    from lstmcast.forecaster import count_of
+    n_test = count_of(test_size, n, minimum=MIN_TEST)
+    if n_test >= n:
+        raise DataError(f"The test part ({n_test} rows) leaves nothing to train on: "
+                        f"the series has {n} rows. Use a smaller --test-size.")
+    return n_test
+
+
+@dataclass
+class FitResult:
+    """A fitted forecaster and its evaluation on the test part."""
+
+    forecaster: Any
+    metrics: dict[str, dict[str, Any]]
+    predictions: pd.DataFrame
+    split: dict[str, Any]
+    config: ForecastConfig
+    seconds: float
+    horizon_metrics: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def table(self) -> pd.DataFrame:
+        """One row per model (lstm first, then the baselines)."""
+        from lstmcast.metrics import metrics_table
+        return metrics_table(self.metrics)
+
+    def __repr__(self) -> str:
+        lstm = self.metrics.get("lstm", {})
+        return (f"FitResult(r2={lstm.get('r2')}, "
+                f"skill_vs_naive={lstm.get('skill_vs_naive')}, "
+                f"n_test={self.split['n_test']}, seconds={self.seconds:.1f})")
+
+    def to_dict(self) -> dict[str, Any]:
+        est = self.forecaster
+        return {"models": self.metrics, "horizon_metrics": self.horizon_metrics,
+                "split": self.split, "config": self.config.to_dict(),
+                "season": est.season_, "window": est.window_,
+                "training": {k: v for k, v in est.history_.to_dict().items()
+                             if k != "history"},
+                "seconds": self.seconds}
+
+    def save(self, out: str | Path) -> None:
+        """Model folder plus ``metrics.json`` and ``test_predictions.csv``."""
+        out = Path(out)
+        self.forecaster.save(str(out))
+        atomic_write_json(out / "metrics.json", self.to_dict())
+        buffer = _io.StringIO()
+        self.predictions.to_csv(buffer, index=False)
+        atomic_write_bytes(out / "test_predictions.csv", buffer.getvalue().encode())
+
+
+def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
+                 progress: bool = False) -> FitResult:
+    """Split in time, fit on the training part, score every model on the test part."""
+    from lstmcast.fitting import resolve_shape
+    from lstmcast.forecaster import LSTMForecaster
+    started = time.perf_counter()
+    n = len(series)
+    n_test = test_count(n, config.data.test_size)
+    n_train = n - n_test
+    train_part = series.head(n_train)
+    season, window, warm, n_val = resolve_shape(train_part, config)
+    check_length(n, window=window + warm, horizon=config.model.horizon,
+                 n_test=n_test, n_val=n_val)
+    config = config.replace(season=season, window=window)
+    est = LSTMForecaster.from_config(config)
+    est.fit(train_part, progress=progress)
+    est.config_ = config
+    rows = np.arange(n_train, n)
+    forecasts = {"lstm": est.predict_one_step(series, rows)}
+    forecasts.update(_baseline_forecasts(series.y, n_train, rows, season))
+    metrics = _score(series.y, n_train, rows, forecasts, season)
+    predictions = pd.DataFrame({"timestamp": series.index[rows],
+                                "actual": series.y[rows], **forecasts})
+    split = _split_facts(series, n_train, n_val, n_test)
+    result = FitResult(est, metrics, predictions, split, config,
+                       time.perf_counter() - started)
+    if est.horizon_ > 1:
+        result.horizon_metrics = _horizon_metrics(est, series, n_train, season)
+    return result
+
+
+def _baseline_forecasts(y: np.ndarray, n_train: int, rows: np.ndarray,
+                        season: int) -> dict[str, np.ndarray]:
+    from lstmcast.baselines import make_baselines
+    models = make_baselines(season)
+    return {name: model.fit(y[:n_train]).predict_one_step(y, rows)
+            for name, model in models.items()}
+
+
+def _score(y: np.ndarray, n_train: int, rows: np.ndarray,
+           forecasts: dict[str, np.ndarray], season: int) -> dict[str, dict]:
+    from lstmcast.metrics import evaluate
+    return {name: evaluate(y[rows], pred, y_train=y[:n_train],
+                           y_naive=forecasts["naive"], season=season)
+            for name, pred in forecasts.items()}
+
+
+def _split_facts(series: SeriesData, n_train: int, n_val: int,
+                 n_test: int) -> dict[str, Any]:
+    def stamp(i: int) -> str:
+        return str(series.index[i])
+    return {"n": len(series), "n_train": n_train - n_val, "n_val": n_val,
+            "n_test": n_test,
+            "train": [stamp(0), stamp(n_train - n_val - 1)],
+            "validation": [stamp(n_train - n_val), stamp(n_train - 1)],
+            "test": [stamp(n_train), stamp(len(series) - 1)]}
+
+
+def _horizon_metrics(est: Any, series: SeriesData, n_train: int,
+                     season: int) -> dict[str, dict[str, dict[str, Any]]]:
+    """Metrics of the h-step forecasts (h = 1..K) from every test origin."""
+    from lstmcast.baselines import make_baselines
+    from lstmcast.fitting import multi_step
+    from lstmcast.metrics import evaluate
+    k, y = est.horizon_, series.y
+    origins = np.arange(n_train - 1, len(series) - k)
+    if len(origins) == 0:
+        raise DataError(f"The test part is shorter than the horizon ({k}).")
+    paths = {"lstm": multi_step(est, series, origins)}
+    for name, model in make_baselines(season).items():
+        model.fit(y[:n_train])
+        paths[name] = np.stack([model.forecast(y[: t + 1], k) for t in origins])
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for h in range(k):
+        truth = y[origins + 1 + h]
+        out[f"h{h + 1}"] = {name: evaluate(truth, p[:, h], y_train=y[:n_train],
+                                           y_naive=paths["naive"][:, h],
+                                           season=season)
+                            for name, p in paths.items()}
+    return out

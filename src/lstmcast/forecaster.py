@@ -1,0 +1,197 @@
+"""LSTMForecaster: the estimator users hold (scikit-learn style).
+
+``fit`` fits the transforms on the training rows only, builds windows over the
+transformed series and trains an :class:`~lstmcast.model.LSTMNet`;
+``predict_one_step`` forecasts given rows from their true history (fixed
+weights, batched); ``predict`` forecasts the steps after a history; ``save`` and
+``load`` use a pickle-free folder (safetensors + JSON).
+
+By default the network predicts the *change* from the last input value
+(``target_mode="delta"``): an untrained or unsure network then falls back to
+the naive forecast instead of a flat line, the commonest LSTM failure.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import fields
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.config import (
+    DataConfig,
+    ForecastConfig,
+    ModelConfig,
+    PreprocessConfig,
+    TrainConfig,
+)
+from lstmcast.errors import DataError, NotFittedError
+from lstmcast.io import SeriesData, check_length, load
+
+_SECTIONS = {"preprocess": PreprocessConfig, "model": ModelConfig,
+             "train": TrainConfig}
+_DATA_PARAMS = ("val_size", "season")
+PARAMS: dict[str, Any] = {
+    **{f.name: f.default for cls in _SECTIONS.values() for f in fields(cls)},
+    **{f.name: f.default for f in fields(DataConfig) if f.name in _DATA_PARAMS},
+}
+
+
+def auto_window(season: int, n_train: int) -> int:
+    """Two seasons (at least 24 steps), but at most a third of the training rows."""
+    wanted = max(2 * season, 24)
+    return int(max(4, min(wanted, n_train // 3)))
+
+
+def count_of(size: float, n: int, minimum: int = 1) -> int:
+    """A fraction (< 1) of ``n`` rounded up, at least ``minimum``; or a count."""
+    if size < 1:
+        return max(math.ceil(size * n), minimum)
+    return int(size)
+
+
+class LSTMForecaster:
+    """An LSTM forecaster for one target series with optional covariates.
+
+    Every parameter is a field of the config sections (preprocess, model,
+    train) plus ``season`` and ``val_size``; see ``lstmcast fit --help`` or
+    :mod:`lstmcast.config` for their meaning and defaults.
+
+    Attributes (after ``fit``)
+    --------------------------
+    pipeline_, net_, season_, window_, feature_names_, history_, ...
+    """
+
+    def __init__(self, **params: Any) -> None:
+        unknown = sorted(set(params) - set(PARAMS))
+        if unknown:
+            raise TypeError(f"LSTMForecaster got unknown parameter(s) "
+                            f"{', '.join(unknown)}. Known: {', '.join(PARAMS)}.")
+        for name, default in PARAMS.items():
+            setattr(self, name, params.get(name, default))
+
+    # -- scikit-learn protocol ---------------------------------------------
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        """The constructor parameters, as given."""
+        return {name: getattr(self, name) for name in PARAMS}
+
+    def set_params(self, **params: Any) -> LSTMForecaster:
+        unknown = sorted(set(params) - set(PARAMS))
+        if unknown:
+            raise DataError(f"Unknown parameter(s) {', '.join(unknown)}.")
+        for name, value in params.items():
+            setattr(self, name, value)
+        return self
+
+    def __repr__(self) -> str:
+        changed = [f"{k}={v!r}" for k, v in self.get_params().items()
+                   if v != PARAMS[k]]
+        state = "fitted" if hasattr(self, "net_") else "not fitted"
+        return f"LSTMForecaster({', '.join(changed)})  # {state}"
+
+    @classmethod
+    def from_config(cls, config: ForecastConfig) -> LSTMForecaster:
+        flat = config.flat()
+        return cls(**{k: flat[k] for k in PARAMS})
+
+    def config(self, data: DataConfig | None = None) -> ForecastConfig:
+        """The validated settings of this estimator (raises DataError if bad)."""
+        values = self.get_params()
+        nested: dict[str, dict[str, Any]] = {
+            name: {f.name: values[f.name] for f in fields(cls)}
+            for name, cls in _SECTIONS.items()}
+        data_dict = ForecastConfig(data=data or DataConfig()).to_dict()["data"]
+        nested["data"] = {**data_dict, **{k: values[k] for k in _DATA_PARAMS}}
+        return ForecastConfig.from_dict(nested)
+
+    # -- fitting -------------------------------------------------------------
+    def fit(self, data: Any, *, target: str | None = None, time: str | None = None,
+            covariates: tuple[str, ...] | list[str] = (),
+            progress: bool = False) -> LSTMForecaster:
+        """Learn transforms and weights from ``data`` (all of it is training
+        data; its tail of ``val_size`` is held out for early stopping)."""
+        from lstmcast import fitting
+        series = _as_series(data, target, time, covariates)
+        cfg = self.config(DataConfig(target=series.target,
+                                     covariates=series.covariates))
+        fitting.fit_forecaster(self, series, cfg, progress=progress)
+        self.config_ = cfg
+        return self
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "net_"):
+            raise NotFittedError.of(self)
+
+    # -- forecasting ---------------------------------------------------------
+    def predict_one_step(self, data: Any, rows: np.ndarray | None = None
+                         ) -> np.ndarray:
+        """One-step forecasts of ``data``'s target at ``rows`` (default: every
+        row with enough history), each from the true values before it."""
+        from lstmcast import fitting
+        self._check_fitted()
+        series = self._coerce(data)
+        return fitting.one_step(self, series, rows)
+
+    def predict(self, horizon: int | None = None, data: Any = None) -> pd.DataFrame:
+        """Forecast the ``horizon`` steps after ``data`` (default: after the
+        data seen by ``fit``), on the original scale."""
+        from lstmcast import fitting
+        self._check_fitted()
+        series = self.context_series() if data is None else self._coerce(data)
+        horizon = horizon or self.horizon_
+        path = fitting.path(self, series, len(series) - 1, horizon)
+        stamps = series.future_index(horizon)
+        return pd.DataFrame({"forecast": path}, index=stamps)
+
+    def context_series(self) -> SeriesData:
+        """The tail of the fitted data kept for forecasting without new data."""
+        self._check_fitted()
+        return self.context_
+
+    def _coerce(self, data: Any) -> SeriesData:
+        if isinstance(data, SeriesData):
+            series = data
+        else:
+            series = load(data, target=self.target_, time=self.time_name_,
+                          covariates=self.covariates_)
+        missing = [c for c in (self.target_, *self.covariates_)
+                   if c not in series.frame.columns]
+        if missing:
+            raise DataError(f"The data lacks column(s) {', '.join(missing)} that "
+                            "the model was trained with. Columns present: "
+                            f"{', '.join(series.frame.columns)}.")
+        return series
+
+    # -- persistence ----------------------------------------------------------
+    def save(self, path: str) -> None:
+        """Write a pickle-free model folder (safetensors weights + JSON)."""
+        from lstmcast import saving
+        self._check_fitted()
+        saving.save_forecaster(self, path)
+
+    @classmethod
+    def load(cls, path: str) -> LSTMForecaster:
+        """Read a folder written by ``save``; checks hashes, never unpickles."""
+        from lstmcast import saving
+        return saving.load_forecaster(cls, path)
+
+
+def _as_series(data: Any, target: str | None, time: str | None,
+               covariates: tuple[str, ...] | list[str]) -> SeriesData:
+    if isinstance(data, SeriesData):
+        return data
+    return load(data, target=target, time=time, covariates=tuple(covariates))
+
+
+def _signature() -> inspect.Signature:
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    params += [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d)
+               for name, d in PARAMS.items()]
+    return inspect.Signature(params)
+
+
+LSTMForecaster.__init__.__signature__ = _signature()  # type: ignore[attr-defined]
+__all__ = ["LSTMForecaster", "auto_window", "check_length", "count_of"]

@@ -1,0 +1,106 @@
+"""Files that survive faults: atomic writes, hashes, and pickle-free model folders.
+
+A model folder holds ``model.safetensors`` (weights), JSON files (settings and
+fitted state as numbers) and ``manifest.json`` with the SHA-256 of each file.
+Writes go to a temporary file that is fsynced and renamed over the target, so a
+crash or a full disk never leaves a half-written file where a good one was.
+Loading checks every hash before reading anything and never unpickles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from lstmcast.errors import DataError
+
+MANIFEST = "manifest.json"
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically (temp file, fsync, rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def json_ready(value: Any) -> Any:
+    """Replace non-finite floats by None, tuples by lists, numpy scalars by floats."""
+    if isinstance(value, dict):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, str | bytes):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def atomic_write_json(path: str | os.PathLike, value: Any) -> None:
+    """Write ``value`` as strict JSON (no NaN) atomically."""
+    text = json.dumps(json_ready(value), indent=2, allow_nan=False)
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def sha256(path: str | os.PathLike) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_manifest(folder: str | os.PathLike, files: list[str]) -> None:
+    """Record the hash of each model file; written last, so a folder with a
+    manifest whose hashes match is complete."""
+    folder = Path(folder)
+    atomic_write_json(folder / MANIFEST,
+                      {"files": {name: sha256(folder / name) for name in files}})
+
+
+def verify_folder(folder: str | os.PathLike) -> dict[str, str]:
+    """Check that every file listed in the manifest exists with its hash."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise DataError(f"Model folder {folder} does not exist. Give the --out "
+                        "folder of a finished `lstmcast fit`.")
+    manifest_path = folder / MANIFEST
+    if not manifest_path.is_file():
+        raise DataError(f"{folder} has no {MANIFEST}: it is not a complete lstmcast "
+                        "model folder (was the save interrupted?). Fit again.")
+    try:
+        files = json.loads(manifest_path.read_text("utf-8"))["files"]
+    except (ValueError, KeyError, TypeError):
+        raise DataError(f"{manifest_path} is damaged. Fit the model again.") from None
+    for name, expected in files.items():
+        path = folder / name
+        if not path.is_file():
+            raise DataError(f"Model file {path} is missing. Fit the model again.")
+        if sha256(path) != expected:
+            raise DataError(f"Model file {path} does not match its recorded hash: "
+                            "it was truncated or changed after saving. Fit again "
+                            "or restore the folder from a backup.")
+    return files
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Read a JSON file of a verified folder, with a clear error if damaged."""
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataError(f"Cannot read {path}: {exc}. Fit the model again.") from None

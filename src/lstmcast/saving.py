@@ -1,0 +1,161 @@
+"""Saving and loading an LSTMForecaster as a pickle-free folder.
+
+Files: ``model.safetensors`` (weights), ``config.json`` (the settings, reusable
+with ``lstmcast fit --config``), ``pipeline.json`` (fitted transform state as
+numbers), ``model.json`` (fitted facts: window, season, features, training
+range, training history, context rows), ``manifest.json`` (hashes, written
+last). ``fit`` adds ``metrics.json`` and ``test_predictions.csv`` beside them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstmcast import __version__
+from lstmcast.config import FORMAT_VERSION, ForecastConfig
+from lstmcast.errors import DataError
+from lstmcast.io import SeriesData
+from lstmcast.persist import (
+    atomic_write_bytes,
+    atomic_write_json,
+    read_json,
+    verify_folder,
+    write_manifest,
+)
+
+MODEL_FILES = ["model.safetensors", "config.json", "pipeline.json", "model.json"]
+_TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags")
+
+
+def _stamp_to_json(stamp: Any) -> Any:
+    return stamp.isoformat() if isinstance(stamp, pd.Timestamp) else int(stamp)
+
+
+def _frame_to_json(series: SeriesData) -> dict[str, Any]:
+    frame = series.frame
+    return {"index": [_stamp_to_json(s) for s in frame.index],
+            "index_name": frame.index.name,
+            "columns": {c: [None if not np.isfinite(v) else float(v)
+                            for v in frame[c].to_numpy(float)] for c in frame}}
+
+
+def _frame_from_json(state: dict[str, Any], target: str, covariates: tuple[str, ...],
+                     freq: str | None) -> SeriesData:
+    raw = state["index"]
+    if raw and isinstance(raw[0], str):
+        index = pd.DatetimeIndex(pd.to_datetime(raw, format="ISO8601"))
+    else:
+        index = pd.Index(raw, dtype="int64")
+    index.name = state["index_name"]
+    frame = pd.DataFrame({c: np.array([np.nan if v is None else v for v in vals],
+                                      dtype=float)
+                          for c, vals in state["columns"].items()}, index=index)
+    return SeriesData(frame=frame, target=target, covariates=covariates, freq=freq)
+
+
+def save_forecaster(est: Any, path: str) -> None:
+    """Write every model file atomically, then the manifest of their hashes."""
+    from safetensors.torch import save as save_tensors
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in est.net_.state_dict().items()}
+    atomic_write_bytes(folder / "model.safetensors", save_tensors(state))
+    atomic_write_json(folder / "config.json",
+                      {"format_version": FORMAT_VERSION, **est.config_.to_dict()})
+    atomic_write_json(folder / "pipeline.json", {
+        "target": est.pipeline_.get_state(),
+        "covariate_impute": [imp.get_state() for imp in est.cov_impute_],
+        "covariate_scaler": est.cov_scaler_.get_state() if est.cov_scaler_ else None,
+    })
+    atomic_write_json(folder / "model.json", {
+        "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
+        "torch_version": _torch_version(), "params": est.get_params(),
+        "fitted": _fitted_facts(est), "history": est.history_.to_dict(),
+        "context": _frame_to_json(est.context_)})
+    write_manifest(folder, MODEL_FILES)
+
+
+def _torch_version() -> str:
+    import torch
+    return torch.__version__
+
+
+def _fitted_facts(est: Any) -> dict[str, Any]:
+    return {
+        "season": est.season_, "window": est.window_, "horizon": est.horizon_,
+        "target_mode": est.target_mode_, "delta_scale": est.delta_scale_,
+        "n_fit": est.n_fit_, "warmup": est.warmup_, "target": est.target_,
+        "covariates": list(est.covariates_), "time_name": est.time_name_,
+        "freq": est.freq_, "first_stamp": _stamp_to_json(est.first_stamp_),
+        "feature_names": est.feature_names_, "input_size": len(est.feature_names_),
+        "context_start": est.context_start_,
+        "n_train_windows": est.n_train_windows_, "n_val_windows": est.n_val_windows_,
+        "lags": list(est.lags_), "rolling": list(est.rolling_),
+        "rolling_stats": list(est.rolling_stats_), "calendar": est.calendar_,
+        "covariate_lags": list(est.covariate_lags_),
+    }
+
+
+def load_forecaster(cls: type, path: str) -> Any:
+    """Rebuild a fitted forecaster; hashes are checked first, nothing unpickled."""
+    from lstmcast.model import LSTMNet
+    from lstmcast.train import TrainResult
+    from lstmcast.transforms import Pipeline, transform_from_state
+    folder = Path(path)
+    verify_folder(folder)
+    meta = read_json(folder / "model.json")
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise DataError(f"{folder} was written by lstmcast "
+                        f"{meta.get('lstmcast_version')} (format "
+                        f"{meta['format_version']}); this is lstmcast {__version__}. "
+                        "Upgrade lstmcast to load it.")
+    params = {k: tuple(v) if k in _TUPLE_PARAMS else v
+              for k, v in meta["params"].items()}
+    est = cls(**params)
+    est.config_ = ForecastConfig.from_dict(read_json(folder / "config.json"))
+    facts = meta["fitted"]
+    _restore_facts(est, facts)
+    pipes = read_json(folder / "pipeline.json")
+    est.pipeline_ = Pipeline.from_state(pipes["target"])
+    est.cov_impute_ = [transform_from_state(s) for s in pipes["covariate_impute"]]
+    scaler = pipes["covariate_scaler"]
+    est.cov_scaler_ = transform_from_state(scaler) if scaler else None
+    cfg = est.config_.model
+    est.net_ = LSTMNet(facts["input_size"], cfg.hidden_size, cfg.num_layers,
+                       dropout=cfg.dropout, bidirectional=cfg.bidirectional,
+                       cell_activation=cfg.cell_activation, head=cfg.head,
+                       head_hidden=cfg.head_hidden,
+                       head_activation=cfg.head_activation, output_size=cfg.horizon)
+    est.net_.load_state_dict(_read_weights(folder / "model.safetensors"), strict=True)
+    est.net_.eval()
+    est.history_ = TrainResult(**{k: v for k, v in meta["history"].items()
+                                  if v is not None})
+    est.context_ = _frame_from_json(meta["context"], est.target_, est.covariates_,
+                                    est.freq_)
+    return est
+
+
+def _restore_facts(est: Any, facts: dict[str, Any]) -> None:
+    for key in ("season", "window", "horizon", "target_mode", "delta_scale",
+                "n_fit", "warmup", "target", "time_name", "freq", "feature_names",
+                "context_start", "n_train_windows", "n_val_windows", "calendar"):
+        setattr(est, f"{key}_", facts[key])
+    for key in ("covariates", "lags", "rolling", "rolling_stats", "covariate_lags"):
+        setattr(est, f"{key}_", tuple(facts[key]))
+    first = facts["first_stamp"]
+    est.first_stamp_ = pd.Timestamp(first) if isinstance(first, str) else first
+
+
+def _read_weights(path: Path) -> dict[str, Any]:
+    """Parse safetensors (a JSON header and raw numbers: no code can run)."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load as load_tensors
+    try:
+        return load_tensors(path.read_bytes())
+    except (SafetensorError, ValueError) as exc:
+        raise DataError(f"{path} is not a valid safetensors file ({exc}). It was "
+                        "not written by lstmcast; fit the model again.") from None

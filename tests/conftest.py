@@ -1,0 +1,35 @@
+"""Shared fixtures: small seeded series and tiny, fast model settings."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+FAST = {"hidden_size": 8, "epochs": 3, "window": 12, "batch_size": 32, "seed": 0}
+
+
+def ar_series(n: int = 240, seed: int = 0, start: str | None = "2000-01-01",
+              freq: str = "D") -> pd.DataFrame:
+    """A seasonal AR(1) series with a date column ``ds`` and target ``y``."""
+    rng = np.random.default_rng(seed)
+    y = np.zeros(n)
+    for t in range(1, n):
+        y[t] = 0.7 * y[t - 1] + rng.normal()
+    y += 10 + 3 * np.sin(2 * np.pi * np.arange(n) / 7)
+    frame = pd.DataFrame({"y": y})
+    if start is not None:
+        frame.insert(0, "ds", pd.date_range(start, periods=n, freq=freq))
+    frame["x"] = rng.normal(size=n)
+    return frame
+
+
+@pytest.fixture
+def series_frame() -> pd.DataFrame:
+    return ar_series()
+
+
+@pytest.fixture
+def fast() -> dict:
+    return dict(FAST)

@@ -1,0 +1,47 @@
+import pytest
+import torch
+
+from lstmcast.model import LSTMNet
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("activation", ["tanh", "relu", "softsign"])
+@pytest.mark.parametrize("head", ["linear", "mlp"])
+def test_output_shape(bidirectional, activation, head):
+    net = LSTMNet(3, 8, 2, dropout=0.1, bidirectional=bidirectional,
+                  cell_activation=activation, head=head, output_size=4)
+    assert net(torch.randn(5, 11, 3)).shape == (5, 4)
+
+
+def test_custom_cell_with_tanh_equals_builtin_lstm():
+    torch.manual_seed(0)
+    fast = LSTMNet(2, 6, 2, bidirectional=True)
+    slow = LSTMNet(2, 6, 2, bidirectional=True, cell_activation="linear")
+    slow.lstm.act = torch.tanh  # same maths as nn.LSTM once the activation is tanh
+    slow.load_state_dict(fast.state_dict())
+    x = torch.randn(4, 9, 2)
+    torch.testing.assert_close(fast(x), slow(x), rtol=1e-5, atol=1e-6)
+
+
+def test_bidirectional_reads_the_backward_direction_over_the_whole_window():
+    torch.manual_seed(0)
+    net = LSTMNet(1, 4, bidirectional=True).eval()
+    x = torch.randn(1, 10, 1)
+    y = x.clone()
+    y[:, 0] += 5.0  # only the first step changes: the backward summary must see it
+    assert not torch.allclose(net(x), net(y))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"hidden_size": 0}, ValueError, "'hidden_size' parameter must be an int >= 1"),
+        ({"hidden_size": 2.5}, TypeError, "'hidden_size' parameter must be an int"),
+        ({"dropout": 1.0}, ValueError, "'dropout' parameter must be in"),
+        ({"cell_activation": "swish"}, ValueError, "'cell_activation' parameter"),
+        ({"head": "deep"}, ValueError, "'head' parameter must be one of"),
+    ],
+)
+def test_bad_arguments(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        LSTMNet(2, **kwargs)

@@ -1,0 +1,78 @@
+import json
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lstmcast.errors import DataError
+from lstmcast.forecaster import LSTMForecaster
+from lstmcast.persist import sha256
+
+
+@pytest.fixture
+def saved(tmp_path, series_frame, fast):
+    est = LSTMForecaster(**{**fast, "lags": (1,), "calendar": True})
+    est.fit(series_frame, target="y", covariates=["x"])
+    est.save(str(tmp_path / "m"))
+    return est, tmp_path / "m"
+
+
+def test_round_trip_gives_identical_forecasts(saved, series_frame):
+    est, folder = saved
+    back = LSTMForecaster.load(str(folder))
+    pd.testing.assert_frame_equal(est.predict(1), back.predict(1))
+    rows = np.arange(200, 240)
+    np.testing.assert_array_equal(est.predict_one_step(series_frame, rows),
+                                  back.predict_one_step(series_frame, rows))
+    assert back.get_params() == est.get_params()
+    assert {p.name for p in folder.iterdir()} >= {"model.safetensors", "config.json",
+                                                  "pipeline.json", "model.json",
+                                                  "manifest.json"}
+
+
+def test_truncated_file_is_detected(saved):
+    _, folder = saved
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:-10])
+    with pytest.raises(DataError, match="does not match its recorded hash"):
+        LSTMForecaster.load(str(folder))
+
+
+def test_missing_manifest_and_missing_folder(saved, tmp_path):
+    _, folder = saved
+    (folder / "manifest.json").unlink()
+    with pytest.raises(DataError, match="not a complete lstmcast model folder"):
+        LSTMForecaster.load(str(folder))
+    with pytest.raises(DataError, match="does not exist"):
+        LSTMForecaster.load(str(tmp_path / "nothing"))
+
+
+class Boom:
+    def __reduce__(self):
+        return (exec, ("open('PWNED','w').write('x')",))
+
+
+def test_pickle_payload_is_never_executed(saved, monkeypatch, tmp_path):
+    _, folder = saved
+    monkeypatch.chdir(tmp_path)
+    weights = folder / "model.safetensors"
+    weights.write_bytes(pickle.dumps(Boom()))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["model.safetensors"] = sha256(weights)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match="not a valid safetensors"):
+        LSTMForecaster.load(str(folder))
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_newer_format_asks_to_upgrade(saved):
+    _, folder = saved
+    meta = json.loads((folder / "model.json").read_text())
+    meta["format_version"] = 99
+    (folder / "model.json").write_text(json.dumps(meta))
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["model.json"] = sha256(folder / "model.json")
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match="Upgrade lstmcast"):
+        LSTMForecaster.load(str(folder))
