@@ -172,6 +172,11 @@ def test_scaler_kinds_invert_exactly(kind):
 # -------------------------------------------------------------------- leakage
 
 
+def build_pipeline_like(pipe: Pipeline) -> Pipeline:
+    """An unfitted copy of ``pipe`` (same parameters)."""
+    return Pipeline([type(s)(**s._params()) for s in pipe.steps])
+
+
 @PROPERTY
 @given(cases(), st.sampled_from(["scale", "nan", "spike"]))
 def test_fit_and_train_prefix_never_see_the_test_part(case, change):
@@ -190,11 +195,6 @@ def test_fit_and_train_prefix_never_see_the_test_part(case, change):
     assert json.dumps(pipe.get_state()) == state  # transforming changes nothing
     refit = build_pipeline_like(pipe).fit(other[:n_fit])
     assert json.dumps(refit.get_state()) == state
-
-
-def build_pipeline_like(pipe: Pipeline) -> Pipeline:
-    """An unfitted copy of ``pipe`` (same parameters)."""
-    return Pipeline([type(s)(**s._params()) for s in pipe.steps])
 
 
 @pytest.mark.parametrize("method", ["linear", "time", "ffill", "knn"])

@@ -27,6 +27,14 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def _metavar(kind: str) -> str:
+    for prefix, name in (("tuple[int", "INT,..."), ("tuple[str", "TEXT,..."),
+                         ("int", "INT"), ("float", "FLOAT")):
+        if kind.startswith(prefix):
+            return name
+    return "TEXT"
+
+
 def _config_options() -> list[inspect.Parameter]:
     """One CLI option per config field, named after it (``clip_grad`` ->
     ``--clip-grad``); defaults None mean "keep the config's value"."""
@@ -39,7 +47,7 @@ def _config_options() -> list[inspect.Parameter]:
                 default = ",".join(map(str, default)) or "none"
             extra = f" One of: {', '.join(meta['choices'])}." if meta.get(
                 "choices") else ""
-            text = f"{meta['help']}{extra} [default: {default}]"
+            text = f"{meta['help']}{extra} \\[default: {default}]"
             if str(f.type) == "bool":
                 kind: Any = Annotated[Optional[bool], typer.Option(  # noqa: UP045
                     f"{_flag(f.name)}/--no-{f.name.replace('_', '-')}", help=text,
@@ -47,7 +55,7 @@ def _config_options() -> list[inspect.Parameter]:
             else:
                 kind = Annotated[Optional[str], typer.Option(  # noqa: UP045
                     _flag(f.name), help=text, rich_help_panel=section.capitalize(),
-                    show_default=False)]
+                    show_default=False, metavar=_metavar(str(f.type)))]
             params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
                                             default=None, annotation=kind))
     return params
@@ -76,7 +84,9 @@ def _run(action: Any) -> None:
         action()
     except DataError as exc:
         from rich.console import Console
-        Console(stderr=True).print(f"[bold red]error:[/] {exc}", highlight=False)
+        from rich.markup import escape
+        Console(stderr=True, soft_wrap=True).print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
@@ -113,9 +123,10 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
 
 def _print_result(result: Any, series: Any, out: str) -> None:
     from rich.console import Console
+    from rich.markup import escape
     console = Console()
     for note in series.notes:
-        console.print(f"[yellow]note:[/] {note}", highlight=False)
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     est, split = result.forecaster, result.split
     console.print(f"{series.target}: {split['n']} rows; train {split['n_train']}, "
                   f"validation {split['n_val']}, test {split['n_test']} "

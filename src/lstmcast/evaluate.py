@@ -25,7 +25,7 @@ from lstmcast.persist import atomic_write_bytes, atomic_write_json
 MIN_TEST = 24
 
 
-def test_count(n: int, test_size: float) -> int:
+def count_test_rows(n: int, test_size: float) -> int:
     """Rows in the test part: a fraction (at least 24 rows) or a count."""
     from lstmcast.forecaster import count_of
     n_test = count_of(test_size, n, minimum=MIN_TEST)
@@ -84,7 +84,7 @@ def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
     from lstmcast.forecaster import LSTMForecaster
     started = time.perf_counter()
     n = len(series)
-    n_test = test_count(n, config.data.test_size)
+    n_test = count_test_rows(n, config.data.test_size)
     n_train = n - n_test
     train_part = series.head(n_train)
     season, window, warm, n_val = resolve_shape(train_part, config)

@@ -1,0 +1,88 @@
+import json
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import ar_series
+from lstmcast.cli import app
+
+runner = CliRunner()
+FAST_FLAGS = ["--hidden-size", "8", "--epochs", "2", "--window", "12", "--quiet"]
+
+
+@pytest.fixture
+def csv(tmp_path):
+    path = tmp_path / "data.csv"
+    ar_series(200).to_csv(path, index=False)
+    return path
+
+
+def test_fit_then_predict(csv, tmp_path):
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["fit", str(csv), "--target", "y", "--out", str(out),
+                              "--covariates", "x", "--lags", "1,7", *FAST_FLAGS])
+    assert res.exit_code == 0, res.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert set(metrics["models"]) == {"lstm", "naive", "seasonal_naive", "mean",
+                                      "drift"}
+    assert metrics["config"]["preprocess"]["lags"] == [1, 7]
+    assert len(pd.read_csv(out / "test_predictions.csv")) == 40
+    forecast = tmp_path / "f.csv"
+    res = runner.invoke(app, ["predict", str(out), "--horizon", "1", "--out",
+                              str(forecast)])
+    assert res.exit_code == 0, res.output
+    assert list(pd.read_csv(forecast).columns) == ["timestamp", "forecast"]
+
+
+def test_config_file_reruns_and_flags_override(csv, tmp_path):
+    out = tmp_path / "run"
+    runner.invoke(app, ["fit", str(csv), "--target", "y", "--out", str(out),
+                        *FAST_FLAGS])
+    again = tmp_path / "again"
+    res = runner.invoke(app, ["fit", str(csv), "--config", str(out / "config.json"),
+                              "--out", str(again), "--quiet", "--epochs", "1"])
+    assert res.exit_code == 0, res.output
+    cfg = json.loads((again / "config.json").read_text())
+    assert cfg["model"]["hidden_size"] == 8 and cfg["train"]["epochs"] == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--target", "sales"], "sales"),
+    (["--target", "y", "--scaler", "zscore"], "'scaler' setting must be one of"),
+    (["--target", "y", "--window", "500"], "window"),
+])
+def test_bad_input_exits_2_without_traceback(csv, tmp_path, args, message):
+    res = runner.invoke(app, ["fit", str(csv), "--out", str(tmp_path / "r"),
+                              *FAST_FLAGS, *args])
+    assert res.exit_code == 2
+    assert message in res.output and "Traceback" not in res.output
+
+
+def test_missing_file_and_missing_model(tmp_path):
+    res = runner.invoke(app, ["fit", str(tmp_path / "nope.csv"), "--target", "y"])
+    assert res.exit_code == 2 and "nope.csv" in res.output
+    res = runner.invoke(app, ["predict", str(tmp_path / "nomodel")])
+    assert res.exit_code == 2 and "does not exist" in res.output
+
+
+def test_datasets_lists_the_bundle():
+    res = runner.invoke(app, ["datasets"])
+    assert res.exit_code == 0 and "airline" in res.output
+
+
+def test_demo_runs_the_whole_path(tmp_path):
+    res = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--epochs", "2"])
+    assert res.exit_code == 0, res.output
+    assert "lstm" in res.output and "naive" in res.output
+    assert (tmp_path / "demo" / "model.safetensors").exists()
+
+
+def test_help_does_not_import_torch():
+    code = ("import sys; from lstmcast.cli import app; "
+            "print('torch' in sys.modules, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False"]
