@@ -54,3 +54,12 @@ def test_unknown_section_and_key_in_file_are_errors(tmp_path):
     path.write_text("{not json")
     with pytest.raises(DataError, match="not valid JSON"):
         ForecastConfig.from_json_file(str(path))
+
+
+def test_words_for_nothing_clear_optional_settings():
+    cfg = ForecastConfig().replace(clip_grad="none", window="auto", lags="none",
+                                   max_steps="off")
+    assert cfg.train.clip_grad is None and cfg.model.window is None
+    assert cfg.preprocess.lags == () and cfg.train.max_steps is None
+    with pytest.raises(DataError, match="'lr' setting cannot be empty"):
+        ForecastConfig().replace(lr="none")

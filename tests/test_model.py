@@ -45,3 +45,19 @@ def test_bidirectional_reads_the_backward_direction_over_the_whole_window():
 def test_bad_arguments(kwargs, error, message):
     with pytest.raises(error, match=message):
         LSTMNet(2, **kwargs)
+
+
+def test_linear_skip_path_reads_only_the_target_channel_relative_to_last_value():
+    net = LSTMNet(2, 4, skip_window=3).eval()
+    with torch.no_grad():
+        net.head.weight.zero_()
+        net.head.bias.zero_()
+        net.skip.weight.copy_(torch.tensor([[1.0, 2.0, 0.0]]))
+    x = torch.zeros(1, 5, 2)
+    x[0, :, 0] = torch.tensor([9.0, 9.0, 1.0, 2.0, 3.0])
+    x[0, :, 1] = 100.0  # other features do not enter the linear path
+    # last three target values relative to the last: (-2, -1, 0) -> 1*-2 + 2*-1
+    assert net(x).item() == pytest.approx(-4.0)
+    shifted = x.clone()
+    shifted[0, :, 0] += 50.0  # relative inputs: a level shift changes nothing
+    assert net(shifted).item() == pytest.approx(-4.0)

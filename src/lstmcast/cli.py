@@ -75,7 +75,7 @@ def _build_config(config_file: str | None, settings: dict[str, Any]) -> Forecast
     base = ForecastConfig.from_json_file(config_file) if config_file else \
         ForecastConfig()
     given = {k: v for k, v in settings.items() if v is not None}
-    return base.replace(**{k: None if v == "auto" else v for k, v in given.items()})
+    return base.replace(**given)
 
 
 def _run(action: Any) -> None:

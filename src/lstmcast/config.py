@@ -17,6 +17,7 @@ from typing import Any
 from lstmcast.errors import DataError
 
 FORMAT_VERSION = 1
+EMPTY_WORDS = ("none", "null", "auto", "off", "")
 
 
 def _opt(default: Any, help: str, *, choices: tuple[str, ...] | None = None,
@@ -110,6 +111,9 @@ class ModelConfig:
     head_hidden: int = _opt(64, "Hidden units of the MLP head.", low=1)
     head_activation: str = _opt("relu", "Activation of the MLP head.",
                                 choices=("relu", "gelu", "tanh"))
+    skip: int | None = _opt(
+        None, "Steps of a linear autoregressive path added to the LSTM's output "
+        "(auto: the whole window; 0 = off).", low=0)
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,9 @@ def _check_value(cls: type, f: dataclasses.Field, value: Any) -> Any:
     """Coerce one field's value to its type and check its rule."""
     name, meta = f.name, f.metadata
     kind = str(f.type)
+    if (isinstance(value, str) and value.strip().lower() in EMPTY_WORDS
+            and value not in (meta.get("choices") or ())):
+        value = () if kind.startswith("tuple") else None
     if value is None:
         if "None" in kind:
             return None

@@ -63,7 +63,9 @@ def fit_forecaster(est: Any, series: SeriesData, cfg: ForecastConfig,
                        cell_activation=mcfg.cell_activation, head=mcfg.head,
                        head_hidden=mcfg.head_hidden,
                        head_activation=mcfg.head_activation,
-                       output_size=mcfg.horizon)
+                       output_size=mcfg.horizon,
+                       skip_window=skip_width(mcfg.skip, window),
+                       skip_relative=mcfg.target_mode == "delta")
     import torch
     feats_t, targets_t = torch.from_numpy(feats), torch.from_numpy(targets)
     train_set = WindowSet(feats_t, targets_t, window, train_origins)
@@ -93,6 +95,11 @@ def resolve_shape(series: SeriesData, cfg: ForecastConfig) -> tuple[int, int, in
     warm = (feature_warmup(pre.lags, pre.rolling, pre.covariate_lags)
             + pre.difference + pre.seasonal_difference)
     return season, window, warm, n_val
+
+
+def skip_width(skip: int | None, window: int) -> int:
+    """Steps of the linear path: the whole window unless set (0 = off)."""
+    return window if skip is None else min(skip, window)
 
 
 def _interpolated(y: np.ndarray) -> np.ndarray:

@@ -94,6 +94,9 @@ class LSTMNet(nn.Module):
         :class:`ActivatedLSTM`.
     head : "linear" or "mlp" (one hidden layer of ``head_hidden`` units).
     output_size : K, the steps predicted at once (MIMO when K > 1).
+    skip_window : S > 0 adds a linear map of the last S values of feature 0
+        (the target) to the output; ``skip_relative`` takes them relative to
+        the last one (for targets that are changes from the last value).
 
     Notes
     -----
@@ -106,7 +109,8 @@ class LSTMNet(nn.Module):
                  *, dropout: float = 0.0, bidirectional: bool = False,
                  cell_activation: str = "tanh", head: str = "linear",
                  head_hidden: int = 64, head_activation: str = "relu",
-                 output_size: int = 1) -> None:
+                 output_size: int = 1, skip_window: int = 0,
+                 skip_relative: bool = True) -> None:
         super().__init__()
         _check_args(input_size, hidden_size, num_layers, dropout, output_size,
                     cell_activation, head, head_activation)
@@ -130,12 +134,27 @@ class LSTMNet(nn.Module):
                                       nn.Dropout(dropout),
                                       nn.Linear(head_hidden, output_size))
 
+        # linear autoregressive path from the last L target values (LSTNet's
+        # "highway"): the part of the signal a linear model explains needs no
+        # LSTM, and it extrapolates where a saturating network cannot
+        self.skip = nn.Linear(skip_window, output_size) if skip_window else None
+        self.skip_relative = skip_relative
+        if self.skip is not None:
+            nn.init.zeros_(self.skip.weight)
+            nn.init.zeros_(self.skip.bias)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Map windows (B, L, F) to forecasts (B, K)."""
         _, (h_n, _) = self.lstm(x)  # h_n: (layers*D, B, H)
         last = h_n[-self.directions:]  # (D, B, H): final state of each direction
         summary = torch.cat(list(last), dim=1)  # (B, D*H)
-        return self.head(self.drop(summary))  # (B, K)
+        out = self.head(self.drop(summary))  # (B, K)
+        if self.skip is not None:
+            target = x[:, -self.skip.in_features:, 0]  # (B, S): target channel
+            if self.skip_relative:  # changes from the last value: shift-invariant
+                target = target - target[:, -1:]
+            out = out + self.skip(target)  # (B, K)
+        return out
 
 
 def _check_args(input_size: int, hidden_size: int, num_layers: int, dropout: float,

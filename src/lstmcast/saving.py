@@ -102,6 +102,7 @@ def _fitted_facts(est: Any) -> dict[str, Any]:
 
 def load_forecaster(cls: type, path: str) -> Any:
     """Rebuild a fitted forecaster; hashes are checked first, nothing unpickled."""
+    from lstmcast.fitting import skip_width
     from lstmcast.model import LSTMNet
     from lstmcast.train import TrainResult
     from lstmcast.transforms import Pipeline, transform_from_state
@@ -129,7 +130,9 @@ def load_forecaster(cls: type, path: str) -> Any:
                        dropout=cfg.dropout, bidirectional=cfg.bidirectional,
                        cell_activation=cfg.cell_activation, head=cfg.head,
                        head_hidden=cfg.head_hidden,
-                       head_activation=cfg.head_activation, output_size=cfg.horizon)
+                       head_activation=cfg.head_activation, output_size=cfg.horizon,
+                       skip_window=skip_width(cfg.skip, facts["window"]),
+                       skip_relative=cfg.target_mode == "delta")
     est.net_.load_state_dict(_read_weights(folder / "model.safetensors"), strict=True)
     est.net_.eval()
     est.history_ = TrainResult(**{k: v for k, v in meta["history"].items()
