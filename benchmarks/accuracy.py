@@ -61,10 +61,31 @@ def run_one(args: tuple[str, str, int]) -> dict:
     return row
 
 
-def table(rows: list[dict]) -> str:
+def peer_lstm_r2(folder: str) -> dict[str, float]:
+    """Best R² of the Darts and NeuralForecast LSTMs, as CATALOG.md reports them."""
+    path = Path(folder) / "CATALOG.md"
+    if not path.exists():
+        return {}
+    best: dict[str, float] = {}
+    header: list[str] = []
+    for line in path.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if "Darts RNNModel LSTM" in cells:
+            header = cells
+            continue
+        if header and len(cells) == len(header) and cells[0] in ORDER:
+            values = [float(cells[i].split("/")[0]) for i, name in enumerate(header)
+                      if ("Darts" in name or "NeuralForecast" in name) and cells[i]]
+            best[cells[0]] = max(values)
+        elif header and not line.startswith("|"):
+            header = []
+    return best
+
+
+def table(rows: list[dict], peers: dict[str, float]) -> str:
     head = ("| series | n | season / window | lstmcast R² | skill vs naive | MASE | "
-            "naive R² | seasonal naive R² | drift R² | oracle R² | % of oracle | "
-            "fit s | epochs |")
+            "naive R² | seasonal naive R² | drift R² | best peer LSTM R² "
+            "(CATALOG.md) | oracle R² | % of oracle | fit s | epochs |")
     lines = [head, "|---|" + "---:|" * (head.count("|") - 2)]
     for row in rows:
         m = row["models"]
@@ -76,16 +97,17 @@ def table(rows: list[dict]) -> str:
             f"{fmt(m['lstm']['r2'])} | {fmt(m['lstm']['skill_vs_naive'], '+.3f')} | "
             f"{fmt(m['lstm']['mase'])} | {fmt(m['naive']['r2'])} | "
             f"{fmt(m['seasonal_naive']['r2'])} | {fmt(m['drift']['r2'])} | "
-            f"{fmt(oracle)} | {pct} | {row['seconds']:.0f} | {row['epochs']} |")
+            f"{fmt(peers.get(row['series']), '.3f', '')} | {fmt(oracle, '.4f', '')} "
+            f"| {pct} | {row['seconds']:.1f} | {row['epochs']} |")
     return "\n".join(lines)
 
 
-def fmt(value: float | None, spec: str = ".4f") -> str:
-    return "undefined" if value is None or not math.isfinite(value) else \
+def fmt(value: float | None, spec: str = ".4f", empty: str = "undefined") -> str:
+    return empty if value is None or not math.isfinite(value) else \
         format(value, spec)
 
 
-def write(rows: list[dict], jobs: int, threads: int) -> None:
+def write(rows: list[dict], jobs: int, threads: int, folder: str) -> None:
     import torch
 
     import lstmcast
@@ -93,7 +115,9 @@ def write(rows: list[dict], jobs: int, threads: int) -> None:
             f"({os.cpu_count()} cores, {platform.processor() or platform.machine()}),"
             f" Python {platform.python_version()}, torch {torch.__version__}, "
             f"lstmcast {lstmcast.__version__}; {jobs} series at a time, {threads} "
-            f"torch thread(s) each; default settings, seed 0.\n\n{table(rows)}\n{END}")
+            f"torch thread(s) each; default settings, seed 0. Peer LSTM numbers are "
+            f"quoted from ../shared/datasets/CATALOG.md (measured elsewhere), not "
+            f"rerun here.\n\n{table(rows, peer_lstm_r2(folder))}\n{END}")
     path = ROOT / "BENCHMARKS.md"
     old = path.read_text() if path.exists() else "# Benchmarks\n"
     if BEGIN in old:
@@ -123,7 +147,7 @@ def main() -> int:
               f"{fmt(lstm['skill_vs_naive'], '+.3f')}  {row['seconds']:.0f}s",
               flush=True)
     if not a.only:
-        write(rows, a.jobs, threads)
+        write(rows, a.jobs, threads, a.datasets)
     return 0
 
 

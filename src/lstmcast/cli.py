@@ -133,6 +133,9 @@ def _print_result(result: Any, series: Any, out: str) -> None:
                   f"(one-step forecasts from the true history). Season "
                   f"{est.season_}, window {est.window_}.", highlight=False)
     console.print(_metrics_table(result.metrics))
+    if est.history_.diverged:
+        console.print(f"[bold yellow]warning:[/] {escape(est.history_.stopped)}",
+                      highlight=False)
     console.print(f"Training: {est.history_.stopped} (best epoch "
                   f"{est.history_.best_epoch}, {est.history_.seconds:.1f} s). "
                   f"Model and metrics written to {out}/", highlight=False)
@@ -145,17 +148,20 @@ def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Any:
                ("mape", "MAPE %"), ("smape", "sMAPE %"), ("mase", "MASE"),
                ("skill_vs_naive", "skill vs naive")]
     for _, title in columns:
-        table.add_column(title, justify="left" if title == "model" else "right")
+        table.add_column(title, justify="left" if title == "model" else "right",
+                         no_wrap=True)
     for model, values in metrics.items():
-        cells = [model] + [_fmt(values.get(key)) for key, _ in columns[1:]]
+        cells = [model] + [_fmt(values.get(key), signed=key in ("r2", "skill_vs_naive"))
+                           for key, _ in columns[1:]]
         table.add_row(*cells, style="bold" if model == "lstm" else None)
     return table
 
 
-def _fmt(value: Any) -> str:
+def _fmt(value: Any, *, signed: bool = False) -> str:
+    """Scores with a sign and 3 decimals; errors with 4 significant digits."""
     if value is None:
         return "undefined"
-    return f"{value:+.3f}" if abs(value) < 10 else f"{value:.4g}"
+    return f"{value:+.3f}" if signed else f"{value:.4g}"
 
 
 @app.command(epilog="Example: lstmcast predict runs/a sales.csv --horizon 12 "

@@ -42,6 +42,9 @@ def fit_forecaster(est: Any, series: SeriesData, cfg: ForecastConfig,
     est.target_, est.covariates_ = series.target, series.covariates
     est.time_name_, est.freq_ = series.frame.index.name, series.freq
     est.first_stamp_ = series.index[0]
+    est.train_range_ = {"first": str(series.index[0]), "last": str(series.index[-1]),
+                        "rows": n, "rows_fitting_transforms": n_fit,
+                        "last_fitting_transforms": str(series.index[n_fit - 1])}
     est.lags_, est.rolling_, est.rolling_stats_ = pre.lags, pre.rolling, \
         pre.rolling_stats
     est.calendar_, est.covariate_lags_ = pre.calendar, pre.covariate_lags

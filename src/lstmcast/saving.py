@@ -92,7 +92,7 @@ def _fitted_facts(est: Any) -> dict[str, Any]:
         "covariates": list(est.covariates_), "time_name": est.time_name_,
         "freq": est.freq_, "first_stamp": _stamp_to_json(est.first_stamp_),
         "feature_names": est.feature_names_, "input_size": len(est.feature_names_),
-        "context_start": est.context_start_,
+        "context_start": est.context_start_, "train_range": est.train_range_,
         "n_train_windows": est.n_train_windows_, "n_val_windows": est.n_val_windows_,
         "lags": list(est.lags_), "rolling": list(est.rolling_),
         "rolling_stats": list(est.rolling_stats_), "calendar": est.calendar_,
@@ -145,7 +145,8 @@ def load_forecaster(cls: type, path: str) -> Any:
 def _restore_facts(est: Any, facts: dict[str, Any]) -> None:
     for key in ("season", "window", "horizon", "target_mode", "delta_scale",
                 "n_fit", "warmup", "target", "time_name", "freq", "feature_names",
-                "context_start", "n_train_windows", "n_val_windows", "calendar"):
+                "context_start", "n_train_windows", "n_val_windows", "calendar",
+                "train_range"):
         setattr(est, f"{key}_", facts[key])
     for key in ("covariates", "lags", "rolling", "rolling_stats", "covariate_lags"):
         setattr(est, f"{key}_", tuple(facts[key]))
