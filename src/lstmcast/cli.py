@@ -18,6 +18,7 @@ from lstmcast.config import SECTIONS, ForecastConfig
 from lstmcast.errors import DataError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  pretty_exceptions_enable=False,
                   help="LSTM forecasting that works, and says honestly when it "
                        "does not. Every fit is scored against naive baselines "
                        "on the test part, on the original scale.")

@@ -102,11 +102,19 @@ def _fitted_facts(est: Any) -> dict[str, Any]:
 
 def load_forecaster(cls: type, path: str) -> Any:
     """Rebuild a fitted forecaster; hashes are checked first, nothing unpickled."""
+    try:
+        return _load(cls, Path(path))
+    except (KeyError, TypeError, IndexError) as exc:
+        raise DataError(f"{path} is not a model folder this lstmcast ({__version__}) "
+                        f"can read: an entry is missing or malformed ({exc!r}). "
+                        "Fit the model again.") from None
+
+
+def _load(cls: type, folder: Path) -> Any:
     from lstmcast.fitting import skip_width
     from lstmcast.model import LSTMNet
     from lstmcast.train import TrainResult
     from lstmcast.transforms import Pipeline, transform_from_state
-    folder = Path(path)
     verify_folder(folder)
     meta = read_json(folder / "model.json")
     if meta.get("format_version", 0) > FORMAT_VERSION:
