@@ -139,7 +139,8 @@ def _print_result(result: Any, series: Any, out: str) -> None:
                       highlight=False)
     console.print(f"Training: {est.history_.stopped} (best epoch "
                   f"{est.history_.best_epoch}, {est.history_.seconds:.1f} s). "
-                  f"Model and metrics written to {out}/", highlight=False)
+                  f"Model, metrics and report written to {out}/ (open "
+                  f"{out}/report.html).", highlight=False)
 
 
 def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Any:
@@ -196,6 +197,16 @@ def _predict(model_dir: str, data: str | None, horizon: int | None, out: str) ->
     atomic_write_bytes(out, buffer.getvalue().encode())
     typer.echo(frame.to_string(index=False))
     typer.echo(f"written to {out}")
+
+
+@app.command(epilog="Example: lstmcast report runs/a")
+def report(run_dir: Annotated[str, typer.Argument(help="Folder of a `fit` run.")]
+           ) -> None:
+    """Rebuild report.html of a saved run from its files."""
+    def run() -> None:
+        from lstmcast.report import write_fit_report
+        typer.echo(f"written {write_fit_report(run_dir)}")
+    _run(run)
 
 
 @app.command()

@@ -46,6 +46,7 @@ class FitResult:
     config: ForecastConfig
     seconds: float
     horizon_metrics: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    series: SeriesData | None = None
 
     def table(self) -> pd.DataFrame:
         """One row per model (lstm first, then the baselines)."""
@@ -68,13 +69,17 @@ class FitResult:
                 "seconds": self.seconds}
 
     def save(self, out: str | Path) -> None:
-        """Model folder plus ``metrics.json`` and ``test_predictions.csv``."""
+        """Model folder plus ``metrics.json``, ``test_predictions.csv``,
+        ``series.csv`` (the target, thinned to at most 20,000 rows, for plots)
+        and ``report.html``."""
+        from lstmcast.report import write_fit_report
         out = Path(out)
         self.forecaster.save(str(out))
         atomic_write_json(out / "metrics.json", self.to_dict())
-        buffer = _io.StringIO()
-        self.predictions.to_csv(buffer, index=False)
-        atomic_write_bytes(out / "test_predictions.csv", buffer.getvalue().encode())
+        _write_csv(out / "test_predictions.csv", self.predictions)
+        if self.series is not None:
+            _write_csv(out / "series.csv", _plot_series(self.series))
+        write_fit_report(out)
 
 
 def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
@@ -102,10 +107,22 @@ def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
                                 "actual": series.y[rows], **forecasts})
     split = _split_facts(series, n_train, n_val, n_test)
     result = FitResult(est, metrics, predictions, split, config,
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, series=series)
     if est.horizon_ > 1:
         result.horizon_metrics = _horizon_metrics(est, series, n_train, season)
     return result
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    buffer = _io.StringIO()
+    frame.to_csv(buffer, index=False)
+    atomic_write_bytes(path, buffer.getvalue().encode())
+
+
+def _plot_series(series: SeriesData, limit: int = 20_000) -> pd.DataFrame:
+    step = max(1, -(-len(series) // limit))
+    rows = np.arange(0, len(series), step)
+    return pd.DataFrame({"timestamp": series.index[rows], "actual": series.y[rows]})
 
 
 def _baseline_forecasts(y: np.ndarray, n_train: int, rows: np.ndarray,

@@ -1,0 +1,109 @@
+"""The figures of a fit, as matplotlib Figures (no pyplot state, no display).
+
+Each function takes plain frames/dicts read from a run folder, so a report can
+be rebuilt from the saved files alone (``lstmcast report DIR``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+
+COLORS = {"lstm": "#d62728", "naive": "#7f7f7f", "seasonal_naive": "#17becf",
+          "drift": "#bcbd22", "mean": "#9467bd", "actual": "#1f77b4"}
+SHADES = {"train": "#e8f0fa", "validation": "#fdf1dc", "test": "#fbe3e3"}
+
+
+def _figure(width: float = 9.0, height: float = 3.4, ncols: int = 1) -> tuple[
+        Figure, Any]:
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(1, ncols)
+    return fig, axes
+
+
+def series_split(series: pd.DataFrame, split: dict[str, Any]) -> Figure:
+    """The whole target series with the train / validation / test parts shaded."""
+    fig, ax = _figure()
+    stamps = _stamps(series["timestamp"])
+    ax.plot(stamps, series["actual"], color=COLORS["actual"], lw=0.9)
+    for part in ("train", "validation", "test"):
+        lo, hi = (_stamps(pd.Series(split[part])))
+        ax.axvspan(lo, hi, color=SHADES[part], zorder=0, label=part)
+    ax.set_title(f"Series and split: train {split['n_train']}, validation "
+                 f"{split['n_val']}, test {split['n_test']} points")
+    ax.legend(loc="upper left", fontsize=8, ncols=3)
+    return fig
+
+
+def forecasts(predictions: pd.DataFrame, models: tuple[str, ...] = (
+        "lstm", "naive", "seasonal_naive")) -> Figure:
+    """One-step forecasts of the test part against the actual values."""
+    fig, ax = _figure()
+    stamps = _stamps(predictions["timestamp"])
+    ax.plot(stamps, predictions["actual"], color=COLORS["actual"], lw=2,
+            label="actual")
+    for model in models:
+        if model in predictions:
+            ax.plot(stamps, predictions[model], color=COLORS.get(model),
+                    lw=1.6 if model == "lstm" else 1.0,
+                    ls="-" if model == "lstm" else "--", label=model)
+    ax.set_title("Test part: one-step forecasts from the true history")
+    ax.legend(fontsize=8, ncols=4)
+    return fig
+
+
+def residuals(predictions: pd.DataFrame, max_lag: int = 24) -> Figure:
+    """LSTM residuals over time, their histogram and autocorrelation."""
+    fig, (ax_time, ax_hist, ax_acf) = _figure(11.0, 3.2, 3)
+    resid = (predictions["actual"] - predictions["lstm"]).to_numpy(float)
+    ok = np.isfinite(resid)
+    ax_time.plot(_stamps(predictions["timestamp"])[ok], resid[ok],
+                 color=COLORS["lstm"], lw=0.9)
+    ax_time.axhline(0, color="black", lw=0.6)
+    ax_time.xaxis.set_major_locator(MaxNLocator(4))
+    ax_time.tick_params(axis="x", labelrotation=30, labelsize=7)
+    ax_time.set_title("Residuals over time")
+    ax_hist.hist(resid[ok], bins=min(40, max(5, ok.sum() // 5)), color=COLORS["lstm"])
+    ax_hist.set_title("Histogram")
+    lags, acf = _acf(resid[ok], max_lag)
+    ax_acf.bar(lags, acf, color=COLORS["lstm"], width=0.6)
+    band = 1.96 / np.sqrt(max(ok.sum(), 1))
+    ax_acf.axhspan(-band, band, color="#cccccc", zorder=0)
+    ax_acf.set_title("Autocorrelation (95% band)")
+    return fig
+
+
+def learning_curves(history: list[dict[str, float]]) -> Figure:
+    """Training and validation loss per epoch, and the learning rate."""
+    fig, (ax_loss, ax_lr) = _figure(11.0, 3.2, 2)
+    epochs = [h["epoch"] for h in history]
+    ax_loss.plot(epochs, [h["train_loss"] for h in history], label="train")
+    ax_loss.plot(epochs, [h["val_loss"] for h in history], label="validation")
+    if history and all(h["train_loss"] > 0 for h in history):
+        ax_loss.set_yscale("log")
+    ax_loss.set_title("Loss per epoch")
+    ax_loss.set_xlabel("epoch")
+    ax_loss.legend(fontsize=8)
+    ax_lr.plot(epochs, [h["lr"] for h in history], color="#2ca02c")
+    ax_lr.set_title("Learning rate")
+    ax_lr.set_xlabel("epoch")
+    return fig
+
+
+def _acf(x: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
+    x = x - x.mean() if len(x) else x
+    denom = float(np.dot(x, x)) or 1.0
+    lags = np.arange(1, min(max_lag, max(len(x) - 1, 1)) + 1)
+    return lags, np.array([np.dot(x[k:], x[:-k]) / denom for k in lags])
+
+
+def _stamps(values: pd.Series) -> np.ndarray:
+    """Plain step numbers where they are numbers, else datetimes."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    if numbers.notna().all():
+        return numbers.to_numpy()
+    return pd.to_datetime(values, format="ISO8601").to_numpy()
