@@ -86,3 +86,10 @@ def test_help_does_not_import_torch():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()
     assert out == ["False", "False"]
+
+
+def test_json_flag_prints_the_metrics(csv, tmp_path):
+    res = runner.invoke(app, ["fit", str(csv), "--target", "y", "--out",
+                              str(tmp_path / "r"), "--json", *FAST_FLAGS])
+    assert res.exit_code == 0
+    assert set(json.loads(res.output)["models"]) >= {"lstm", "naive"}

@@ -10,7 +10,8 @@ from __future__ import annotations
 import inspect
 import sys
 from dataclasses import fields
-from typing import Annotated, Any, Optional
+from pathlib import Path
+from typing import Annotated, Any, Optional, get_type_hints
 
 import typer
 
@@ -65,7 +66,9 @@ def _config_options() -> list[inspect.Parameter]:
 def _with_config_options(func: Any) -> Any:
     """Give ``func`` (taking ``**settings``) one typed option per config field."""
     sig = inspect.signature(func)
-    own = [p for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
+    hints = get_type_hints(func, include_extras=True)  # resolve string annotations
+    own = [p.replace(annotation=hints.get(p.name, p.annotation))
+           for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
     params = own + _config_options()
     func.__signature__ = sig.replace(parameters=params)
     func.__annotations__ = {p.name: p.annotation for p in params}
@@ -103,13 +106,16 @@ def fit(data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
             "--config", help="JSON settings file (flags override it).")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                             help="Print only errors.")] = False,
+        json_out: Annotated[bool, typer.Option(
+            "--json", help="Print metrics.json to stdout instead of tables.")]
+        = False,
         **settings: Any) -> None:
     """Train on the past, score on the last 20% against naive baselines, save."""
-    _run(lambda: _fit(data, out, config, quiet, settings))
+    _run(lambda: _fit(data, out, config, quiet or json_out, settings, json_out))
 
 
 def _fit(data: str, out: str, config_file: str | None, quiet: bool,
-         settings: dict[str, Any]) -> None:
+         settings: dict[str, Any], json_out: bool = False) -> None:
     from lstmcast.evaluate import fit_evaluate
     from lstmcast.io import load
     cfg = _build_config(config_file, settings)
@@ -118,7 +124,9 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
                   duplicates=d.duplicates, gaps=d.gaps)
     result = fit_evaluate(series, cfg, progress=not quiet and sys.stderr.isatty())
     result.save(out)
-    if not quiet:
+    if json_out:
+        typer.echo((Path(out) / "metrics.json").read_text())
+    elif not quiet:
         _print_result(result, series, out)
 
 

@@ -53,6 +53,12 @@ class FitResult:
         from lstmcast.metrics import metrics_table
         return metrics_table(self.metrics)
 
+    def plot(self) -> Any:
+        """The test forecasts of every model against the actual values (a
+        matplotlib Figure, shown inline in notebooks)."""
+        from lstmcast.report.plots import forecasts
+        return forecasts(self.predictions)
+
     def __repr__(self) -> str:
         lstm = self.metrics.get("lstm", {})
         return (f"FitResult(r2={lstm.get('r2')}, "
