@@ -93,3 +93,26 @@ def test_json_flag_prints_the_metrics(csv, tmp_path):
                               str(tmp_path / "r"), "--json", *FAST_FLAGS])
     assert res.exit_code == 0
     assert set(json.loads(res.output)["models"]) >= {"lstm", "naive"}
+
+
+def test_diagnose_writes_json_and_a_config_fit_accepts(csv, tmp_path):
+    diag, rec = tmp_path / "d.json", tmp_path / "rec.json"
+    res = runner.invoke(app, ["diagnose", str(csv), "--target", "y", "--json",
+                              str(diag), "--write-config", str(rec)])
+    assert res.exit_code == 0, res.output
+    found = json.loads(diag.read_text())
+    assert {"season_length", "stationarity", "random_walk", "findings"} <= set(found)
+    assert all({"code", "severity", "evidence", "recommendation"} <= set(f)
+               for f in found["findings"])
+    res = runner.invoke(app, ["fit", str(csv), "--config", str(rec), "--out",
+                              str(tmp_path / "r"), "--epochs", "1", "--quiet"])
+    assert res.exit_code == 0, res.output
+
+
+def test_fit_prints_the_doctor(csv, tmp_path):
+    res = runner.invoke(app, ["fit", str(csv), "--target", "y", "--out",
+                              str(tmp_path / "r"), "--hidden-size", "8",
+                              "--epochs", "2", "--window", "12"])
+    assert res.exit_code == 0 and "Doctor:" in res.output
+    metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
+    assert metrics["verdict"] and any(f["code"] == "skill" for f in metrics["doctor"])

@@ -145,10 +145,27 @@ def _print_result(result: Any, series: Any, out: str) -> None:
     if est.history_.diverged:
         console.print(f"[bold yellow]warning:[/] {escape(est.history_.stopped)}",
                       highlight=False)
+    _print_findings(console, [f for f in result.doctor if f.severity != "info"])
+    console.print(f"[bold]Doctor:[/] {escape(result.verdict)}", highlight=False)
     console.print(f"Training: {est.history_.stopped} (best epoch "
                   f"{est.history_.best_epoch}, {est.history_.seconds:.1f} s). "
                   f"Model, metrics and report written to {out}/ (open "
                   f"{out}/report.html).", highlight=False)
+
+
+SEVERITY_STYLE = {"problem": "bold red", "warning": "yellow", "info": "blue"}
+
+
+def _print_findings(console: Any, findings: list[Any]) -> None:
+    """Each finding: severity, title, evidence numbers, what to try."""
+    from rich.markup import escape
+    for f in findings:
+        evidence = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                             for k, v in f.evidence.items())
+        style = SEVERITY_STYLE.get(f.severity, "")
+        console.print(f"[{style}]{f.severity}[/] {escape(f.title)} "
+                      f"[dim]({escape(evidence)})[/]\n  try: "
+                      f"{escape(f.recommendation)}", highlight=False)
 
 
 def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Any:
@@ -205,6 +222,64 @@ def _predict(model_dir: str, data: str | None, horizon: int | None, out: str) ->
     atomic_write_bytes(out, buffer.getvalue().encode())
     typer.echo(frame.to_string(index=False))
     typer.echo(f"written to {out}")
+
+
+@app.command(epilog="Example: lstmcast diagnose sales.csv --target units "
+             "--write-config recommended.json && lstmcast fit sales.csv "
+             "--config recommended.json")
+def diagnose(
+        data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
+        target: Annotated[Optional[str], typer.Option(help="Column to forecast.")]  # noqa: UP045
+        = None,
+        time: Annotated[Optional[str], typer.Option(help="Time column.")] = None,  # noqa: UP045
+        covariates: Annotated[str, typer.Option(
+            help="Related series (comma-separated).")] = "",
+        test_size: Annotated[float, typer.Option(
+            help="Test part (fraction or count); only the training part chooses "
+            "settings.")] = 0.2,
+        season: Annotated[Optional[int], typer.Option(help="Season length.")] = None,  # noqa: UP045
+        window: Annotated[Optional[int], typer.Option(help="Planned window.")] = None,  # noqa: UP045
+        duplicates: Annotated[str, typer.Option(help="Duplicate time stamps policy."
+                                                )] = "error",
+        gaps: Annotated[str, typer.Option(help="Missing time stamps policy.")] =
+        "report",
+        json_file: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            "--json", help="Write the diagnosis as JSON to this file.")] = None,
+        write_config: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            "--write-config", help="Write the recommended settings, accepted by "
+            "`lstmcast fit --config`.")] = None) -> None:
+    """Findings about the series before training, each with evidence and a fix."""
+    def run() -> None:
+        from lstmcast.diagnose import diagnose as run_diagnosis
+        from lstmcast.persist import atomic_write_bytes, atomic_write_json
+        names = tuple(c for c in covariates.replace(" ", "").split(",") if c)
+        result = run_diagnosis(data, target=target, time=time, covariates=names,
+                               test_size=test_size, season=season, window=window,
+                               duplicates=duplicates, gaps=gaps)
+        if json_file:
+            atomic_write_json(json_file, result.to_dict())
+        if write_config:
+            atomic_write_bytes(write_config, result.recommended.to_json().encode())
+        _print_diagnosis(result, json_file, write_config)
+    _run(run)
+
+
+def _print_diagnosis(result: Any, json_file: str | None,
+                     write_config: str | None) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    console = Console()
+    st = result.stationarity
+    console.print(f"[bold]{escape(result.target)}[/]: {result.n} rows (train "
+                  f"{result.n_train}, test {result.n_test}), frequency "
+                  f"{result.frequency}, season {result.season_length}; "
+                  f"stationarity: {st['verdict']} (ADF p={st['adf_pvalue']:.3g}, "
+                  f"KPSS p={st['kpss_pvalue']:.3g}); random walk: "
+                  f"{'yes' if result.random_walk else 'no'}", highlight=False)
+    _print_findings(console, result.findings)
+    for path, what in ((json_file, "diagnosis"), (write_config, "recommended config")):
+        if path:
+            console.print(f"{what} written to {escape(path)}", highlight=False)
 
 
 @app.command(epilog="Example: lstmcast report runs/a")

@@ -47,6 +47,13 @@ class FitResult:
     seconds: float
     horizon_metrics: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     series: SeriesData | None = None
+    doctor: list[Any] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """The doctor's verdict in one plain sentence."""
+        from lstmcast.explain import explain_summary
+        return explain_summary(self.doctor)
 
     def table(self) -> pd.DataFrame:
         """One row per model (lstm first, then the baselines)."""
@@ -72,7 +79,8 @@ class FitResult:
                 "season": est.season_, "window": est.window_,
                 "training": {k: v for k, v in est.history_.to_dict().items()
                              if k != "history"},
-                "seconds": self.seconds}
+                "seconds": self.seconds, "verdict": self.verdict,
+                "doctor": [f.to_dict() for f in self.doctor]}
 
     def save(self, out: str | Path) -> None:
         """Model folder plus ``metrics.json``, ``test_predictions.csv``,
@@ -116,6 +124,8 @@ def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
                        time.perf_counter() - started, series=series)
     if est.horizon_ > 1:
         result.horizon_metrics = _horizon_metrics(est, series, n_train, season)
+    from lstmcast.explain import explain
+    result.doctor = explain(result, series)
     return result
 
 

@@ -58,11 +58,13 @@ def write_fit_report(run_dir: str | Path, findings: list[dict[str, Any]] | None
     predictions = pd.read_csv(run / "test_predictions.csv")
     findings = findings if findings is not None else metrics.get("doctor", [])
     text, tone = verdict(metrics["models"])
+    text = metrics.get("verdict") or text
     facts, split = meta["fitted"], metrics["split"]
     history = meta["history"]["history"]
     sections = [("", html.verdict_block(text, tone)),
                 ("Test part, original scale", html.metrics_table(metrics["models"])),
-                ("What the doctor says", html.findings_block(findings)),
+                ("What the doctor says", html.findings_block(
+                    [f for f in findings if f["severity"] != "info"])),
                 ("Forecasts", html.figure_block(
                     plots.forecasts(predictions),
                     "Each model forecasts every test point one step ahead from "

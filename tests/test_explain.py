@@ -1,0 +1,206 @@
+"""explain: each check on made-up forecasts and histories, then on a real fit."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import FAST, ar_series
+from lstmcast.config import ForecastConfig
+from lstmcast.evaluate import fit_evaluate
+from lstmcast.explain import (
+    check_beaten,
+    check_extrapolation,
+    check_flat,
+    check_gradients,
+    check_lag_copying,
+    check_model_size,
+    check_overfitting,
+    check_r2,
+    check_underfitting,
+    explain,
+    explain_summary,
+)
+from lstmcast.findings import Finding
+from lstmcast.io import load
+
+CONFIG = ForecastConfig().replace(target="y", **FAST)
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    series = load(ar_series(), target="y", covariates=["x"])
+    return fit_evaluate(series, CONFIG), series
+
+
+def predictions(actual: np.ndarray, lstm: np.ndarray) -> pd.DataFrame:
+    naive = np.concatenate([[actual[0]], actual[:-1]])
+    return pd.DataFrame({"timestamp": np.arange(actual.size), "actual": actual,
+                         "lstm": lstm, "naive": naive})
+
+
+def random_walk(n: int = 200, seed: int = 0) -> np.ndarray:
+    return 50 + np.cumsum(np.random.default_rng(seed).normal(size=n))
+
+
+def metrics(skill: float, rmse: float = 1.0, naive_rmse: float = 1.0,
+            snaive_rmse: float = 2.0) -> dict:
+    return {"lstm": {"r2": 0.9, "rmse": rmse, "skill_vs_naive": skill, "n": 50},
+            "naive": {"r2": 0.95, "rmse": naive_rmse, "skill_vs_naive": 0.0},
+            "seasonal_naive": {"r2": 0.5, "rmse": snaive_rmse}}
+
+
+def history(train: list[float], val: list[float], grad: float = 0.5) -> list[dict]:
+    return [{"epoch": i + 1, "train_loss": t, "val_loss": v, "lr": 3e-3,
+             "grad_norm": grad} for i, (t, v) in enumerate(zip(train, val,
+                                                                strict=True))]
+
+
+# ------------------------------------------------------------------ the checks
+
+
+def test_forecast_equal_to_the_previous_actual_is_lag_copying():
+    actual = random_walk()
+    found = check_lag_copying(predictions(actual, np.r_[actual[0], actual[:-1]]))
+    assert found.code == "lag-copying"
+    assert found.evidence["peak_lag"] == 1
+    assert found.evidence["corr_with_naive"] == pytest.approx(1.0)
+
+
+def test_a_forecast_that_anticipates_is_not_lag_copying():
+    actual = random_walk()
+    noise = np.random.default_rng(1).normal(scale=0.3, size=actual.size)
+    assert check_lag_copying(predictions(actual, actual + noise)) is None
+
+
+def test_constant_forecast_is_flat():
+    actual = random_walk()
+    found = check_flat(predictions(actual, np.full(actual.size, 50.0)), CONFIG)
+    assert found.code == "flat-forecast" and found.severity == "problem"
+    assert found.evidence["std_ratio"] == 0
+    level = CONFIG.replace(target_mode="level")
+    flat = check_flat(predictions(actual, np.full(actual.size, 50.0)), level)
+    assert flat.settings == {"target_mode": "delta"}
+    assert check_flat(predictions(actual, actual), CONFIG) is None
+
+
+def test_negative_skill_is_beaten_by_naive():
+    found = check_beaten(metrics(-0.2, rmse=1.1), 1, CONFIG)
+    assert found.code == "beaten-by-naive" and found.severity == "problem"
+    assert found.evidence["skill_vs_naive"] == -0.2
+    assert check_beaten(metrics(0.3, rmse=0.8), 1, CONFIG) is None
+
+
+def test_beaten_by_seasonal_naive_only():
+    found = check_beaten(metrics(0.3, rmse=0.8, snaive_rmse=0.7), 12, CONFIG)
+    assert found.code == "beaten-by-seasonal-naive"
+    assert found.evidence["skill_vs_seasonal_naive"] < 0
+    assert found.settings == {"window": 24}  # FAST has window 12 < 2 seasons
+
+
+def test_validation_loss_rising_is_overfitting():
+    train = list(np.linspace(1.0, 0.3, 20))
+    val = [1.0, 0.9, 0.85, 0.8, *np.linspace(0.82, 1.2, 16)]
+    found = check_overfitting(history(train, val), 4, CONFIG)
+    assert found.code == "overfitting"
+    assert found.evidence["best_epoch"] == 4
+    assert found.settings["dropout"] == 0.2
+    assert check_overfitting(history(train, train), 20, CONFIG) is None
+
+
+def test_loss_at_the_naive_level_is_underfitting():
+    flat = history([1.02, 1.0, 0.99, 0.99, 0.98], [1.0] * 5)
+    found = check_underfitting(flat, CONFIG.replace(epochs=5), True)
+    assert found.code == "underfitting"
+    assert found.evidence["ratio_to_reference"] == pytest.approx(0.98)
+    assert found.settings == {"epochs": 10}  # it ran every epoch: train longer
+    stopped = check_underfitting(flat, CONFIG.replace(epochs=100), True)
+    assert stopped.settings == {}  # early stopping ended it: longer would not help
+    assert check_underfitting(history([1.0, 0.6, 0.4], [1.0] * 3), CONFIG,
+                              True) is None
+    stuck = check_underfitting(history([5.0] * 6, [5.0] * 6), CONFIG, False)
+    assert stuck.evidence["reference_loss"] is None and stuck.evidence["fell"] == 0
+
+
+def test_exploding_and_vanishing_gradients():
+    cfg = CONFIG.replace(lr=0.01)
+    big = check_gradients(history([1.0] * 3, [1.0] * 3, grad=50.0), 1.0, False, cfg)
+    assert big.code == "exploding-gradients" and big.severity == "warning"
+    assert big.settings == {"lr": 0.001, "clip_grad": 1.0}
+    diverged = check_gradients(history([1.0], [1.0]), 1.0, True, cfg)
+    assert diverged.severity == "problem"
+    tiny = check_gradients(history([1.0] * 3, [1.0] * 3, grad=1e-9), 1.0, False, cfg)
+    assert tiny.code == "vanishing-gradients"
+    assert check_gradients(history([1.0] * 3, [1.0] * 3), 1.0, False, cfg) is None
+
+
+def test_r2_undefined_and_unstable():
+    undefined = check_r2(predictions(np.full(30, 2.0), np.full(30, 2.0)),
+                         {"r2": None, "r2_undefined_reason": "the test target is "
+                          "constant (all values = 2.0)", "n": 30})
+    assert undefined.code == "r2-undefined"
+    actual = random_walk(12)
+    short = check_r2(predictions(actual, actual + 0.1), {"r2": 0.9, "n": 12})
+    assert short.code == "r2-unstable"
+    assert short.evidence["n"] == 12
+    long = random_walk(400)
+    assert check_r2(predictions(long, long + 0.01), {"r2": 0.99, "n": 400}) is None
+
+
+def test_extrapolation_beyond_the_training_range():
+    actual = np.linspace(10, 20, 50)
+    found = check_extrapolation(np.linspace(0, 15, 100), predictions(actual, actual),
+                                CONFIG)
+    assert found.code == "extrapolation"
+    assert found.evidence["share_outside"] == pytest.approx(0.5, abs=0.03)
+    assert found.settings == {"difference": 1, "target_mode": "level"}
+    assert check_extrapolation(np.linspace(0, 25, 100),
+                               predictions(actual, actual), CONFIG) is None
+
+
+# ------------------------------------------------------------------ a real fit
+
+
+def test_explain_a_real_fit(fitted):
+    result, series = fitted
+    findings = explain(result, series)
+    assert all(isinstance(f, Finding) for f in findings)
+    skill = next(f for f in findings if f.code == "skill")
+    assert skill.evidence["skill_vs_naive"] == pytest.approx(
+        result.metrics["lstm"]["skill_vs_naive"], abs=1e-6)
+    # 8 hidden units still mean hundreds of parameters for ~130 windows
+    size = check_model_size(result.forecaster, result.config)
+    assert (size is None) == (
+        sum(p.numel() for p in result.forecaster.net_.parameters())
+        <= 10 * result.forecaster.n_train_windows_)
+    rank = {"problem": 0, "warning": 1, "info": 2}
+    assert [rank[f.severity] for f in findings] == sorted(
+        rank[f.severity] for f in findings)
+    assert explain_summary(findings).startswith("The LSTM")
+
+
+def test_explain_sees_a_copying_forecast_beaten_by_naive(fitted):
+    result, _ = fitted
+    pred = result.predictions.copy()
+    pred["lstm"] = pred["naive"] - 0.5  # the last value, a little off
+    fake = dataclasses.replace(result, predictions=pred,
+                               metrics={**result.metrics, "lstm": {
+                                   **result.metrics["lstm"], "skill_vs_naive": -0.1}})
+    codes = {f.code for f in explain(fake)}
+    assert {"lag-copying", "beaten-by-naive"} <= codes
+    summary = explain_summary(explain(fake))
+    assert summary.startswith("The LSTM is no better than repeating the last value")
+    assert "lag-copying" in summary
+
+
+def test_summary_sentences():
+    good = [Finding("skill", "info", "t", {"skill_vs_naive": 0.37, "r2": 0.9,
+                                           "naive_r2": 0.8}, "r")]
+    assert explain_summary(good) == ("The LSTM beats the naive forecast by 37% in "
+                                     "squared error; no problems found.")
+    worried = [*good, Finding("overfitting", "warning", "t", {}, "r")]
+    assert explain_summary(worried).endswith("see overfitting.")
+    seasonal = [*good, Finding("beaten-by-seasonal-naive", "problem", "t", {}, "r")]
+    assert "but not the seasonal naive" in explain_summary(seasonal)
+    assert "undefined" in explain_summary([])
