@@ -96,3 +96,14 @@ def test_report_renders_in_headless_chromium(run_dir, tmp_path):
         server.shutdown()
     assert "<title>images 4/4 h2 7</title>" in dom
     assert shot.exists() and shot.stat().st_size > 10_000
+
+
+def test_diagnose_writes_its_report(tmp_path):
+    data = tmp_path / "data.csv"
+    ar_series(200).to_csv(data, index=False)
+    res = CliRunner().invoke(app, ["diagnose", str(data), "--target", "y", "--out",
+                                   str(tmp_path / "d")])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "d" / "report.html").read_text()
+    assert text.count("data:image/png;base64,") == 3
+    assert "<h2>Recommended settings</h2>" in text and "Stationarity:" in text

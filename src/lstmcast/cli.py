@@ -247,20 +247,29 @@ def diagnose(
             "--json", help="Write the diagnosis as JSON to this file.")] = None,
         write_config: Annotated[Optional[str], typer.Option(  # noqa: UP045
             "--write-config", help="Write the recommended settings, accepted by "
-            "`lstmcast fit --config`.")] = None) -> None:
+            "`lstmcast fit --config`.")] = None,
+        out: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            "--out", "-o", help="Folder for report.html.")] = None) -> None:
     """Findings about the series before training, each with evidence and a fix."""
     def run() -> None:
         from lstmcast.diagnose import diagnose as run_diagnosis
+        from lstmcast.io import load
         from lstmcast.persist import atomic_write_bytes, atomic_write_json
         names = tuple(c for c in covariates.replace(" ", "").split(",") if c)
-        result = run_diagnosis(data, target=target, time=time, covariates=names,
-                               test_size=test_size, season=season, window=window,
-                               duplicates=duplicates, gaps=gaps)
+        series = load(data, target=target, time=time, covariates=names,
+                      duplicates=duplicates, gaps=gaps)
+        result = run_diagnosis(series, test_size=test_size, season=season,
+                               window=window)
+        if out:
+            from lstmcast.report.diagnosis import write_diagnosis_report
+            write_diagnosis_report(result, series, out)
         if json_file:
             atomic_write_json(json_file, result.to_dict())
         if write_config:
             atomic_write_bytes(write_config, result.recommended.to_json().encode())
         _print_diagnosis(result, json_file, write_config)
+        if out:
+            typer.echo(f"report written to {Path(out) / 'report.html'}")
     _run(run)
 
 

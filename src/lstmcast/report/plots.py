@@ -107,3 +107,39 @@ def _stamps(values: pd.Series) -> np.ndarray:
     if numbers.notna().all():
         return numbers.to_numpy()
     return pd.to_datetime(values, format="ISO8601").to_numpy()
+
+
+def decomposition(y: np.ndarray, stamps: np.ndarray, season: int) -> Figure:
+    """STL decomposition of the training part (trend, season, remainder)."""
+    from statsmodels.tsa.seasonal import STL
+    filled = pd.Series(y).interpolate(limit_direction="both").to_numpy()
+    fig = Figure(figsize=(9.0, 6.0), layout="constrained")
+    axes = fig.subplots(4, 1, sharex=True)
+    if season >= 2 and len(filled) >= 2 * season + 1:
+        res = STL(filled, period=season, robust=True).fit()
+        parts = [("series", filled), ("trend", res.trend),
+                 ("season", res.seasonal), ("remainder", res.resid)]
+    else:
+        trend = pd.Series(filled).rolling(12, center=True, min_periods=1).mean()
+        parts = [("series", filled), ("trend (moving average)", trend.to_numpy()),
+                 ("season (none)", np.zeros_like(filled)),
+                 ("remainder", filled - trend.to_numpy())]
+    for ax, (name, values) in zip(axes, parts, strict=True):
+        ax.plot(stamps, values, lw=0.8, color=COLORS["actual"])
+        ax.set_ylabel(name, fontsize=8)
+    axes[0].set_title("Training part: trend, season and remainder")
+    return fig
+
+
+def autocorrelation(y: np.ndarray, max_lag: int = 60) -> Figure:
+    """ACF of the levels and of the changes (white changes: a random walk)."""
+    fig, (ax_level, ax_change) = _figure(11.0, 3.0, 2)
+    filled = pd.Series(y).interpolate(limit_direction="both").to_numpy()
+    for ax, values, title in ((ax_level, filled, "ACF of the levels"),
+                              (ax_change, np.diff(filled), "ACF of the changes")):
+        lags, acf = _acf(values, max_lag)
+        ax.bar(lags, acf, width=0.6, color=COLORS["actual"])
+        band = 1.96 / np.sqrt(max(len(values), 1))
+        ax.axhspan(-band, band, color="#cccccc", zorder=0)
+        ax.set_title(title)
+    return fig
