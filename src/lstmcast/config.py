@@ -95,7 +95,14 @@ class ModelConfig:
 
     window: int | None = _opt(
         None, "Input window length (auto: from the season and the data).", low=2)
-    horizon: int = _opt(1, "Steps the network outputs at once.", low=1)
+    horizon: int = _opt(
+        1, "Forecast horizon H: steps forecast from each origin (how: --strategy).",
+        low=1)
+    strategy: str = _opt(
+        "auto", "How H > 1 steps are forecast: mimo (one network, H outputs), "
+        "direct (one network per step), recursive (a one-step network fed its own "
+        "forecasts; no covariates). auto: mimo, and recursive beyond H.",
+        choices=("auto", "mimo", "direct", "recursive"))
     target_mode: str = _opt(
         "delta", "Predict the change from the last input value (delta) or the "
         "value itself (level).", choices=("delta", "level"))

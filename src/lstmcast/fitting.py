@@ -2,6 +2,17 @@
 
 Kept apart from the estimator class so that the class stays a thin holder of
 parameters and fitted state, and each function here can be read alone.
+
+Multi-step strategies (``ModelConfig.strategy``), for a horizon of H steps:
+
+- ``mimo``: one network with H outputs, trained on the H targets at once;
+- ``direct``: H networks with one output each, network h trained on the
+  h-step target (H times the training cost);
+- ``recursive``: one one-step network whose forecasts are fed back as inputs
+  (target-only models: covariates have no known future values);
+- ``auto`` (the default): ``mimo`` up to H, ``recursive`` beyond H.
+
+At H = 1 all four fit the very same network.
 """
 
 from __future__ import annotations
@@ -18,26 +29,51 @@ from lstmcast.io import SeriesData, check_length
 from lstmcast.windows import WindowSet, valid_origins
 
 INFER_BATCH = 8192
+STRATEGIES = ("auto", "mimo", "direct", "recursive")
+
+
+def check_strategy(strategy: str, horizon: int, covariates: tuple[str, ...]) -> None:
+    """Refuse settings that cannot go together (a DataError naming the fix)."""
+    if strategy not in STRATEGIES:
+        raise DataError(f"The 'strategy' setting must be one of "
+                        f"{', '.join(STRATEGIES)}. Got {strategy!r} instead.")
+    if strategy == "recursive" and covariates and horizon > 1:
+        raise DataError(
+            f"strategy='recursive' with horizon={horizon} feeds the network its own "
+            f"forecasts, but the covariates ({', '.join(covariates)}) have no known "
+            f"future values to feed with them. Use --strategy mimo or direct (both "
+            f"forecast {horizon} steps from known inputs only), or drop the "
+            "covariates (--covariates none).")
+
+
+def network_steps(strategy: str, horizon: int) -> list[list[int]]:
+    """The steps ahead each network is trained on, one list per network."""
+    if strategy in ("auto", "mimo"):
+        return [list(range(1, horizon + 1))]
+    if strategy == "direct":
+        return [[h] for h in range(1, horizon + 1)]
+    return [[1]]
 
 
 def fit_forecaster(est: Any, series: SeriesData, cfg: ForecastConfig,
                    *, progress: bool = False) -> None:
     """Fit every fitted attribute of ``est`` (an LSTMForecaster) on ``series``."""
-    from lstmcast.model import LSTMNet
-    from lstmcast.train import seed_everything, train
     from lstmcast.transforms import build_pipeline
 
     pre, mcfg = cfg.preprocess, cfg.model
     n = len(series)
+    check_strategy(mcfg.strategy, mcfg.horizon, series.covariates)
+    steps = network_steps(mcfg.strategy, mcfg.horizon)
     season, window, warm, n_val = resolve_shape(series, cfg)
     n_fit = n - n_val
-    check_length(n, window=window + warm, horizon=mcfg.horizon, n_test=0,
+    check_length(n, window=window + warm, horizon=steps[-1][-1], n_test=0,
                  n_val=n_val)
     times = series.times_float()
     est.pipeline_ = build_pipeline(pre, season).fit(series.y[:n_fit],
                                                     times=times[:n_fit])
     _fit_covariates(est, series, n_fit, pre.impute)
     est.season_, est.window_, est.horizon_ = season, window, mcfg.horizon
+    est.strategy_, est.outputs_ = mcfg.strategy, len(steps[0])
     est.target_mode_, est.n_fit_ = mcfg.target_mode, n_fit
     est.target_, est.covariates_ = series.target, series.covariates
     est.time_name_, est.freq_ = series.frame.index.name, series.freq
@@ -51,35 +87,49 @@ def fit_forecaster(est: Any, series: SeriesData, cfg: ForecastConfig,
     est.warmup_ = warm
     z, feats = features_of(est, series, 0)
     est.delta_scale_ = _delta_scale(z[:n_fit]) if mcfg.target_mode == "delta" else 1.0
-    targets = _targets(z, series.y, mcfg.horizon, mcfg.target_mode,
-                       est.delta_scale_)
-    train_origins = valid_origins(feats, targets, window, 0, n_fit - mcfg.horizon)
-    val_origins = valid_origins(feats, targets, window, n_fit - 1, n - mcfg.horizon)
+    est.feature_names_ = _names(est, series)
+    fitted = [_fit_network(est, cfg, z, feats, series.y, s, progress=progress)
+              for s in steps]
+    est.nets_ = [net for net, _, _, _ in fitted]
+    est.histories_ = [history for _, history, _, _ in fitted]
+    est.net_, est.history_ = est.nets_[0], est.histories_[0]
+    est.n_train_windows_, est.n_val_windows_ = fitted[0][2], fitted[0][3]
+    keep = min(n, window + warm + 3 * max(season, 1) + 16)
+    est.context_start_ = n - keep
+    est.context_ = _tail(series, keep)
+
+
+def _fit_network(est: Any, cfg: ForecastConfig, z: np.ndarray, feats: np.ndarray,
+                 y: np.ndarray, steps: list[int], *, progress: bool
+                 ) -> tuple[Any, Any, int, int]:
+    """Train one network on the targets ``steps`` ahead: (net, history, windows
+    for training, windows for validation)."""
+    import torch
+
+    from lstmcast.model import LSTMNet
+    from lstmcast.train import seed_everything, train
+    mcfg, window, n_fit, last = cfg.model, est.window_, est.n_fit_, steps[-1]
+    targets = _targets(z, y, steps, mcfg.target_mode, est.delta_scale_)
+    train_origins = valid_origins(feats, targets, window, 0, n_fit - last)
+    val_origins = valid_origins(feats, targets, window, n_fit - 1, len(z) - last)
     if len(train_origins) == 0:
         raise DataError(f"No complete training window: {n_fit} training rows, window "
-                        f"{window}, warm-up {warm}. Use a smaller --window or more "
-                        "data.")
-    est.feature_names_ = _names(est, series)
+                        f"{window}, warm-up {est.warmup_}, {last} step(s) ahead. Use "
+                        "a smaller --window or more data.")
     seed_everything(cfg.train.seed)  # the initial weights come from the seed too
-    est.net_ = LSTMNet(feats.shape[1], mcfg.hidden_size, mcfg.num_layers,
-                       dropout=mcfg.dropout, bidirectional=mcfg.bidirectional,
-                       cell_activation=mcfg.cell_activation, head=mcfg.head,
-                       head_hidden=mcfg.head_hidden,
-                       head_activation=mcfg.head_activation,
-                       output_size=mcfg.horizon,
-                       skip_window=skip_width(mcfg.skip, window),
-                       skip_relative=mcfg.target_mode == "delta")
-    import torch
+    net = LSTMNet(feats.shape[1], mcfg.hidden_size, mcfg.num_layers,
+                  dropout=mcfg.dropout, bidirectional=mcfg.bidirectional,
+                  cell_activation=mcfg.cell_activation, head=mcfg.head,
+                  head_hidden=mcfg.head_hidden, head_activation=mcfg.head_activation,
+                  output_size=len(steps), skip_window=skip_width(mcfg.skip, window),
+                  skip_relative=mcfg.target_mode == "delta")
     feats_t, targets_t = torch.from_numpy(feats), torch.from_numpy(targets)
     train_set = WindowSet(feats_t, targets_t, window, train_origins)
     val_set = WindowSet(feats_t, targets_t, window, val_origins) if len(
         val_origins) else None
-    est.history_ = train(est.net_, train_set, val_set, cfg.train, progress=progress)
-    est.net_.to("cpu")
-    est.n_train_windows_, est.n_val_windows_ = len(train_origins), len(val_origins)
-    keep = min(n, window + warm + 3 * max(season, 1) + 16)
-    est.context_start_ = n - keep
-    est.context_ = _tail(series, keep)
+    history = train(net, train_set, val_set, cfg.train, progress=progress)
+    net.to("cpu")
+    return net, history, len(train_origins), len(val_origins)
 
 
 def resolve_shape(series: SeriesData, cfg: ForecastConfig) -> tuple[int, int, int,
@@ -132,17 +182,18 @@ def _delta_scale(z_train: np.ndarray) -> float:
     return scale if scale > 1e-12 else 1.0
 
 
-def _targets(z: np.ndarray, y: np.ndarray, horizon: int, mode: str,
+def _targets(z: np.ndarray, y: np.ndarray, steps: list[int], mode: str,
              scale: float) -> np.ndarray:
-    """(N, K) float32 targets by origin t: steps t+1 .. t+K, NaN where the true
-    value was missing (imputed values are never learned as truth)."""
+    """(N, K) float32 targets by origin t: the values ``steps`` (K of them) after
+    t, NaN where the true value was missing (imputed values are never learned
+    as truth)."""
     n = len(z)
-    out = np.full((n, horizon), np.nan)
+    out = np.full((n, len(steps)), np.nan)
     truth = np.where(np.isfinite(y), z, np.nan)
-    for h in range(horizon):
+    for k, h in enumerate(steps):
         ahead = np.full(n, np.nan)
-        ahead[: n - 1 - h] = truth[1 + h:]
-        out[:, h] = (ahead - z) / scale if mode == "delta" else ahead
+        ahead[: n - h] = truth[h:]
+        out[:, k] = (ahead - z) / scale if mode == "delta" else ahead
     return out.astype(np.float32)
 
 
@@ -211,18 +262,25 @@ def start_of(est: Any, series: SeriesData) -> int:
                     "at the training start, or refit with --gaps fill.")
 
 
-def forward(est: Any, feats: np.ndarray, origins: np.ndarray) -> np.ndarray:
-    """Network outputs (B, K) for windows ending at ``origins``, batched."""
+def forward(est: Any, feats: np.ndarray, origins: np.ndarray,
+            net: Any = None) -> np.ndarray:
+    """Outputs (B, K) of ``net`` (default: the first network) for the windows
+    ending at ``origins``, batched."""
     import torch
+    net = est.net_ if net is None else net
     windows = WindowSet(torch.from_numpy(feats), torch.empty(0), est.window_,
                         np.asarray(origins))
-    est.net_.eval()
-    outs = []
+    outs = [_outputs(net, windows.inputs_at(origins[lo: lo + INFER_BATCH]))
+            for lo in range(0, len(origins), INFER_BATCH)]  # (B, L, F) -> (B, K)
+    return np.concatenate(outs) if outs else np.empty((0, est.outputs_))
+
+
+def _outputs(net: Any, x: Any) -> np.ndarray:
+    """The network's outputs (B, K) for inputs x (B, L, F), in eval mode."""
+    import torch
+    net.eval()
     with torch.no_grad():
-        for lo in range(0, len(origins), INFER_BATCH):
-            x = windows.inputs_at(origins[lo: lo + INFER_BATCH])  # (B, L, F)
-            outs.append(est.net_(x).double().numpy())  # (B, K)
-    return np.concatenate(outs) if outs else np.empty((0, est.horizon_))
+        return net(x).double().numpy()
 
 
 def _usable_origins(est: Any, feats: np.ndarray) -> np.ndarray:
@@ -254,56 +312,92 @@ def one_step(est: Any, series: SeriesData, rows: np.ndarray | None) -> np.ndarra
 
 
 def path(est: Any, series: SeriesData, origin: int, horizon: int) -> np.ndarray:
-    """Forecast ``horizon`` steps after row ``origin`` (MIMO, else recursive)."""
+    """Forecast ``horizon`` steps after row ``origin`` with the model's strategy."""
     start = start_of(est, series)
     z, feats = features_of(est, series, start)
     if origin not in _usable_origins(est, feats):
         raise DataError(f"Row {origin} has fewer than {est.window_} complete rows "
                         "of history: give a longer history.")
-    if horizon <= est.horizon_:
-        out = forward(est, feats, np.array([origin]))[0, :horizon]
-        z_path = z[origin] + est.delta_scale_ * out if est.target_mode_ == "delta" \
-            else out
-    else:
-        z_path = _recursive(est, series, z[: origin + 1], horizon)
+    z_path = _z_paths(est, series, z, feats, np.array([origin]), horizon)[0]
     times = series.times_float()[: origin + 1]
     return est.pipeline_.inverse_path(z_path, series.y[: origin + 1], start=start,
                                       times=times)
 
 
-def _recursive(est: Any, series: SeriesData, z_hist: np.ndarray,
+def multi_step(est: Any, series: SeriesData, origins: np.ndarray,
+               horizon: int | None = None) -> np.ndarray:
+    """(B, H) forecasts of steps 1..H after each origin (H: the model's horizon
+    unless given), batched over the origins, on the original scale."""
+    horizon = horizon or est.horizon_
+    origins = np.asarray(origins, dtype=np.int64)
+    start = start_of(est, series)
+    z, feats = features_of(est, series, start)
+    out = _z_paths(est, series, z, feats, origins, horizon)  # (B, H)
+    times, y = series.times_float(), series.y
+    paths = [est.pipeline_.inverse_path(out[i], y[: t + 1], start=start,
+                                        times=times[: t + 1])
+             for i, t in enumerate(origins)]
+    return np.stack(paths) if paths else np.empty((0, horizon))
+
+
+def _z_paths(est: Any, series: SeriesData, z: np.ndarray, feats: np.ndarray,
+             origins: np.ndarray, horizon: int) -> np.ndarray:
+    """(B, H) forecasts on the transformed scale, by the model's strategy."""
+    strategy = est.strategy_
+    if horizon > est.horizon_ and strategy in ("mimo", "direct"):
+        raise DataError(f"This model forecasts at most {est.horizon_} step(s) "
+                        f"(strategy '{strategy}'); {horizon} were asked for. Refit "
+                        f"with --horizon {horizon}, or with --strategy auto "
+                        "(recursive beyond the horizon) or recursive.")
+    if horizon > est.horizon_ or strategy == "recursive":
+        return _recursive(est, series, z, origins, horizon)
+    if strategy == "direct":
+        out = np.column_stack([forward(est, feats, origins, net)[:, 0]
+                               for net in est.nets_[:horizon]])  # (B, H)
+    else:
+        out = forward(est, feats, origins)[:, :horizon]  # (B, H)
+    return z[origins, None] + est.delta_scale_ * out if est.target_mode_ == "delta" \
+        else out
+
+
+def _recursive(est: Any, series: SeriesData, z: np.ndarray, origins: np.ndarray,
                horizon: int) -> np.ndarray:
-    """Feed one-step forecasts back as inputs (target-only models)."""
+    """Feed one-step forecasts back as inputs (target-only models), batched over
+    the origins: (B, H) forecasts on the transformed scale."""
+    import torch
     if est.covariates_:
         raise DataError(f"A {horizon}-step forecast needs future covariate values, "
-                        f"which are unknown; this model outputs {est.horizon_} "
-                        f"step(s). Refit with --horizon {horizon} (one network, "
-                        f"{horizon} outputs) to forecast that far with covariates.")
-    origin = len(z_hist) - 1
-    stamps = next_stamps(series.head(origin + 1), horizon + 1)
-    z_ext = list(z_hist)
+                        f"which are unknown; this model forecasts {est.horizon_} "
+                        f"step(s) (strategy '{est.strategy_}'). Refit with --horizon "
+                        f"{horizon} and --strategy auto, mimo or direct to forecast "
+                        "that far with covariates.")
     keep = est.window_ + est.warmup_ + 1
-    for _ in range(horizon):
-        tail = np.asarray(z_ext[-keep:])
-        lo = len(z_ext) - len(tail)
-        cal = stamps[lo: lo + len(tail)] if est.calendar_ else None
+    rows = origins[:, None] + np.arange(1 - keep, 1)  # (B, keep) rows of each tail
+    ext = np.full((len(origins), keep + horizon), np.nan)
+    ext[:, :keep] = np.where(rows >= 0, z[np.maximum(rows, 0)], np.nan)
+    stamps = next_stamps(series, horizon + 1) if est.calendar_ else None
+    for s in range(horizon):
+        tails = ext[:, s: s + keep]  # (B, keep)
+        feats = _tail_features(est, tails, stamps, rows + s)  # (B, keep, F)
+        x = torch.from_numpy(np.ascontiguousarray(feats[:, -est.window_:]))
+        step = np.concatenate([_outputs(est.net_, x[lo: lo + INFER_BATCH])[:, 0]
+                               for lo in range(0, len(x), INFER_BATCH)]) \
+            if len(x) else np.empty(0)  # (B,)
+        ext[:, keep + s] = tails[:, -1] + est.delta_scale_ * step \
+            if est.target_mode_ == "delta" else step
+    return ext[:, keep:]
+
+
+def _tail_features(est: Any, tails: np.ndarray, stamps: pd.Index | None,
+                   rows: np.ndarray) -> np.ndarray:
+    """(B, L, F) float32 target-only features of each row of ``tails`` (B, L)."""
+    if not (est.lags_ or est.rolling_ or est.calendar_):
+        return tails[:, :, None].astype(np.float32)
+    out = []
+    for tail, where in zip(tails, rows, strict=True):
+        cal = stamps[np.maximum(where, 0)] if est.calendar_ else None
         feats, _ = build_features(tail, np.empty((len(tail), 0)), cal,
                                   lags=est.lags_, rolling_windows=est.rolling_,
                                   rolling_stats=est.rolling_stats_)
-        step = forward(est, feats, np.array([len(tail) - 1]))[0, 0]
-        z_ext.append(z_ext[-1] + est.delta_scale_ * step
-                     if est.target_mode_ == "delta" else step)
-    return np.asarray(z_ext[origin + 1:])
-
-
-def multi_step(est: Any, series: SeriesData, origins: np.ndarray) -> np.ndarray:
-    """(B, K) forecasts of steps 1..K after each origin, one batched pass (MIMO)."""
-    start = start_of(est, series)
-    z, feats = features_of(est, series, start)
-    out = forward(est, feats, origins)  # (B, K)
-    if est.target_mode_ == "delta":
-        out = z[origins, None] + est.delta_scale_ * out
-    times = series.times_float()
-    return np.stack([est.pipeline_.inverse_path(out[i], series.y[: t + 1],
-                                                start=start, times=times[: t + 1])
-                     for i, t in enumerate(origins)])
+        out.append(feats)
+    return np.stack(out)

@@ -6,6 +6,11 @@ transformed series and trains an :class:`~lstmcast.model.LSTMNet`;
 weights, batched); ``predict`` forecasts the steps after a history; ``save`` and
 ``load`` use a pickle-free folder (safetensors + JSON).
 
+``horizon`` H > 1 is forecast by ``strategy``: ``mimo`` (one network, H
+outputs), ``direct`` (one network per step), ``recursive`` (a one-step network
+fed its own forecasts); ``auto``, the default, is ``mimo`` up to H and
+recursive beyond it (see :mod:`lstmcast.fitting`).
+
 By default the network predicts the *change* from the last input value
 (``target_mode="delta"``): an untrained or unsure network then falls back to
 the naive forecast instead of a flat line, the commonest LSTM failure.
@@ -137,7 +142,12 @@ class LSTMForecaster:
 
     def predict(self, horizon: int | None = None, data: Any = None) -> pd.DataFrame:
         """Forecast the ``horizon`` steps after ``data`` (default: after the
-        data seen by ``fit``), on the original scale."""
+        data seen by ``fit``), on the original scale.
+
+        ``horizon`` defaults to the fitted one. Beyond it, strategies ``auto``
+        and ``recursive`` feed forecasts back; ``mimo`` and ``direct`` raise a
+        DataError (refit with the longer horizon).
+        """
         from lstmcast import fitting
         self._check_fitted()
         series = self.context_series() if data is None else self._coerce(data)

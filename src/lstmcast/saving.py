@@ -1,10 +1,12 @@
 """Saving and loading an LSTMForecaster as a pickle-free folder.
 
-Files: ``model.safetensors`` (weights), ``config.json`` (the settings, reusable
-with ``lstmcast fit --config``), ``pipeline.json`` (fitted transform state as
-numbers), ``model.json`` (fitted facts: window, season, features, training
-range, training history, context rows), ``manifest.json`` (hashes, written
-last). ``fit`` adds ``metrics.json`` and ``test_predictions.csv`` beside them.
+Files: ``model.safetensors`` (weights; with ``strategy="direct"`` the networks
+of steps 2..H follow under the key prefixes ``direct.h2.``, ``direct.h3.``, ...),
+``config.json`` (the settings, reusable with ``lstmcast fit --config``),
+``pipeline.json`` (fitted transform state as numbers), ``model.json`` (fitted
+facts: window, season, strategy, features, training range, training history,
+context rows), ``manifest.json`` (hashes, written last). ``fit`` adds
+``metrics.json`` and ``test_predictions.csv`` beside them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from lstmcast.persist import (
 )
 
 MODEL_FILES = ["model.safetensors", "config.json", "pipeline.json", "model.json"]
+_DIRECT = "direct.h"
 _TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags")
 
 
@@ -63,6 +66,9 @@ def save_forecaster(est: Any, path: str) -> None:
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu().contiguous() for k, v in est.net_.state_dict().items()}
+    for h, net in enumerate(getattr(est, "nets_", [est.net_])[1:], start=2):
+        state.update({f"{_DIRECT}{h}.{k}": v.detach().cpu().contiguous()
+                      for k, v in net.state_dict().items()})
     atomic_write_bytes(folder / "model.safetensors", save_tensors(state))
     atomic_write_json(folder / "config.json",
                       {"format_version": FORMAT_VERSION, **est.config_.to_dict()})
@@ -75,6 +81,7 @@ def save_forecaster(est: Any, path: str) -> None:
         "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
         "torch_version": _torch_version(), "params": est.get_params(),
         "fitted": _fitted_facts(est), "history": est.history_.to_dict(),
+        "direct_histories": [h.to_dict() for h in getattr(est, "histories_", [])[1:]],
         "context": _frame_to_json(est.context_)})
     write_manifest(folder, MODEL_FILES)
 
@@ -87,6 +94,7 @@ def _torch_version() -> str:
 def _fitted_facts(est: Any) -> dict[str, Any]:
     return {
         "season": est.season_, "window": est.window_, "horizon": est.horizon_,
+        "strategy": est.strategy_, "outputs": est.outputs_,
         "target_mode": est.target_mode_, "delta_scale": est.delta_scale_,
         "n_fit": est.n_fit_, "warmup": est.warmup_, "target": est.target_,
         "covariates": list(est.covariates_), "time_name": est.time_name_,
@@ -134,17 +142,25 @@ def _load(cls: type, folder: Path) -> Any:
     scaler = pipes["covariate_scaler"]
     est.cov_scaler_ = transform_from_state(scaler) if scaler else None
     cfg = est.config_.model
-    est.net_ = LSTMNet(facts["input_size"], cfg.hidden_size, cfg.num_layers,
-                       dropout=cfg.dropout, bidirectional=cfg.bidirectional,
-                       cell_activation=cfg.cell_activation, head=cfg.head,
-                       head_hidden=cfg.head_hidden,
-                       head_activation=cfg.head_activation, output_size=cfg.horizon,
-                       skip_window=skip_width(cfg.skip, facts["window"]),
-                       skip_relative=cfg.target_mode == "delta")
-    est.net_.load_state_dict(_read_weights(folder / "model.safetensors"), strict=True)
-    est.net_.eval()
-    est.history_ = TrainResult(**{k: v for k, v in meta["history"].items()
-                                  if v is not None})
+    weights = _read_weights(folder / "model.safetensors")
+    est.nets_ = []
+    for h in range(1, (est.horizon_ if est.strategy_ == "direct" else 1) + 1):
+        prefix = f"{_DIRECT}{h}." if h > 1 else ""
+        net = LSTMNet(facts["input_size"], cfg.hidden_size, cfg.num_layers,
+                      dropout=cfg.dropout, bidirectional=cfg.bidirectional,
+                      cell_activation=cfg.cell_activation, head=cfg.head,
+                      head_hidden=cfg.head_hidden, head_activation=cfg.head_activation,
+                      output_size=est.outputs_,
+                      skip_window=skip_width(cfg.skip, facts["window"]),
+                      skip_relative=cfg.target_mode == "delta")
+        own = {k[len(prefix):]: v for k, v in weights.items()
+               if (k.startswith(prefix) if prefix else not k.startswith(_DIRECT))}
+        net.load_state_dict(own, strict=True)
+        est.nets_.append(net.eval())
+    est.net_ = est.nets_[0]
+    est.histories_ = [TrainResult(**{k: v for k, v in h.items() if v is not None})
+                      for h in [meta["history"], *meta.get("direct_histories", [])]]
+    est.history_ = est.histories_[0]
     est.context_ = _frame_from_json(meta["context"], est.target_, est.covariates_,
                                     est.freq_)
     return est
@@ -158,6 +174,9 @@ def _restore_facts(est: Any, facts: dict[str, Any]) -> None:
         setattr(est, f"{key}_", facts[key])
     for key in ("covariates", "lags", "rolling", "rolling_stats", "covariate_lags"):
         setattr(est, f"{key}_", tuple(facts[key]))
+    # folders written before the strategies existed: one MIMO network
+    est.strategy_ = facts.get("strategy", "auto")
+    est.outputs_ = facts.get("outputs", facts["horizon"])
     first = facts["first_stamp"]
     est.first_stamp_ = pd.Timestamp(first) if isinstance(first, str) else first
 
