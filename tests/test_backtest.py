@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FAST, ar_series
-from lstmcast.backtest import backtest, expanding_folds, fold_bounds, sliding_folds
+from lstmcast.backtesting import backtest, expanding_folds, fold_bounds, sliding_folds
 from lstmcast.config import ForecastConfig
 from lstmcast.errors import DataError
 from lstmcast.fitting import multi_step

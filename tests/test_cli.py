@@ -116,3 +116,17 @@ def test_fit_prints_the_doctor(csv, tmp_path):
     assert res.exit_code == 0 and "Doctor:" in res.output
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())
     assert metrics["verdict"] and any(f["code"] == "skill" for f in metrics["doctor"])
+
+
+def test_backtest_command(csv, tmp_path):
+    out = tmp_path / "bt.json"
+    res = runner.invoke(app, ["backtest", str(csv), "--target", "y", "--folds", "2",
+                              "--horizon", "2", "--models", "naive,drift",
+                              "--json", str(out), *FAST_FLAGS])
+    assert res.exit_code == 0, res.output
+    found = json.loads(out.read_text())
+    assert {row["model"] for row in found["summary"]} == {"lstm", "naive", "drift"}
+    res = runner.invoke(app, ["backtest", str(csv), "--target", "y", "--folds", "2",
+                              "--covariates", "x", "--horizon", "3", "--strategy",
+                              "recursive", *FAST_FLAGS])
+    assert res.exit_code == 2 and "covariate" in res.output

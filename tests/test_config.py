@@ -63,3 +63,11 @@ def test_words_for_nothing_clear_optional_settings():
     assert cfg.preprocess.lags == () and cfg.train.max_steps is None
     with pytest.raises(DataError, match="'lr' setting cannot be empty"):
         ForecastConfig().replace(lr="none")
+
+
+def test_public_api_functions_are_not_shadowed_by_modules():
+    import lstmcast
+    import lstmcast.backtesting
+    import lstmcast.diagnosis
+    assert callable(lstmcast.diagnose) and callable(lstmcast.backtest)
+    assert callable(lstmcast.LSTMForecaster)

@@ -9,7 +9,7 @@ import pytest
 
 from lstmcast.config import ForecastConfig, ModelConfig
 from lstmcast.datasets import load_dataset
-from lstmcast.diagnose import (
+from lstmcast.diagnosis import (
     Diagnosis,
     adf_pvalue,
     count_parameters,

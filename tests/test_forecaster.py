@@ -105,3 +105,10 @@ def test_auto_window():
     assert auto_window(1, 1000) == 24
     assert auto_window(48, 4000) == 96
     assert auto_window(52, 90) == 30
+
+
+def test_frames_without_a_time_column_round_trip(fast):
+    frame = pd.DataFrame({"y": np.sin(np.arange(120) / 3) + np.arange(120) * 0.01})
+    est = LSTMForecaster(**fast).fit(frame, target="y")
+    assert np.isfinite(est.predict_one_step(frame, np.arange(100, 120))).all()
+    assert list(est.predict(2, frame).index) == [120, 121]

@@ -27,6 +27,10 @@ _EXPORTS = {
     "LSTMForecaster": "lstmcast.forecaster",
     "fit_evaluate": "lstmcast.evaluate",
     "FitResult": "lstmcast.evaluate",
+    "diagnose": "lstmcast.diagnosis",
+    "Diagnosis": "lstmcast.diagnosis",
+    "backtest": "lstmcast.backtesting",
+    "BacktestResult": "lstmcast.backtesting",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

@@ -252,7 +252,7 @@ def diagnose(
             "--out", "-o", help="Folder for report.html.")] = None) -> None:
     """Findings about the series before training, each with evidence and a fix."""
     def run() -> None:
-        from lstmcast.diagnose import diagnose as run_diagnosis
+        from lstmcast.diagnosis import diagnose as run_diagnosis
         from lstmcast.io import load
         from lstmcast.persist import atomic_write_bytes, atomic_write_json
         names = tuple(c for c in covariates.replace(" ", "").split(",") if c)
@@ -289,6 +289,107 @@ def _print_diagnosis(result: Any, json_file: str | None,
     for path, what in ((json_file, "diagnosis"), (write_config, "recommended config")):
         if path:
             console.print(f"{what} written to {escape(path)}", highlight=False)
+
+
+@app.command(epilog="Example: lstmcast backtest sales.csv --target units --folds 4 "
+             "--horizon 6 --strategy mimo --mode sliding --json bt.json")
+@_with_config_options
+def backtest(
+        data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
+        folds: Annotated[int, typer.Option(help="Number of folds.")] = 3,
+        mode: Annotated[str, typer.Option(help="expanding or sliding training "
+                                          "windows.")] = "expanding",
+        fold_size: Annotated[Optional[int], typer.Option(  # noqa: UP045
+            help="Test rows per fold (default: the last 20% split across the "
+            "folds, at least 24 each).")] = None,
+        gap: Annotated[int, typer.Option(help="Rows left out between training and "
+                                         "test parts.")] = 0,
+        stride: Annotated[Optional[int], typer.Option(  # noqa: UP045
+            help="Rows between fold starts (default: the fold size).")] = None,
+        train_size: Annotated[Optional[int], typer.Option(  # noqa: UP045
+            help="Training rows per fold (sliding mode).")] = None,
+        refit: Annotated[bool, typer.Option(help="Retrain the LSTM in every fold "
+                                            "(--no-refit reuses the first fit).")]
+        = True,
+        models: Annotated[str, typer.Option(help="Reference models, comma-separated."
+                                            )] = "naive,seasonal_naive,drift,mean,"
+        "arima,ets",
+        config: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            "--config", help="JSON settings file (flags override it).")] = None,
+        json_file: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            "--json", help="Write the results as JSON to this file.")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                            help="Print only errors.")] = False,
+        **settings: Any) -> None:
+    """Cross-validate over time: every fold refits everything on its own past."""
+    def run() -> None:
+        from lstmcast.backtesting import backtest as run_backtest
+        from lstmcast.io import load
+        from lstmcast.persist import atomic_write_json
+        cfg = _build_config(config, settings)
+        d = cfg.data
+        series = load(data, target=d.target, time=d.time, covariates=d.covariates,
+                      duplicates=d.duplicates, gaps=d.gaps)
+        names = tuple(m for m in models.replace(" ", "").split(",") if m)
+        result = run_backtest(cfg, series, folds=folds, mode=mode,
+                              test_size=fold_size, gap=gap, stride=stride,
+                              train_size=train_size, refit=refit, models=names,
+                              progress=not quiet and sys.stderr.isatty())
+        if json_file:
+            atomic_write_json(json_file, result.to_dict())
+        if not quiet:
+            _print_backtest(result, json_file)
+    _run(run)
+
+
+def _print_backtest(result: Any, json_file: str | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    console = Console()
+    summary = result.summary().reset_index()
+    seconds = result.timings.groupby("model")[["fit_seconds"]].sum() \
+        if "fit_seconds" in result.timings else None
+    for steps, title in (("h1", "One step ahead (h = 1)"),
+                         ("mean", "Averaged over h = 1..H")):
+        part = summary[summary["steps"] == steps]
+        if part.empty:
+            continue
+        table = Table(title=f"{title}: mean ± std across folds")
+        for col in ("model", "R²", "MASE", "RMSE", "skill vs naive", "fit s"):
+            table.add_column(col, justify="left" if col == "model" else "right")
+        for row in part.itertuples(index=False):
+            fit_s = (f"{seconds.loc[row.model, 'fit_seconds']:.1f}"
+                     if seconds is not None and row.model in seconds.index else "")
+            table.add_row(row.model, _pm(row.r2_mean, row.r2_std),
+                          _pm(row.mase_mean, row.mase_std),
+                          _pm(row.rmse_mean, row.rmse_std),
+                          _pm(row.skill_vs_naive_mean, row.skill_vs_naive_std),
+                          fit_s, style="bold" if row.model == "lstm" else None)
+        console.print(table)
+    if result.per_horizon("rmse").shape[0] > 1:
+        console.print(_frame_table(result.per_horizon("rmse").reset_index(),
+                                   "RMSE per horizon step"))
+    ranking = result.ranking()
+    console.print("Ranking by MASE: " + ", ".join(
+        f"{i + 1}. {m}" for i, m in enumerate(ranking["model"])), highlight=False)
+    if json_file:
+        console.print(f"results written to {json_file}", highlight=False)
+
+
+def _pm(mean: float, std: float) -> str:
+    if mean is None or mean != mean:
+        return "undefined"
+    return f"{mean:.4g} ± {std:.2g}" if std == std else f"{mean:.4g}"
+
+
+def _frame_table(frame: Any, title: str) -> Any:
+    from rich.table import Table
+    table = Table(title=title)
+    for col in frame.columns:
+        table.add_column(str(col), justify="right", no_wrap=True)
+    for row in frame.itertuples(index=False):
+        table.add_row(*[f"{v:.4g}" if isinstance(v, float) else str(v) for v in row])
+    return table
 
 
 @app.command(epilog="Example: lstmcast report runs/a")

@@ -384,7 +384,7 @@ def check_r2(pred: pd.DataFrame, lstm: dict[str, Any]) -> Finding | None:
 
 def check_model_size(est: Any, cfg: Any) -> Finding | None:
     """Too little data for the network: parameters vs training windows."""
-    from lstmcast.diagnose import suggest_hidden_size
+    from lstmcast.diagnosis import suggest_hidden_size
     params = int(sum(p.numel() for p in est.net_.parameters()))
     windows = int(est.n_train_windows_)
     if params <= PARAMS_PER_WINDOW * windows:

@@ -161,11 +161,21 @@ class LSTMForecaster:
         self._check_fitted()
         return self.context_
 
+    def _time_column(self, data: Any) -> str | None:
+        """The training data's time column if ``data`` has it, else None (a
+        frame indexed by time, or row positions, which ``load`` detects)."""
+        name = self.time_name_
+        if isinstance(data, pd.DataFrame):
+            return name if name in data.columns else None
+        if isinstance(data, pd.Series):
+            return None
+        return None if name in (None, "step", "time") else name
+
     def _coerce(self, data: Any) -> SeriesData:
         if isinstance(data, SeriesData):
             series = data
         else:
-            series = load(data, target=self.target_, time=self.time_name_,
+            series = load(data, target=self.target_, time=self._time_column(data),
                           covariates=self.covariates_)
         missing = [c for c in (self.target_, *self.covariates_)
                    if c not in series.frame.columns]
