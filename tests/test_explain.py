@@ -204,3 +204,25 @@ def test_summary_sentences():
     seasonal = [*good, Finding("beaten-by-seasonal-naive", "problem", "t", {}, "r")]
     assert "but not the seasonal naive" in explain_summary(seasonal)
     assert "undefined" in explain_summary([])
+
+
+def test_one_batch_check_tells_weak_signal_from_broken_setup(monkeypatch):
+    import lstmcast.explain as ex
+    from lstmcast.config import ForecastConfig
+    from lstmcast.evaluate import fit_evaluate
+    from lstmcast.io import load
+    rng = np.random.default_rng(3)
+    frame = pd.DataFrame({"y": np.cumsum(rng.normal(size=260)) + 50})
+    series = load(frame, target="y")
+    cfg = ForecastConfig().replace(target="y", hidden_size=8, epochs=3, window=12)
+    result = fit_evaluate(series, cfg)
+    facts = ex.overfit_one_batch(result.forecaster, series, 208)
+    assert facts["one_batch_ratio"] < ex.ONE_BATCH_RATIO  # a sound set-up memorises
+    under = ex.Finding("underfitting", "warning", "t", {}, "r", {})
+    ok = ex.check_one_batch(under, result.forecaster, series, 208)
+    assert ok.code == "underfitting" and "can memorise one batch" in ok.recommendation
+    monkeypatch.setattr(ex, "overfit_one_batch", lambda *a, **k: {
+        "one_batch_first_loss": 1.0, "one_batch_best_loss": 0.8,
+        "one_batch_ratio": 0.8})
+    broken = ex.check_one_batch(under, result.forecaster, series, 208)
+    assert broken.code == "cannot-overfit-one-batch" and broken.severity == "problem"
