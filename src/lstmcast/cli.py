@@ -168,6 +168,24 @@ def _print_findings(console: Any, findings: list[Any]) -> None:
                       f"{escape(f.recommendation)}", highlight=False)
 
 
+def _findings_table(findings: list[Any]) -> Any:
+    """Findings as a table: severity, what was found (with the numbers), fix."""
+    from rich.markup import escape
+    from rich.table import Table
+    table = Table(title="Diagnosis (most serious first)", show_lines=True)
+    table.add_column("severity")
+    table.add_column("finding", ratio=3)
+    table.add_column("what to do", ratio=2)
+    for f in findings:
+        style = SEVERITY_STYLE.get(f.severity, "")
+        settings = ", ".join(f"{k}={v}" for k, v in f.settings.items())
+        table.add_row(f"[{style}]{f.severity}[/]\n[dim]{escape(f.code)}[/]",
+                      escape(f.title), escape(f.recommendation) + (
+                          f"\n[bold]settings: {escape(settings)}[/]" if settings
+                          else ""))
+    return table
+
+
 def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Any:
     from rich.table import Table
     table = Table(title="Test part, original scale")
@@ -285,7 +303,7 @@ def _print_diagnosis(result: Any, json_file: str | None,
                   f"stationarity: {st['verdict']} (ADF p={st['adf_pvalue']:.3g}, "
                   f"KPSS p={st['kpss_pvalue']:.3g}); random walk: "
                   f"{'yes' if result.random_walk else 'no'}", highlight=False)
-    _print_findings(console, result.findings)
+    console.print(_findings_table(result.findings))
     for path, what in ((json_file, "diagnosis"), (write_config, "recommended config")):
         if path:
             console.print(f"{what} written to {escape(path)}", highlight=False)
