@@ -6,7 +6,7 @@ windows in the same order; the bare loop is the shortest correct PyTorch code
 (strided windows, LSTM, linear head on the last step). Writes the table into
 BENCHMARKS.md between markers; run it alone on the machine.
 
-usage: python benchmarks/speed.py [--points 20000] [--epochs 3] [--repeats 3]
+usage: python benchmarks/speed.py [--points 20000] [--epochs 3] [--repeats 3] [--quick]
 """
 
 from __future__ import annotations
@@ -81,16 +81,20 @@ def main() -> int:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--quick", action="store_true", help="skip hidden 256")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     feats = series(a.points)
+    bare_loop(feats[:3000], 48, 64, 2, 256, 1)  # warm up threads and allocator
+    lstmcast_loop(feats[:3000], 48, 64, 2, 256, 1)
     rows = []
-    for hidden, window in [(64, 48), (16, 48), (128, 48), (256, 48), (64, 24),
-                           (64, 96)]:
+    configs = [(64, 48), (16, 48), (128, 48), (256, 48), (64, 24), (64, 96)]
+    for hidden, window in [c for c in configs if not (a.quick and c[0] == 256)]:
         bare, ours = [], []
-        for _ in range(a.repeats):
-            bare.append(bare_loop(feats, window, hidden, 2, 256, a.epochs))
-            ours.append(lstmcast_loop(feats, window, hidden, 2, 256, a.epochs))
+        for i in range(a.repeats):  # alternate which loop goes first
+            pair = [(bare, bare_loop), (ours, lstmcast_loop)]
+            for store, loop in pair if i % 2 == 0 else pair[::-1]:
+                store.append(loop(feats, window, hidden, 2, 256, a.epochs))
         rows.append((hidden, window, bare, ours))
         print(f"hidden {hidden} window {window}: bare {statistics.median(bare):.0f} "
               f"lstmcast {statistics.median(ours):.0f} samples/s", flush=True)
