@@ -34,7 +34,7 @@ from lstmcast.config import (
     TrainConfig,
 )
 from lstmcast.errors import DataError, NotFittedError
-from lstmcast.io import SeriesData, check_length, load
+from lstmcast.io import SeriesData, load
 
 _SECTIONS = {"preprocess": PreprocessConfig, "model": ModelConfig,
              "train": TrainConfig}
@@ -214,4 +214,4 @@ def _signature() -> inspect.Signature:
 
 
 LSTMForecaster.__init__.__signature__ = _signature()  # type: ignore[attr-defined]
-__all__ = ["LSTMForecaster", "auto_window", "check_length", "count_of"]
+__all__ = ["LSTMForecaster", "auto_window", "count_of"]
