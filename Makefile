@@ -28,10 +28,29 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 
-bench: $(STAMP)
-	$(BIN)/python -m pytest -q -m slow
-	$(BIN)/python benchmarks/accuracy.py
-	$(BIN)/python benchmarks/speed.py
+# The peers (darts, neuralforecast, statsforecast) live in their own .venv-bench,
+# so the product never depends on them. `make bench QUICK=1` takes minutes.
+BENCH := .venv-bench
+BENCH_STAMP := $(BENCH)/.installed
+QUICK_FLAG := $(if $(QUICK),--quick,)
+
+$(BENCH_STAMP): pyproject.toml
+	test -x $(BENCH)/bin/python || $(PYTHON) -m venv $(BENCH)
+	$(BENCH)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH)/bin/python -m pip install --quiet torch==2.13.0
+	$(BENCH)/bin/python -m pip install --quiet darts==0.48.1 \
+		neuralforecast==3.3.0 statsforecast==2.1.1
+	$(BENCH)/bin/python -m pip install --quiet -e .
+	touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP)
+	$(if $(QUICK),,$(BIN)/python -m pytest -q -m slow)
+	$(BIN)/python benchmarks/machine.py
+	$(BENCH)/bin/python benchmarks/peers.py $(QUICK_FLAG)
+	$(BIN)/python benchmarks/accuracy.py $(QUICK_FLAG)
+	$(BENCH)/bin/python benchmarks/speed.py $(QUICK_FLAG)
+	$(BIN)/python benchmarks/memory.py $(QUICK_FLAG)
+	$(BIN)/python benchmarks/startup.py $(QUICK_FLAG)
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info src/*.egg-info .pytest_cache

@@ -31,6 +31,11 @@ _EXPORTS = {
     "Diagnosis": "lstmcast.diagnosis",
     "backtest": "lstmcast.backtesting",
     "BacktestResult": "lstmcast.backtesting",
+    "fit_auto": "lstmcast.auto",
+    "tune": "lstmcast.tuning",
+    "TuneResult": "lstmcast.tune_result",
+    "improve": "lstmcast.ladder",
+    "LadderResult": "lstmcast.ladder",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

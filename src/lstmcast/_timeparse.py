@@ -32,6 +32,8 @@ _MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN",
            "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
 _DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _PER_SECOND = {"s": 1.0, "ms": 1e3, "us": 1e6, "ns": 1e9}
+#: How the note of a conversion of mixed UTC offsets to UTC begins.
+UTC_NOTE = "Time column '{}' mixes UTC offsets"
 
 
 # --- message helpers --------------------------------------------------------
@@ -247,9 +249,55 @@ def _parse_dates(text: pd.Series, name: str,
             return pd.to_datetime(text, format=fmt, errors="coerce"), []
         except (ValueError, TypeError, OverflowError):
             stamps = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
-    note = (f"Time column '{name}' mixes UTC offsets (e.g. daylight saving "
-            "time); all stamps were converted to UTC.")
+    note = (f"{UTC_NOTE.format(name)} (e.g. daylight saving time); all "
+            f"{count(len(stamps), 'stamp')} were converted to UTC.")
     return stamps, [note]
+
+
+def localize(index: pd.Index, zone: str, label: RowLabel,
+             notes: list[str]) -> pd.DatetimeIndex:
+    """Stamps placed in (naive) or converted to (aware) the time zone ``zone``.
+
+    A repeated hour at a daylight-saving fall-back is told apart by the order
+    of the rows; an hour that does not exist (spring forward) is an error.
+    """
+    import zoneinfo
+    if not isinstance(index, pd.DatetimeIndex):
+        raise DataError(f"timezone='{zone}' needs dates in time column "
+                        f"'{index.name}', which holds steps. Drop --timezone.")
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise DataError(f"Unknown time zone {zone!r}: give an IANA name such as "
+                        "'Europe/Berlin', 'America/New_York' or 'UTC'.") from None
+    if index.tz is not None:
+        out = index.tz_convert(zone)
+        notes.append(f"Time column '{index.name}' converted from {index.tz} to "
+                     f"{zone} (timezone='{zone}').")
+        return out
+    try:
+        out = index.tz_localize(zone, ambiguous="infer", nonexistent="raise")
+    except Exception as exc:  # pytz/pandas time-zone errors share no base class
+        raise DataError(_zone_problem(index, zone, label, exc)) from None
+    offsets = (out.tz_localize(None) - out.tz_convert(None)).asi8
+    shifts = int((np.diff(offsets) != 0).sum())
+    notes.append(f"Time column '{index.name}' read as local time in {zone} and "
+                 f"compared in UTC ({count(shifts, 'daylight-saving change')} "
+                 f"inside the data); forecasts are given in {zone}.")
+    return out
+
+
+def _zone_problem(index: pd.DatetimeIndex, zone: str, label: RowLabel,
+                  exc: Exception) -> str:
+    """Which stamps are not valid local times in ``zone``, and the fix."""
+    stamp = str(exc).split("'")[1] if "'" in str(exc) else str(exc)
+    where = np.flatnonzero(index.astype(str).str.startswith(stamp[:16]))
+    rows = show(label(int(p)) for p in where) if len(where) else "some rows"
+    return (f"Time column '{index.name}' is not a valid local time in {zone} at "
+            f"{stamp} ({rows}): {exc}. That hour is skipped by a daylight-saving "
+            "change (spring forward), or repeated (fall back) without both "
+            "copies in order. Write the stamps with their UTC offset (e.g. "
+            "2021-03-28 03:00+02:00) or in UTC, and drop --timezone.")
 
 
 # --- frequency --------------------------------------------------------------
@@ -379,7 +427,10 @@ def check_duplicates(index: pd.Index, policy: str, label: RowLabel) -> None:
         f"Time column '{index.name}' has duplicate time stamps: {show(items)}; "
         f"{count(len(rows), 'stamp')} repeated, {int(repeated.sum())} rows in "
         "all. Keep one row per stamp with duplicates='mean', 'sum', 'first' or 'last' "
-        "(--duplicates mean|sum|first|last), or remove the extra rows.")
+        "(--duplicates mean|sum|first|last), or remove the extra rows. If these "
+        "are local clock times, a repeated hour is the daylight-saving fall-back: "
+        "give the zone with timezone='Europe/Berlin' (--timezone NAME) or write "
+        "the stamps with their UTC offset.")
 
 
 def aggregate(values: pd.DataFrame, policy: str, notes: list[str]) -> pd.DataFrame:

@@ -233,6 +233,23 @@ class BacktestResult:
             out["forecasts"] = _records(self.forecasts)
         return out
 
+    def to_frame(self) -> pd.DataFrame:
+        """The summary as a DataFrame (see :meth:`summary`)."""
+        return self.summary()
+
+    def plot(self) -> Any:
+        """RMSE and skill vs naive per horizon step, every model (a matplotlib
+        Figure, shown inline in notebooks)."""
+        from lstmcast.report.backtest import per_horizon_errors
+        return per_horizon_errors(self.per_horizon())
+
+    def save(self, out: Any, series: SeriesData | None = None) -> Any:
+        """Write ``backtest.json``, per-fold and per-horizon CSVs, the forecasts
+        and ``report.html`` into folder ``out`` (with ``series``, the fold
+        layout shows the series too); return the report's path."""
+        from lstmcast.report.backtest import save_backtest
+        return save_backtest(self, out, series)
+
     def __repr__(self) -> str:
         best = self.ranking().iloc[0]
         return (f"BacktestResult(folds={len(self.folds)}, "
@@ -292,7 +309,7 @@ def backtest(model: Any, data: Any, *, folds: int = 3, horizon: int | None = Non
         one on both sides is an error.
     models : names of reference models (see :data:`lstmcast.classical.MODELS`).
     progress : bool
-        Show the training progress bar of each LSTM fit.
+        Show a progress bar over the folds, with the time left (on stderr).
 
     Returns
     -------
@@ -318,12 +335,36 @@ def backtest(model: Any, data: Any, *, folds: int = 3, horizon: int | None = Non
                 "gap": gap, "stride": stride or size, "refit": bool(refit),
                 "strategy": cfg.model.strategy, "models": ["lstm", *names],
                 "n": len(series), "config": cfg.to_dict()}
-    run = _Run(series, cfg, names, h, progress)
+    run = _Run(series, cfg, names, h, False)
+    bar = _fold_bar(len(bounds)) if progress else None
     for k, bound in enumerate(bounds):
         run.fold(k, bound, bounds[0] if not refit else bound, fit=refit or k == 0)
+        if bar:
+            bar.advance(bar.task_ids[0])
+    if bar:
+        bar.stop()
     return BacktestResult(pd.DataFrame(run.scores), pd.concat(run.forecasts,
                           ignore_index=True), pd.DataFrame(run.timings), run.facts,
                           settings, run.failures, run.fitted)
+
+
+def _fold_bar(total: int) -> Any:
+    """A started rich progress bar over the folds, on stderr."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    bar = Progress(TextColumn("backtest folds"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    bar.add_task("folds", total=total)
+    bar.start()
+    return bar
 
 
 def _config_of(model: Any) -> ForecastConfig:
@@ -338,12 +379,10 @@ def _config_of(model: Any) -> ForecastConfig:
 
 
 def _series_of(data: Any, cfg: ForecastConfig) -> SeriesData:
-    from lstmcast.io import load
+    from lstmcast.io import load_data
     if isinstance(data, SeriesData):
         return data
-    d = cfg.data
-    return load(data, target=d.target, time=d.time, covariates=d.covariates,
-                duplicates=d.duplicates, gaps=d.gaps)
+    return load_data(data, cfg.data)
 
 
 def _resolve(cfg: ForecastConfig, horizon: int | None,

@@ -22,7 +22,11 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                   pretty_exceptions_enable=False,
                   help="LSTM forecasting that works, and says honestly when it "
                        "does not. Every fit is scored against naive baselines "
-                       "on the test part, on the original scale.")
+                       "on the test part, on the original scale.",
+                  epilog="Start here: lstmcast demo; then lstmcast diagnose "
+                         "data.csv --target y --out runs/diag and lstmcast fit "
+                         "data.csv --target y --out runs/a (open runs/a/report.html)."
+                         " Exit codes: 0 ok, 2 bad input, 1 a bug.")
 
 
 def _flag(name: str) -> str:
@@ -82,13 +86,27 @@ def _build_config(config_file: str | None, settings: dict[str, Any]) -> Forecast
     return base.replace(**given)
 
 
+_DEBUG = {"on": False}  # set by the global --debug option
+
+
+@app.callback()
+def _options(debug: Annotated[bool, typer.Option(
+        "--debug", help="Also print the traceback of bad-input errors (exit "
+        "code 2 still).")] = False) -> None:
+    _DEBUG["on"] = debug
+
+
 def _run(action: Any) -> None:
-    """Call ``action``; bad input -> message and exit 2; a bug -> traceback, 1."""
+    """Call ``action``; bad input -> message and exit 2 (with the traceback
+    under --debug); a bug -> traceback, 1."""
     try:
         action()
     except DataError as exc:
         from rich.console import Console
         from rich.markup import escape
+        if _DEBUG["on"]:
+            import traceback
+            traceback.print_exc()
         Console(stderr=True, soft_wrap=True).print(
             f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
@@ -109,25 +127,84 @@ def fit(data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
         json_out: Annotated[bool, typer.Option(
             "--json", help="Print metrics.json to stdout instead of tables.")]
         = False,
+        auto: Annotated[bool, typer.Option(
+            "--auto", help="Choose the target representation, size and fallback "
+            "(naive) on the validation tail of the training part, then refit "
+            "(writes auto.json).")] = False,
+        budget: Annotated[Optional[float], typer.Option(  # noqa: UP045
+            "--budget", help="Seconds for --auto (default 240).")] = None,
+        checkpoint_every: Annotated[Optional[int], typer.Option(  # noqa: UP045
+            "--checkpoint-every", help="Save a training checkpoint into "
+            "OUT/checkpoint every N epochs (removed when the fit ends).")] = None,
+        resume: Annotated[bool, typer.Option(
+            "--resume", help="Continue a killed fit from OUT/checkpoint (same data "
+            "and settings; the result equals an uninterrupted run on CPU).")]
+        = False,
         **settings: Any) -> None:
     """Train on the past, score on the last 20% against naive baselines, save."""
-    _run(lambda: _fit(data, out, config, quiet or json_out, settings, json_out))
+    _run(lambda: _fit(data, out, config, quiet or json_out, settings, json_out,
+                      auto=auto, budget=budget, checkpoint_every=checkpoint_every,
+                      resume=resume))
 
 
 def _fit(data: str, out: str, config_file: str | None, quiet: bool,
-         settings: dict[str, Any], json_out: bool = False) -> None:
+         settings: dict[str, Any], json_out: bool = False, *, auto: bool = False,
+         budget: float | None = None, checkpoint_every: int | None = None,
+         resume: bool = False) -> None:
     from lstmcast.evaluate import fit_evaluate
-    from lstmcast.io import load
+    from lstmcast.io import load_data
     cfg = _build_config(config_file, settings)
-    d = cfg.data
-    series = load(data, target=d.target, time=d.time, covariates=d.covariates,
-                  duplicates=d.duplicates, gaps=d.gaps)
-    result = fit_evaluate(series, cfg, progress=not quiet and sys.stderr.isatty())
-    result.save(out)
+    series = load_data(data, cfg.data)
+    progress = not quiet and sys.stderr.isatty()
+    with _checkpoints(out, checkpoint_every, resume, series, cfg):
+        if auto:
+            from lstmcast.auto import fit_auto
+            result = fit_auto(series, cfg, budget=budget, progress=progress)
+        else:
+            result = fit_evaluate(series, cfg, progress=progress)
+        result.save(out)  # inside: a failed save leaves the checkpoints to resume
     if json_out:
         typer.echo((Path(out) / "metrics.json").read_text())
     elif not quiet:
+        if result.auto is not None:
+            _print_auto(result.auto)
         _print_result(result, series, out)
+
+
+def _checkpoints(out: str, every: int | None, resume: bool, series: Any,
+                 cfg: ForecastConfig) -> Any:
+    """The checkpoint session of a fit (a no-op without --checkpoint-every or
+    --resume); resuming needs the same data and settings."""
+    from contextlib import nullcontext
+
+    from lstmcast.checkpoint import checkpointing
+    if every is None and not resume:
+        return nullcontext()
+    settings = {k: v for k, v in cfg.flat().items() if k not in ("threads", "device")}
+    return checkpointing(Path(out) / "checkpoint", every=every or 1, resume=resume,
+                         context={"data_sha256": series.fingerprint(),
+                                  "settings": settings})
+
+
+def _print_auto(auto: dict[str, Any]) -> None:
+    """The candidates of --auto with their validation scores, and the choice."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+    table = Table(title=f"--auto: candidates on the validation tail of the "
+                  f"training part ({auto['validation_rows']} one-step forecasts)")
+    for col in ("candidate", "val MSE", "skill vs naive", "fit s", "what"):
+        table.add_column(col, justify="right" if col in ("val MSE", "skill vs "
+                         "naive", "fit s") else "left")
+    for c in auto["candidates"]:
+        chosen = c["name"] == auto["chosen"]
+        table.add_row(("* " if chosen else "") + c["name"], _fmt(c["val_mse"]),
+                      _fmt(c["val_skill_vs_naive"], signed=True),
+                      f"{c['seconds']:.1f}", escape(c["note"] or c["reason"]))
+    console = Console()
+    console.print(table)
+    console.print(f"[bold]Chose {escape(auto['chosen'])}:[/] {escape(auto['why'])}.",
+                  highlight=False)
 
 
 def _print_result(result: Any, series: Any, out: str) -> None:
@@ -310,7 +387,8 @@ def _print_diagnosis(result: Any, json_file: str | None,
 
 
 @app.command(epilog="Example: lstmcast backtest sales.csv --target units --folds 4 "
-             "--horizon 6 --strategy mimo --mode sliding --json bt.json")
+             "--horizon 6 --strategy mimo --mode sliding --out runs/bt "
+             "--json bt.json")
 @_with_config_options
 def backtest(
         data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
@@ -336,18 +414,19 @@ def backtest(
             "--config", help="JSON settings file (flags override it).")] = None,
         json_file: Annotated[Optional[str], typer.Option(  # noqa: UP045
             "--json", help="Write the results as JSON to this file.")] = None,
+        out: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            "--out", "-o", help="Folder for backtest.json, per-fold and "
+            "per-horizon CSVs and report.html.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                             help="Print only errors.")] = False,
         **settings: Any) -> None:
     """Cross-validate over time: every fold refits everything on its own past."""
     def run() -> None:
         from lstmcast.backtesting import backtest as run_backtest
-        from lstmcast.io import load
+        from lstmcast.io import load_data
         from lstmcast.persist import atomic_write_json
         cfg = _build_config(config, settings)
-        d = cfg.data
-        series = load(data, target=d.target, time=d.time, covariates=d.covariates,
-                      duplicates=d.duplicates, gaps=d.gaps)
+        series = load_data(data, cfg.data)
         names = tuple(m for m in models.replace(" ", "").split(",") if m)
         result = run_backtest(cfg, series, folds=folds, mode=mode,
                               test_size=fold_size, gap=gap, stride=stride,
@@ -355,8 +434,12 @@ def backtest(
                               progress=not quiet and sys.stderr.isatty())
         if json_file:
             atomic_write_json(json_file, result.to_dict())
+        if out:
+            result.save(out, series)
         if not quiet:
             _print_backtest(result, json_file)
+            if out:
+                typer.echo(f"report written to {Path(out) / 'report.html'}")
     _run(run)
 
 
@@ -410,17 +493,22 @@ def _frame_table(frame: Any, title: str) -> Any:
     return table
 
 
-@app.command(epilog="Example: lstmcast report runs/a")
-def report(run_dir: Annotated[str, typer.Argument(help="Folder of a `fit` run.")]
-           ) -> None:
-    """Rebuild report.html of a saved run from its files."""
+@app.command(epilog="Example: lstmcast report runs/a  (any --out folder of fit, "
+             "diagnose, backtest, tune or improve)")
+def report(run_dir: Annotated[str, typer.Argument(
+        help="The --out folder of a fit, diagnose, backtest, tune or improve run."
+        )]) -> None:
+    """Rebuild report.html of a saved run from its files (the kind of run is
+    told from the files)."""
     def run() -> None:
-        from lstmcast.report import write_fit_report
-        typer.echo(f"written {write_fit_report(run_dir)}")
+        from lstmcast.report import run_kind, write_report
+        kind = run_kind(run_dir)
+        typer.echo(f"written {write_report(run_dir)} ({kind} run)")
     _run(run)
 
 
-@app.command()
+@app.command(epilog="Example: lstmcast datasets, then lstmcast demo --dataset "
+             "airline")
 def datasets() -> None:
     """List the bundled real datasets (name, size, frequency, source, licence)."""
     def show() -> None:
@@ -438,7 +526,8 @@ def datasets() -> None:
     _run(show)
 
 
-@app.command()
+@app.command(epilog="Example: lstmcast demo --dataset airline --out runs/demo "
+             "--epochs 20")
 def demo(out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")] =
          "runs/demo",
          dataset: Annotated[str, typer.Option(help="Bundled dataset to use.")] =
@@ -460,6 +549,183 @@ def demo(out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")]
         result.save(out)
         _print_result(result, series, out)
     _run(run)
+
+
+@app.command(epilog="Example: lstmcast improve sales.csv --target units --trials 20 "
+             "--timeout 600 --out runs/ladder  (quick look: --trials 0 --epochs 20)")
+@_with_config_options
+def improve(
+        data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
+        trials: Annotated[int, typer.Option(
+            help="Tuning budget of the last rung in trials (0 = no tuning rung).")]
+        = 20,
+        timeout: Annotated[Optional[float], typer.Option(  # noqa: UP045
+            help="Tuning budget in seconds (stops at whichever comes first).")]
+        = None,
+        classical: Annotated[str, typer.Option(
+            help="Classical models scored on the same test rows (comma-separated; "
+            "none = skip).")] = "arima,ets",
+        out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")] =
+        "runs/improve",
+        config: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            "--config", help="JSON settings file for the base (flags override it)."
+        )] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                            help="Print only errors.")] = False,
+        json_out: Annotated[bool, typer.Option(
+            "--json", help="Print ladder.json to stdout instead of tables.")]
+        = False,
+        **settings: Any) -> None:
+    """The R² ladder: from the articles' recipe, one step at a time, each rung
+    scored on the same test rows; the best rung (chosen on validation) is saved.
+
+    Base settings that differ from the defaults (e.g. --epochs 20) hold in every
+    rung; the `default` rung is exactly what `lstmcast fit` would run."""
+    def run() -> None:
+        from lstmcast.io import load_data
+        from lstmcast.ladder import improve as climb
+        cfg = _build_config(config, settings)
+        series = load_data(data, cfg.data)
+        names = tuple(m for m in classical.replace(" ", "").split(",")
+                      if m and m.lower() != "none")
+
+        def show(rung: Any, number: int, planned: int) -> None:
+            if not (quiet or json_out):
+                r2 = _fmt(rung.metric("r2"), signed=True)
+                typer.echo(f"rung {number}/{planned} {rung.name}: test R² {r2} "
+                           f"({rung.seconds:.1f} s)", err=True)
+        result = climb(series, cfg, trials=trials, timeout=timeout,
+                       seed=cfg.train.seed, progress=not quiet and sys.stderr.isatty(),
+                       out_dir=out, classical=names, on_rung=show)
+        if json_out:
+            typer.echo((Path(out) / "ladder.json").read_text())
+        elif not quiet:
+            _print_ladder(result, out)
+    _run(run)
+
+
+def _print_ladder(result: Any, out: str) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+    console = Console()
+    table = Table(title="R² ladder: test part, original scale (one-step)")
+    for col in ("rung", "R²", "skill vs naive", "MAE", "RMSE", "val R²", "s"):
+        table.add_column(col, justify="left" if col == "rung" else "right",
+                         no_wrap=True)
+    for i, r in enumerate(result.rungs):
+        best = i == result.best_index
+        table.add_row(r.name + (" *" if best else ""),
+                      _fmt(r.metric("r2"), signed=True),
+                      _fmt(r.metric("skill_vs_naive"), signed=True),
+                      _fmt(r.metric("mae")), _fmt(r.metric("rmse")),
+                      _fmt(r.val_r2, signed=True), f"{r.seconds:.1f}",
+                      style="bold" if best else None)
+    console.print(table)
+    for r in result.rungs:
+        console.print(f"[bold]{r.name}[/]: {escape(r.description)}", highlight=False)
+    console.print("Reference models on the same rows: " + ", ".join(
+        f"{name} {_fmt(v['r2'], signed=True)}" + (
+            f" ({v['seconds']:.1f} s)" if v["seconds"] is not None else "")
+        for name, v in result.baselines.items()), highlight=False)
+    for note in result.notes:
+        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+    best = result.best_rung
+    console.print(f"* best rung, chosen on validation R² (the tail of the training "
+                  f"part; the test part chose nothing): {best.name}, test R² "
+                  f"{_fmt(best.metric('r2'), signed=True)}. Its model, metrics and "
+                  f"the ladder (ladder.csv, ladder.json) written to {out}/ (open "
+                  f"{out}/report.html).", highlight=False)
+
+
+@app.command(epilog="Example: lstmcast tune sales.csv --target units --trials 50 "
+             "--timeout 3600 --workers 2 --out runs/tune  (run it again to resume)")
+@_with_config_options
+def tune(
+        data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
+        trials: Annotated[int, typer.Option(help="Trials in the study (all workers "
+                                            "and runs together).")] = 20,
+        timeout: Annotated[Optional[float], typer.Option(  # noqa: UP045
+            help="Time budget of the search in seconds: no trial starts after it, "
+            "running ones stop at their next epoch.")] = None,
+        folds: Annotated[int, typer.Option(help="Expanding validation folds inside "
+                                           "the training part.")] = 3,
+        workers: Annotated[int, typer.Option(help="Local processes working on the "
+                                             "study.")] = 1,
+        storage: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            help="Shared study: a database URL (postgresql://user:pw@host/db) or "
+            "a journal file (default: OUT/study.journal).")] = None,
+        study_name: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            help="Study name (default: from the data, settings and seed).")] = None,
+        pruner: Annotated[str, typer.Option(help="Stop hopeless trials early: "
+                                            "percentile (the worst quarter at "
+                                            "each epoch), hyperband or none.")] =
+        "percentile",
+        out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")] =
+        "runs/tune",
+        config: Annotated[Optional[str], typer.Option(  # noqa: UP045
+            "--config", help="JSON settings file: the base config (flags override "
+            "it; flags given are not searched).")] = None,
+        quiet: Annotated[bool, typer.Option("--quiet", "-q",
+                                            help="Print only errors.")] = False,
+        **settings: Any) -> None:
+    """Search the settings of `fit` with Optuna on validation folds inside the
+    training part; refit the best once and score it on the test part."""
+    def run() -> None:
+        from lstmcast.io import load_data
+        from lstmcast.tuning import tune as run_tune
+        cfg = _build_config(config, settings)
+        series = load_data(data, cfg.data)
+        fixed = tuple(k for k, v in settings.items() if v is not None)
+        result = run_tune(series, cfg, trials=trials, timeout=timeout, folds=folds,
+                          storage=storage, study_name=study_name, out_dir=out,
+                          workers=workers, seed=cfg.train.seed, pruner=pruner,
+                          fixed=fixed, progress=not quiet and sys.stderr.isatty())
+        try:
+            from lstmcast.report.tune import write_tune_report
+        except ImportError:  # the tuning report is optional
+            pass
+        else:
+            write_tune_report(out)
+        if not quiet:
+            _print_tune(result, out)
+    _run(run)
+
+
+def _print_tune(result: Any, out: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+    console = Console()
+    s = result.summary
+    states = ", ".join(f"{v} {k.lower()}" for k, v in s["states"].items())
+    console.print(f"{s['n_trials']} trials ({states}); "
+                  f"validation: {len(s['folds'])} expanding folds of {s['fold_size']} "
+                  f"rows inside the {s['n_train']} training rows. Best: trial "
+                  f"{result.best_trial}, MSE {result.best_value:.4g}, R² "
+                  f"{_fmt(result.best_r2, signed=True)}.", highlight=False)
+    frame = result.trials_frame()
+    top = frame[frame["state"] == "COMPLETE"].sort_values("value").head(5)
+    table = Table(title="Top trials (validation folds)")
+    table.add_column("setting")
+    for number in top["number"]:
+        table.add_column(f"trial {number}", justify="right", no_wrap=True)
+    rows = [("MSE", "value"), ("R²", "r2"), ("seconds", "duration_s")] + [
+        (c[len("param_"):], c) for c in frame.columns if c.startswith("param_")]
+    for label, col in rows:
+        table.add_row(label, *(_fmt(v, signed=col == "r2") if isinstance(v, float)
+                               else str(v) for v in top[col]))
+    console.print(table)
+    if result.importances:
+        console.print("Importance: " + ", ".join(
+            f"{k} {v:.2f}" for k, v in list(result.importances.items())[:6]),
+            highlight=False)
+    if result.test is not None:
+        console.print("The best config refitted on the whole training part, "
+                      "scored once on the test part:")
+        console.print(_metrics_table(result.test.metrics))
+    console.print(f"Best config written to {out}/best_config.json (rerun: lstmcast "
+                  f"fit DATA --config {out}/best_config.json); trials, importances "
+                  f"and the refitted model in {out}/.", highlight=False)
 
 
 def main() -> None:

@@ -45,6 +45,18 @@ class DataConfig:
         "report", "Missing timestamps: report and go on as a sequence, "
         "fill (insert the missing rows, then impute), or error.",
         choices=("report", "fill", "error"))
+    unsorted: str = _opt(
+        "error", "Rows out of time order: error, or sort them (the rows moved "
+        "are counted).", choices=("error", "sort"))
+    trim: str = _opt(
+        "edges", "Leading/trailing rows with an empty target: drop them (edges) "
+        "or keep them to be imputed (none).", choices=("edges", "none"))
+    timezone: str | None = _opt(
+        None, "Time zone of the stamps (e.g. Europe/Berlin): local times across "
+        "daylight-saving changes are compared in UTC and forecast in this zone.")
+    strict: bool = _opt(
+        False, "Refuse data that needs any repair (sort, trim, fill, aggregate, "
+        "time zone, missing values) instead of making and recording it.")
     test_size: float = _opt(
         0.2, "Test part: a fraction (at least 24 points) or a count of points.",
         low=0.0, low_open=True)
@@ -121,6 +133,14 @@ class ModelConfig:
     skip: int | None = _opt(
         None, "Steps of a linear autoregressive path added to the LSTM's output "
         "(auto: the whole window; 0 = off).", low=0)
+    predictor: str = _opt(
+        "lstm", "What forecasts: the trained LSTM, or naive (an untrained, "
+        "all-zero network in delta mode: exactly the last value; what "
+        "`fit --auto` recommends when no LSTM beats it on validation).",
+        choices=("lstm", "naive"))
+    ensemble: int = _opt(
+        1, "Networks trained from seeds seed, seed+1, ... whose forecasts are "
+        "averaged.", low=1)
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ z-score of 5 for outliers, at most 10 network parameters per training window.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -104,6 +104,7 @@ class Diagnosis:
     n_test: int
     target: str
     recommended: ForecastConfig
+    series: SeriesData | None = field(default=None, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: season_length, stationarity, random_walk, findings,
@@ -119,6 +120,20 @@ class Diagnosis:
     def table(self) -> pd.DataFrame:
         """One row per finding, most serious first (see ``findings_frame``)."""
         return findings_frame(self.findings)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The findings as a DataFrame (the same as :meth:`table`)."""
+        return self.table()
+
+    def plot(self) -> Any:
+        """STL decomposition of the training part (a matplotlib Figure)."""
+        from lstmcast.report.plots import decomposition
+        if self.series is None:
+            raise DataError("This Diagnosis has no series to plot: it was not "
+                            "made by lstmcast.diagnose().")
+        return decomposition(self.series.y[:self.n_train],
+                             self.series.index[:self.n_train].to_numpy(),
+                             self.season_length or 1)
 
     def __repr__(self) -> str:
         st, after = self.stationarity, self.stationarity.get("after", {})
@@ -192,7 +207,7 @@ def diagnose(data: Any, *, target: str | None = None, time: str | None = None,
     p = facts.season
     return Diagnosis(by_severity(findings), p if p > 1 else None, facts.stationarity,
                      facts.random_walk, series.freq, n, n_train, n_test,
-                     series.target, recommended)
+                     series.target, recommended, series)
 
 
 # ------------------------------------------------------------------ the facts

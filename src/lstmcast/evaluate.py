@@ -48,6 +48,7 @@ class FitResult:
     horizon_metrics: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     series: SeriesData | None = None
     doctor: list[Any] = field(default_factory=list)
+    auto: dict[str, Any] | None = None  # what `fit --auto` chose and why
 
     @property
     def verdict(self) -> str:
@@ -66,10 +67,21 @@ class FitResult:
         from lstmcast.report.plots import forecasts
         return forecasts(self.predictions)
 
+    def to_frame(self) -> pd.DataFrame:
+        """The scores as a DataFrame (the same as :meth:`table`)."""
+        return self.table()
+
     def __repr__(self) -> str:
+        def num(value: Any) -> str:
+            return "undefined" if value is None else f"{value:+.3f}"
         lstm = self.metrics.get("lstm", {})
-        return (f"FitResult(r2={lstm.get('r2')}, "
-                f"skill_vs_naive={lstm.get('skill_vs_naive')}, "
+        best = max(((m, v.get("r2")) for m, v in self.metrics.items()
+                    if m != "lstm" and v.get("r2") is not None),
+                   key=lambda item: item[1], default=("none", None))
+        return (f"FitResult(target={self.config.data.target!r}, "
+                f"r2={num(lstm.get('r2'))}, "
+                f"skill_vs_naive={num(lstm.get('skill_vs_naive'))}, "
+                f"best_baseline={best[0]!r} r2={num(best[1])}, "
                 f"n_test={self.split['n_test']}, seconds={self.seconds:.1f})")
 
     def to_dict(self) -> dict[str, Any]:
@@ -80,16 +92,20 @@ class FitResult:
                 "training": {k: v for k, v in est.history_.to_dict().items()
                              if k != "history"},
                 "seconds": self.seconds, "verdict": self.verdict,
-                "doctor": [f.to_dict() for f in self.doctor]}
+                "doctor": [f.to_dict() for f in self.doctor],
+                **({"auto": self.auto} if self.auto is not None else {})}
 
     def save(self, out: str | Path) -> None:
         """Model folder plus ``metrics.json``, ``test_predictions.csv``,
-        ``series.csv`` (the target, thinned to at most 20,000 rows, for plots)
-        and ``report.html``."""
+        ``series.csv`` (the target, thinned to at most 20,000 rows, for plots),
+        ``auto.json`` (after ``fit --auto``: the candidates and the choice) and
+        ``report.html``."""
         from lstmcast.report import write_fit_report
         out = Path(out)
         self.forecaster.save(str(out))
         atomic_write_json(out / "metrics.json", self.to_dict())
+        if self.auto is not None:
+            atomic_write_json(out / "auto.json", self.auto)
         _write_csv(out / "test_predictions.csv", self.predictions)
         if self.series is not None:
             _write_csv(out / "series.csv", _plot_series(self.series))
@@ -97,8 +113,12 @@ class FitResult:
 
 
 def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
-                 progress: bool = False) -> FitResult:
-    """Split in time, fit on the training part, score every model on the test part."""
+                 progress: bool = False, doctor: bool = True) -> FitResult:
+    """Split in time, fit on the training part, score every model on the test part.
+
+    ``doctor=False`` skips the findings after the fit (they retrain a copy of
+    the network; the tuner's validation folds do not need them).
+    """
     from lstmcast.fitting import resolve_shape
     from lstmcast.forecaster import LSTMForecaster
     started = time.perf_counter()
@@ -124,8 +144,9 @@ def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
                        time.perf_counter() - started, series=series)
     if est.horizon_ > 1:
         result.horizon_metrics = _horizon_metrics(est, series, n_train, season)
-    from lstmcast.explain import explain
-    result.doctor = explain(result, series)
+    if doctor:
+        from lstmcast.explain import explain
+        result.doctor = explain(result, series)
     return result
 
 

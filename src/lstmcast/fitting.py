@@ -17,6 +17,7 @@ At H = 1 all four fit the very same network.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -63,6 +64,13 @@ def fit_forecaster(est: Any, series: SeriesData, cfg: ForecastConfig,
     pre, mcfg = cfg.preprocess, cfg.model
     n = len(series)
     check_strategy(mcfg.strategy, mcfg.horizon, series.covariates)
+    if mcfg.predictor == "naive" and (mcfg.target_mode != "delta" or pre.difference
+                                      or pre.seasonal_difference
+                                      or pre.decompose != "none"):
+        raise DataError("predictor='naive' repeats the last value through a zero "
+                        "change, which needs target_mode='delta' on the levels. Set "
+                        "--target-mode delta --difference 0 --seasonal-difference 0 "
+                        "--decompose none, or use --predictor lstm.")
     steps = network_steps(mcfg.strategy, mcfg.horizon)
     season, window, warm, n_val = resolve_shape(series, cfg)
     n_fit = n - n_val
@@ -78,6 +86,7 @@ def fit_forecaster(est: Any, series: SeriesData, cfg: ForecastConfig,
     est.target_, est.covariates_ = series.target, series.covariates
     est.time_name_, est.freq_ = series.frame.index.name, series.freq
     est.first_stamp_ = series.index[0]
+    est.data_hash_, est.repairs_ = series.fingerprint(), series.repairs
     est.train_range_ = {"first": str(series.index[0]), "last": str(series.index[-1]),
                         "rows": n, "rows_fitting_transforms": n_fit,
                         "last_fitting_transforms": str(series.index[n_fit - 1])}
@@ -106,7 +115,7 @@ def _fit_network(est: Any, cfg: ForecastConfig, z: np.ndarray, feats: np.ndarray
     for training, windows for validation)."""
     import torch
 
-    from lstmcast.model import LSTMNet
+    from lstmcast.ensemble import MeanOf, build_net
     from lstmcast.train import seed_everything, train
     mcfg, window, n_fit, last = cfg.model, est.window_, est.n_fit_, steps[-1]
     targets = _targets(z, y, steps, mcfg.target_mode, est.delta_scale_)
@@ -116,20 +125,33 @@ def _fit_network(est: Any, cfg: ForecastConfig, z: np.ndarray, feats: np.ndarray
         raise DataError(f"No complete training window: {n_fit} training rows, window "
                         f"{window}, warm-up {est.warmup_}, {last} step(s) ahead. Use "
                         "a smaller --window or more data.")
-    seed_everything(cfg.train.seed)  # the initial weights come from the seed too
-    net = LSTMNet(feats.shape[1], mcfg.hidden_size, mcfg.num_layers,
-                  dropout=mcfg.dropout, bidirectional=mcfg.bidirectional,
-                  cell_activation=mcfg.cell_activation, head=mcfg.head,
-                  head_hidden=mcfg.head_hidden, head_activation=mcfg.head_activation,
-                  output_size=len(steps), skip_window=skip_width(mcfg.skip, window),
-                  skip_relative=mcfg.target_mode == "delta")
     feats_t, targets_t = torch.from_numpy(feats), torch.from_numpy(targets)
     train_set = WindowSet(feats_t, targets_t, window, train_origins)
     val_set = WindowSet(feats_t, targets_t, window, val_origins) if len(
         val_origins) else None
-    history = train(net, train_set, val_set, cfg.train, progress=progress)
-    net.to("cpu")
-    return net, history, len(train_origins), len(val_origins)
+    members, histories = [], []
+    for member in range(mcfg.ensemble):  # an ensemble: one seed per member
+        tcfg = replace(cfg.train, seed=cfg.train.seed + member)
+        seed_everything(tcfg.seed)  # the initial weights come from the seed too
+        net = build_net(mcfg, feats.shape[1], window, len(steps))
+        histories.append(_untrained(net) if mcfg.predictor == "naive" else train(
+            net, train_set, val_set, tcfg, progress=progress))
+        members.append(net.to("cpu"))
+    net = members[0] if len(members) == 1 else MeanOf(members)
+    return net, histories[0], len(train_origins), len(val_origins)
+
+
+def _untrained(net: Any) -> Any:
+    """Zero every weight (output 0: no change from the last value) and return
+    an empty training history: the naive predictor."""
+    import torch
+
+    from lstmcast.train import TrainResult
+    with torch.no_grad():
+        for p in net.parameters():
+            p.zero_()
+    return TrainResult(stopped="not trained: the naive predictor (no change from "
+                       "the last value)")
 
 
 def resolve_shape(series: SeriesData, cfg: ForecastConfig) -> tuple[int, int, int,
@@ -307,8 +329,22 @@ def one_step(est: Any, series: SeriesData, rows: np.ndarray | None) -> np.ndarra
     out = forward(est, feats, rows - 1)[:, 0]
     z_hat = z[rows - 1] + est.delta_scale_ * out if est.target_mode_ == "delta" \
         else out
-    return est.pipeline_.inverse_one_step(z_hat, rows, series.y, start=start,
-                                          times=series.times_float())
+    return finite(est.pipeline_.inverse_one_step(z_hat, rows, series.y, start=start,
+                                                 times=series.times_float()))
+
+
+def finite(forecasts: np.ndarray) -> np.ndarray:
+    """``forecasts`` when all are finite, else a DataError: no NaN or infinite
+    forecast leaves lstmcast."""
+    bad = np.flatnonzero(~np.isfinite(forecasts).reshape(len(forecasts), -1)
+                         .all(axis=1))
+    if len(bad):
+        raise DataError(
+            f"{len(bad)} of {len(forecasts)} forecasts are NaN or infinite (first "
+            f"at position {bad[0]}): the network or the inverse transforms "
+            "overflow. Check the data for extreme values, use --transform log for "
+            "data spanning orders of magnitude, or refit with a lower --lr.")
+    return forecasts
 
 
 def path(est: Any, series: SeriesData, origin: int, horizon: int) -> np.ndarray:
@@ -320,8 +356,8 @@ def path(est: Any, series: SeriesData, origin: int, horizon: int) -> np.ndarray:
                         "of history: give a longer history.")
     z_path = _z_paths(est, series, z, feats, np.array([origin]), horizon)[0]
     times = series.times_float()[: origin + 1]
-    return est.pipeline_.inverse_path(z_path, series.y[: origin + 1], start=start,
-                                      times=times)
+    return finite(est.pipeline_.inverse_path(z_path, series.y[: origin + 1],
+                                             start=start, times=times))
 
 
 def multi_step(est: Any, series: SeriesData, origins: np.ndarray,
@@ -337,7 +373,7 @@ def multi_step(est: Any, series: SeriesData, origins: np.ndarray,
     paths = [est.pipeline_.inverse_path(out[i], y[: t + 1], start=start,
                                         times=times[: t + 1])
              for i, t in enumerate(origins)]
-    return np.stack(paths) if paths else np.empty((0, horizon))
+    return finite(np.stack(paths)) if paths else np.empty((0, horizon))
 
 
 def _z_paths(est: Any, series: SeriesData, z: np.ndarray, feats: np.ndarray,

@@ -94,7 +94,11 @@ class LSTMForecaster:
     def __repr__(self) -> str:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items()
                    if v != PARAMS[k]]
-        state = "fitted" if hasattr(self, "net_") else "not fitted"
+        state = "not fitted"
+        if hasattr(self, "net_"):
+            state = (f"fitted on '{self.target_}': window {self.window_}, season "
+                     f"{self.season_}, horizon {self.horizon_}, "
+                     f"{len(self.feature_names_)} features")
         return f"LSTMForecaster({', '.join(changed)})  # {state}"
 
     @classmethod

@@ -8,17 +8,21 @@ Legal but notable things (missing values, gaps, combined duplicates) become
 ``notes`` on the result. The checks: 1. the file; 2. the columns exist (or are
 detected); 3. the time column parses; 4. it is sorted; 5. duplicate stamps;
 6. values are numbers; 7. no infinities; 8. the target has values; 9. it is not
-constant; 10. gaps and frequency.
+constant; 10. gaps and frequency. Each change made to the data (time zone,
+sort, aggregated duplicates, trimmed edges, filled gaps, missing values left
+for the imputer) is made only by a policy, and counted as a :class:`Repair`;
+``strict=True`` refuses data that needs any.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
 import importlib.util
 import os
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -26,14 +30,35 @@ import pandas as pd
 from pandas.api import types as ptypes
 
 from lstmcast import _timeparse as tp
+from lstmcast.config import DataConfig
 from lstmcast.errors import DataError
 
 DUPLICATE_POLICIES = ("error", "mean", "sum", "first", "last")
 GAP_POLICIES = ("report", "fill", "error")
+UNSORTED_POLICIES = ("error", "sort")
+TRIM_POLICIES = ("edges", "none")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _MISSING_TOKENS = frozenset({"", "nan", "na", "n/a", "null", "none", "<na>"})
 _LOCALE_NUMBER = re.compile(r"^[+-]?\d{1,3}([.,' ]\d{3})+([.,]\d+)?$|^[+-]?\d+,\d+$")
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One change :func:`load` made to the data: what, how many, and why.
+
+    ``kind`` is one of ``timezone``, ``sort``, ``duplicates``, ``trim``,
+    ``fill_gaps`` or ``missing`` (values left for the imputer). Every repair is
+    also a note, and is recorded in the manifest of a saved model;
+    ``strict=True`` (``--strict``) turns any repair into a ``DataError``.
+    """
+
+    kind: str
+    count: int
+    detail: str
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
 
 
 @dataclass(frozen=True, eq=False)
@@ -56,6 +81,8 @@ class SeriesData:
         None for integer steps and irregular time stamps.
     notes : tuple of str
         Repairs made and warnings, for the user to read.
+    repairs : tuple of Repair
+        The changes made to the data, counted (also among the notes).
     """
 
     frame: pd.DataFrame
@@ -63,6 +90,7 @@ class SeriesData:
     covariates: tuple[str, ...]
     freq: str | None
     notes: tuple[str, ...] = ()
+    repairs: tuple[Repair, ...] = ()
 
     def __post_init__(self) -> None:
         expected = [self.target, *self.covariates]
@@ -118,6 +146,19 @@ class SeriesData:
                               unit=index.unit, name=index.name)
         return dates[dates > index[-1]][:horizon]
 
+    def fingerprint(self) -> str:
+        """SHA-256 of the stamps, the values, the column names and the frequency:
+        equal for the same data however it was read."""
+        index = self.frame.index
+        stamps = index.asi8 if isinstance(index, pd.DatetimeIndex) else \
+            index.to_numpy(dtype=np.int64)
+        digest = hashlib.sha256(repr((self.target, self.covariates, self.freq,
+                                      str(index.dtype), index.name)).encode())
+        digest.update(np.ascontiguousarray(stamps).tobytes())
+        digest.update(np.ascontiguousarray(
+            self.frame.to_numpy(dtype=np.float64)).tobytes())
+        return digest.hexdigest()
+
     def times_float(self) -> np.ndarray:
         """The index as float seconds since 1970 (dates) or as the steps."""
         index = self.frame.index
@@ -129,7 +170,8 @@ class SeriesData:
 def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
          target: str | None = None, time: str | None = None,
          covariates: Sequence[str] = (), duplicates: str = "error",
-         gaps: str = "report") -> SeriesData:
+         gaps: str = "report", unsorted: str = "error", trim: str = "edges",
+         timezone: str | None = None, strict: bool = False) -> SeriesData:
     """Read and check a time series.
 
     Parameters
@@ -151,6 +193,19 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     gaps : {"report", "fill", "error"}
         Missing stamps: keep the rows and say so, insert NaN rows onto the
         regular grid, or refuse.
+    unsorted : {"error", "sort"}
+        Rows out of time order: refuse, or sort them (stable) and count the
+        rows moved.
+    trim : {"edges", "none"}
+        Leading and trailing rows where the target is empty (a sensor not yet
+        installed): drop them and say how many, or keep them for the imputer.
+    timezone : str, optional
+        IANA zone of the stamps (e.g. ``"Europe/Berlin"``): naive local stamps
+        are placed in it (the repeated hour of a daylight-saving fall-back is
+        told apart by its order), aware ones converted to it. Times are then
+        compared in UTC, and shown and forecast in this zone.
+    strict : bool
+        Refuse data that needs any repair (each one named) instead of making it.
 
     Returns
     -------
@@ -163,11 +218,22 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     """
     _check_choice("duplicates", duplicates, DUPLICATE_POLICIES)
     _check_choice("gaps", gaps, GAP_POLICIES)
+    _check_choice("unsorted", unsorted, UNSORTED_POLICIES)
+    _check_choice("trim", trim, TRIM_POLICIES)
     covs = (covariates,) if isinstance(covariates, str) else tuple(map(str, covariates))
     raw, label, where = _read(source, target)
     notes: list[str] = []
+    repairs: list[Repair] = []
     target, time = _resolve_columns(raw, target, time, covs, where, notes)
     index = tp.time_index(raw, time, label, notes)
+    utc = [n for n in notes if n.startswith(tp.UTC_NOTE.format(time))]
+    if utc:
+        repairs.append(Repair("timezone", len(index), utc[0]))
+    if timezone is not None:
+        index = tp.localize(index, timezone, label, notes)
+        repairs.append(Repair("timezone", len(index), notes[-1]))
+    if unsorted == "sort" and not index.is_monotonic_increasing:
+        raw, index, label = _sorted(raw, index, label, notes, repairs)
     tp.check_sorted(index, label)
     tp.check_duplicates(index, duplicates, label)
     values = pd.DataFrame(
@@ -175,11 +241,72 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
          for role, name in [("Target", target)] + [("Covariate", c) for c in covs]},
         index=index)
     _check_has_values(values, target)
+    before = len(values)
     values = tp.aggregate(values, duplicates, notes)
+    _record(repairs, notes, "duplicates", before, values)
     _check_not_constant(values[target])
+    if trim == "edges":
+        values = _trim(values, target, notes, repairs)
+    rows = len(values)
     values, freq = tp.regularise(values, gaps, notes)
-    notes.extend(_missing_notes(values))
-    return SeriesData(values, target, covs, freq, tuple(notes))
+    if len(values) > rows:
+        repairs.append(Repair("fill_gaps", len(values) - rows, notes[-1]))
+    missing = _missing_notes(values)
+    notes.extend(missing)
+    if missing:
+        repairs.append(Repair("missing", int(values.isna().to_numpy().sum()),
+                              " ".join(missing)))
+    if strict and repairs:
+        raise DataError(
+            "strict=True (--strict): the data needs "
+            f"{tp.count(len(repairs), 'repair')}, which lstmcast does not make "
+            "in strict mode: " + " | ".join(f"[{r.kind}] {r.detail}" for r in repairs)
+            + " Fix the data, or drop --strict to have these repairs made and "
+            "recorded in the run's manifest.")
+    return SeriesData(values, target, covs, freq, tuple(notes), tuple(repairs))
+
+
+def _record(repairs: list[Repair], notes: list[str], kind: str, before: int,
+            after: pd.DataFrame) -> None:
+    """A repair of ``kind`` when a step changed the number of rows."""
+    if len(after) != before:
+        repairs.append(Repair(kind, before - len(after), notes[-1]))
+
+
+def _sorted(raw: pd.DataFrame, index: pd.Index, label: tp.RowLabel,
+            notes: list[str], repairs: list[Repair]
+            ) -> tuple[pd.DataFrame, pd.Index, tp.RowLabel]:
+    """Rows in time order (stable); row labels still name the original rows."""
+    order = np.argsort(np.asarray(index), kind="stable")
+    moved = int((order != np.arange(len(order))).sum())
+    notes.append(f"{tp.count(moved, 'row')} of '{index.name}' were out of time "
+                 "order and were sorted (unsorted='sort').")
+    repairs.append(Repair("sort", moved, notes[-1]))
+    return (raw.iloc[order].reset_index(drop=True), index[order],
+            lambda pos: label(int(order[pos])))
+
+
+def _trim(values: pd.DataFrame, target: str, notes: list[str],
+          repairs: list[Repair]) -> pd.DataFrame:
+    """Drop the leading and trailing rows where the target is empty."""
+    present = np.flatnonzero(values[target].notna().to_numpy())
+    lead, trail = int(present[0]), len(values) - 1 - int(present[-1])
+    if lead == 0 and trail == 0:
+        return values
+    notes.append(f"Dropped {tp.count(lead, 'leading row')} and "
+                 f"{tp.count(trail, 'trailing row')} where target '{target}' is "
+                 "empty (trim='edges'; --trim none keeps them to be imputed).")
+    repairs.append(Repair("trim", lead + trail, notes[-1]))
+    return values.iloc[lead: len(values) - trail]
+
+
+def load_data(source: str | os.PathLike | pd.DataFrame | pd.Series,
+              data: DataConfig) -> SeriesData:
+    """:func:`load` with the columns and repair policies of a ``DataConfig``."""
+    return load(source, target=data.target, time=data.time,
+                covariates=data.covariates, duplicates=data.duplicates,
+                gaps=data.gaps, unsorted=data.unsorted, trim=data.trim,
+                timezone=data.timezone, strict=data.strict)
 
 
 # --- 1. reading -------------------------------------------------------------

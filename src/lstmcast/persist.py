@@ -23,20 +23,58 @@ MANIFEST = "manifest.json"
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically (temp file, fsync, rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Write ``data`` to ``path`` atomically (temp file, fsync, rename).
+
+    On failure (a full disk, no permission) the temporary file is removed, the
+    previous ``path`` is left as it was, and a ``DataError`` says so.
+    """
+    atomic_write_files(Path(path).parent, {Path(path).name: data})
+
+
+def atomic_write_files(folder: str | os.PathLike, files: dict[str, bytes]) -> None:
+    """Write several files of ``folder`` so that all are replaced or none is.
+
+    Each file goes to a temporary file that is fsynced; only when all are on
+    disk are they renamed over the old ones (in the order given), and the
+    folder is fsynced. A failure while writing leaves every old file intact.
+    """
+    folder = Path(folder)
+    temps: dict[str, str] = {}
     try:
-        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; keep usual rights
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            fd, temps[name] = tempfile.mkstemp(prefix=f".{name}.", dir=folder)
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600; keep usual rights
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+        for name, tmp in temps.items():
+            os.replace(tmp, folder / name)
+        _fsync_dir(folder)
+    except OSError as exc:
+        raise DataError(
+            f"Could not save {', '.join(str(folder / n) for n in files)}: "
+            f"{exc.strerror or exc}. Free some space or choose another output "
+            "folder (--out); files already there were left as they were."
+        ) from exc
+    finally:
+        for tmp in temps.values():
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the renames in ``folder`` durable (where the OS allows it)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # e.g. Windows cannot open folders
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def _umask() -> int:
@@ -58,10 +96,14 @@ def json_ready(value: Any) -> Any:
     return value
 
 
+def json_bytes(value: Any) -> bytes:
+    """``value`` as strict JSON (no NaN), UTF-8."""
+    return json.dumps(json_ready(value), indent=2, allow_nan=False).encode("utf-8")
+
+
 def atomic_write_json(path: str | os.PathLike, value: Any) -> None:
     """Write ``value`` as strict JSON (no NaN) atomically."""
-    text = json.dumps(json_ready(value), indent=2, allow_nan=False)
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, json_bytes(value))
 
 
 def sha256(path: str | os.PathLike) -> str:
@@ -72,12 +114,16 @@ def sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def write_manifest(folder: str | os.PathLike, files: list[str]) -> None:
-    """Record the hash of each model file; written last, so a folder with a
-    manifest whose hashes match is complete."""
-    folder = Path(folder)
-    atomic_write_json(folder / MANIFEST,
-                      {"files": {name: sha256(folder / name) for name in files}})
+def write_with_manifest(folder: str | os.PathLike, files: dict[str, bytes],
+                        run: dict[str, Any] | None = None) -> None:
+    """Write ``files`` and ``manifest.json`` (their SHA-256, and ``run``: how
+    they were made) as one :func:`atomic_write_files`, the manifest renamed
+    last: a folder whose manifest hashes match is complete."""
+    manifest = {"files": {name: hashlib.sha256(data).hexdigest()
+                          for name, data in files.items()}}
+    if run is not None:
+        manifest["run"] = run
+    atomic_write_files(folder, {**files, MANIFEST: json_bytes(manifest)})
 
 
 def verify_folder(folder: str | os.PathLike) -> dict[str, str]:

@@ -7,6 +7,12 @@ of steps 2..H follow under the key prefixes ``direct.h2.``, ``direct.h3.``, ...)
 facts: window, season, strategy, features, training range, training history,
 context rows), ``manifest.json`` (hashes, written last). ``fit`` adds
 ``metrics.json`` and ``test_predictions.csv`` beside them.
+
+All model files and the manifest are written as one batch (each to an
+fsynced temporary file first, then renamed), so a failed save (a full disk)
+leaves the previous model loadable. The manifest also records how the model
+was made: seed, library versions, the SHA-256 of the training data and the
+repairs made to it while loading.
 """
 
 from __future__ import annotations
@@ -21,15 +27,8 @@ from lstmcast import __version__
 from lstmcast.config import FORMAT_VERSION, ForecastConfig
 from lstmcast.errors import DataError
 from lstmcast.io import SeriesData
-from lstmcast.persist import (
-    atomic_write_bytes,
-    atomic_write_json,
-    read_json,
-    verify_folder,
-    write_manifest,
-)
+from lstmcast.persist import json_bytes, read_json, verify_folder, write_with_manifest
 
-MODEL_FILES = ["model.safetensors", "config.json", "pipeline.json", "model.json"]
 _DIRECT = "direct.h"
 _TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags")
 
@@ -42,15 +41,18 @@ def _frame_to_json(series: SeriesData) -> dict[str, Any]:
     frame = series.frame
     return {"index": [_stamp_to_json(s) for s in frame.index],
             "index_name": frame.index.name,
+            "tz": str(tz) if (tz := getattr(frame.index, "tz", None)) else None,
             "columns": {c: [None if not np.isfinite(v) else float(v)
                             for v in frame[c].to_numpy(float)] for c in frame}}
 
 
 def _frame_from_json(state: dict[str, Any], target: str, covariates: tuple[str, ...],
                      freq: str | None) -> SeriesData:
-    raw = state["index"]
+    raw, tz = state["index"], state.get("tz")
     if raw and isinstance(raw[0], str):
-        index = pd.DatetimeIndex(pd.to_datetime(raw, format="ISO8601"))
+        index = pd.DatetimeIndex(pd.to_datetime(raw, format="ISO8601",
+                                                utc=tz is not None))
+        index = index.tz_convert(tz) if tz else index  # the zone, not its offsets
     else:
         index = pd.Index(raw, dtype="int64")
     index.name = state["index_name"]
@@ -69,26 +71,42 @@ def save_forecaster(est: Any, path: str) -> None:
     for h, net in enumerate(getattr(est, "nets_", [est.net_])[1:], start=2):
         state.update({f"{_DIRECT}{h}.{k}": v.detach().cpu().contiguous()
                       for k, v in net.state_dict().items()})
-    atomic_write_bytes(folder / "model.safetensors", save_tensors(state))
-    atomic_write_json(folder / "config.json",
-                      {"format_version": FORMAT_VERSION, **est.config_.to_dict()})
-    atomic_write_json(folder / "pipeline.json", {
-        "target": est.pipeline_.get_state(),
-        "covariate_impute": [imp.get_state() for imp in est.cov_impute_],
-        "covariate_scaler": est.cov_scaler_.get_state() if est.cov_scaler_ else None,
-    })
-    atomic_write_json(folder / "model.json", {
-        "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
-        "torch_version": _torch_version(), "params": est.get_params(),
-        "fitted": _fitted_facts(est), "history": est.history_.to_dict(),
-        "direct_histories": [h.to_dict() for h in getattr(est, "histories_", [])[1:]],
-        "context": _frame_to_json(est.context_)})
-    write_manifest(folder, MODEL_FILES)
+    files = {
+        "model.safetensors": save_tensors(state),
+        "config.json": json_bytes({"format_version": FORMAT_VERSION,
+                                   **est.config_.to_dict()}),
+        "pipeline.json": json_bytes({
+            "target": est.pipeline_.get_state(),
+            "covariate_impute": [imp.get_state() for imp in est.cov_impute_],
+            "covariate_scaler": est.cov_scaler_.get_state() if est.cov_scaler_
+            else None}),
+        "model.json": json_bytes({
+            "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
+            "torch_version": versions()["torch"], "params": est.get_params(),
+            "fitted": _fitted_facts(est), "history": est.history_.to_dict(),
+            "direct_histories": [h.to_dict()
+                                 for h in getattr(est, "histories_", [])[1:]],
+            "context": _frame_to_json(est.context_)}),
+    }
+    write_with_manifest(folder, files, run_record(est))
 
 
-def _torch_version() -> str:
+def versions() -> dict[str, str]:
+    """Versions of python, lstmcast and the libraries a fit depends on."""
+    import platform
+
     import torch
-    return torch.__version__
+    return {"python": platform.python_version(), "lstmcast": __version__,
+            "torch": torch.__version__, "numpy": np.__version__,
+            "pandas": pd.__version__, "platform": platform.platform()}
+
+
+def run_record(est: Any) -> dict[str, Any]:
+    """How the model was made: seed, threads, versions, training data, repairs."""
+    import torch
+    return {"seed": est.get_params()["seed"], "threads": torch.get_num_threads(),
+            "versions": versions(), "data_sha256": getattr(est, "data_hash_", None),
+            "repairs": [r.to_dict() for r in getattr(est, "repairs_", ())]}
 
 
 def _fitted_facts(est: Any) -> dict[str, Any]:
@@ -119,8 +137,7 @@ def load_forecaster(cls: type, path: str) -> Any:
 
 
 def _load(cls: type, folder: Path) -> Any:
-    from lstmcast.fitting import skip_width
-    from lstmcast.model import LSTMNet
+    from lstmcast.ensemble import build_net
     from lstmcast.train import TrainResult
     from lstmcast.transforms import Pipeline, transform_from_state
     verify_folder(folder)
@@ -146,16 +163,17 @@ def _load(cls: type, folder: Path) -> Any:
     est.nets_ = []
     for h in range(1, (est.horizon_ if est.strategy_ == "direct" else 1) + 1):
         prefix = f"{_DIRECT}{h}." if h > 1 else ""
-        net = LSTMNet(facts["input_size"], cfg.hidden_size, cfg.num_layers,
-                      dropout=cfg.dropout, bidirectional=cfg.bidirectional,
-                      cell_activation=cfg.cell_activation, head=cfg.head,
-                      head_hidden=cfg.head_hidden, head_activation=cfg.head_activation,
-                      output_size=est.outputs_,
-                      skip_window=skip_width(cfg.skip, facts["window"]),
-                      skip_relative=cfg.target_mode == "delta")
+        net = build_net(cfg, facts["input_size"], facts["window"], est.outputs_,
+                        members=cfg.ensemble)
         own = {k[len(prefix):]: v for k, v in weights.items()
                if (k.startswith(prefix) if prefix else not k.startswith(_DIRECT))}
-        net.load_state_dict(own, strict=True)
+        try:
+            net.load_state_dict(own, strict=True)
+        except RuntimeError as exc:
+            raise DataError(f"The weights in {folder / 'model.safetensors'} do not "
+                            "fit the network described in model.json "
+                            f"({str(exc).splitlines()[0]}). Fit the model again."
+                            ) from None
         est.nets_.append(net.eval())
     est.net_ = est.nets_[0]
     est.histories_ = [TrainResult(**{k: v for k, v in h.items() if v is not None})
@@ -186,7 +204,14 @@ def _read_weights(path: Path) -> dict[str, Any]:
     from safetensors import SafetensorError
     from safetensors.torch import load as load_tensors
     try:
-        return load_tensors(path.read_bytes())
+        weights = load_tensors(path.read_bytes())
     except (SafetensorError, ValueError) as exc:
         raise DataError(f"{path} is not a valid safetensors file ({exc}). It was "
                         "not written by lstmcast; fit the model again.") from None
+    bad = sorted(k for k, v in weights.items()
+                 if v.is_floating_point() and not bool(v.isfinite().all()))
+    if bad:
+        raise DataError(f"{path} holds NaN or infinite weights (in "
+                        f"{', '.join(bad[:5])}): such a model gives no usable "
+                        "forecast. Fit the model again.")
+    return weights

@@ -11,6 +11,9 @@ import copy
 import math
 import random
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,11 +21,27 @@ import numpy as np
 import torch
 from torch import nn
 
+from lstmcast import checkpoint
 from lstmcast.config import TrainConfig
 from lstmcast.windows import WindowSet
 
 LOSSES = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}
 EVAL_BATCH = 4096
+_EPOCH_WATCHER: ContextVar[Callable[[int, float], None] | None] = ContextVar(
+    "epoch_watcher", default=None)
+
+
+@contextmanager
+def watch_epochs(watcher: Callable[[int, float], None]) -> Iterator[None]:
+    """Call ``watcher(epoch, val_loss)`` after every epoch of each ``train()``
+    run inside the block (the tuner's pruning). It reaches ``train()`` through
+    ``fit`` without an argument threaded through the estimator; an exception
+    it raises ends the training and propagates."""
+    token = _EPOCH_WATCHER.set(watcher)
+    try:
+        yield
+    finally:
+        _EPOCH_WATCHER.reset(token)
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -129,7 +148,9 @@ def train(net: nn.Module, train_set: WindowSet, val_set: WindowSet | None,
 
     The weights left in ``net`` are those of the best epoch. Training stops at
     the first non-finite loss or gradient, keeping the last good weights, and
-    says where in ``TrainResult.stopped``.
+    says where in ``TrainResult.stopped``. Inside
+    :func:`lstmcast.checkpoint.checkpointing` the whole state is saved every N
+    epochs, and a resumed run continues exactly where the saved one stopped.
     """
     gen = seed_everything(cfg.seed)
     if cfg.threads:
@@ -145,9 +166,15 @@ def train(net: nn.Module, train_set: WindowSet, val_set: WindowSet | None,
     total = min(per_epoch * epochs, cfg.max_steps or per_epoch * epochs)
     sched = make_scheduler(opt, cfg, total, epochs)
     result, best_state = TrainResult(), copy.deepcopy(net.state_dict())
+    slot = checkpoint.open_slot(net, train_set, val_set, cfg)  # None: not asked for
+    first, stale = 1, 0
+    if slot is not None:
+        first, stale, best_state = slot.restore(net, opt, sched, gen, result,
+                                                best_state)
     bar = _Progress(epochs) if progress else None
-    started, stale = time.perf_counter(), 0
-    for epoch in range(1, epochs + 1):
+    watcher = _EPOCH_WATCHER.get()
+    started, epoch = time.perf_counter(), first - 1  # epoch: the last one run
+    for epoch in range(first, epochs + 1):
         order = torch.randperm(len(train_set), generator=gen).numpy()
         stats = _run_epoch(net, train_set, order, cfg, opt, sched, loss_fn, device,
                            result, total)
@@ -167,6 +194,8 @@ def train(net: nn.Module, train_set: WindowSet, val_set: WindowSet | None,
                                "grad_norm": grad_norm})
         if bar:
             bar.update(epoch, train_loss, val_loss)
+        if watcher:
+            watcher(epoch, val_loss)
         if isinstance(sched, torch.optim.lr_scheduler.ReduceLROnPlateau):
             sched.step(val_loss)
         elif isinstance(sched, torch.optim.lr_scheduler.StepLR):
@@ -183,11 +212,15 @@ def train(net: nn.Module, train_set: WindowSet, val_set: WindowSet | None,
         if cfg.max_steps and result.steps >= cfg.max_steps:
             result.stopped = f"reached max_steps={cfg.max_steps}"
             break
+        if slot is not None:
+            slot.save(epoch, net, opt, sched, gen, result, best_state, stale)
     if bar:
         bar.close()
     net.load_state_dict(best_state)
     net.eval()
     result.seconds = time.perf_counter() - started
+    if slot is not None and first != checkpoint.FINISHED:
+        slot.save(epoch, net, opt, sched, gen, result, best_state, stale, done=True)
     return result
 
 

@@ -4,6 +4,10 @@
 ``series.csv`` and ``model.json`` (all written by ``lstmcast fit``) and writes
 ``report.html`` beside them: the summary first (R² against the baselines and a
 verdict in plain words), then the evidence (figures, training, settings).
+
+``write_report(run_dir)`` rebuilds the report of any run folder, telling its
+kind from the files in it (:func:`run_kind`): ``tune``, ``improve``,
+``backtest``, ``diagnose`` or ``fit``.
 """
 
 from __future__ import annotations
@@ -17,6 +21,40 @@ from lstmcast.errors import DataError
 from lstmcast.persist import atomic_write_bytes, read_json
 
 REPORT = "report.html"
+# (kind, file that marks it); tune and improve folders also hold a fit's files
+KINDS = (("tune", "tune.json"), ("improve", "ladder.json"),
+         ("backtest", "backtest.json"), ("diagnose", "diagnosis.json"),
+         ("fit", "metrics.json"))
+
+
+def run_kind(run_dir: str | Path) -> str:
+    """Which command wrote this folder: tune, improve, backtest, diagnose or fit."""
+    run = Path(run_dir)
+    for kind, marker in KINDS:
+        if (run / marker).is_file():
+            return kind
+    what = "does not exist" if not run.exists() else "holds no finished run"
+    raise DataError(f"{run} {what}: give the --out folder of a finished `lstmcast "
+                    "fit`, `diagnose`, `backtest`, `tune` or `improve` (it holds "
+                    + ", ".join(m for _, m in KINDS) + " respectively).")
+
+
+def write_report(run_dir: str | Path) -> Path:
+    """Rebuild ``report.html`` of any run folder from its files; return its path."""
+    kind = run_kind(run_dir)
+    if kind == "tune":
+        from lstmcast.report.tune import write_tune_report
+        return write_tune_report(run_dir)
+    if kind == "improve":
+        from lstmcast.report.ladder import write_ladder_report
+        return write_ladder_report(run_dir)
+    if kind == "backtest":
+        from lstmcast.report.backtest import write_backtest_report
+        return write_backtest_report(run_dir)
+    if kind == "diagnose":
+        from lstmcast.report.diagnosis import render_diagnosis_report
+        return render_diagnosis_report(run_dir)
+    return write_fit_report(run_dir)
 
 
 def verdict(metrics: dict[str, dict[str, Any]]) -> tuple[str, str]:
@@ -74,6 +112,10 @@ def write_fit_report(run_dir: str | Path, findings: list[dict[str, Any]] | None
         sections.append(("Data", html.figure_block(
             plots.series_split(series, split), "The target with the parts "
             "of the temporal split shaded.")))
+    if metrics.get("horizon_metrics"):
+        sections.append(("Errors per horizon step", html.figure_block(
+            _horizon_figure(metrics["horizon_metrics"]), "h-step forecasts from "
+            "every test origin: errors usually grow with h.")))
     sections += [
         ("Residuals", html.figure_block(
             plots.residuals(predictions), "Residuals of the LSTM on the test part: "
@@ -93,3 +135,12 @@ def write_fit_report(run_dir: str | Path, findings: list[dict[str, Any]] | None
     path = run / REPORT
     atomic_write_bytes(path, html.page(title, subtitle, sections).encode("utf-8"))
     return path
+
+
+def _horizon_figure(horizon_metrics: dict[str, dict[str, dict[str, Any]]]) -> Any:
+    from lstmcast.report.backtest import per_horizon_errors
+    rows = [{"h": int(h[1:]), "model": model, "metric": metric, "mean": value}
+            for h, models in horizon_metrics.items()
+            for model, values in models.items()
+            for metric, value in values.items() if isinstance(value, float | int)]
+    return per_horizon_errors(pd.DataFrame(rows))

@@ -1,54 +1,103 @@
-"""The HTML report of ``lstmcast diagnose``: findings first, then the evidence."""
+"""The HTML report of ``lstmcast diagnose``: findings first, then the evidence.
+
+:func:`write_diagnosis_report` saves ``diagnosis.json`` (``Diagnosis.to_dict``)
+and ``series.csv`` (timestamp, actual) into the folder, then renders the page
+from those two files alone, so ``lstmcast report DIR`` rebuilds it
+(:func:`render_diagnosis_report`).
+"""
 
 from __future__ import annotations
 
+import io as _io
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from lstmcast.persist import atomic_write_bytes
+from lstmcast.errors import DataError
+from lstmcast.persist import atomic_write_bytes, atomic_write_json, read_json
 from lstmcast.report import html, plots
+
+DIAGNOSIS = "diagnosis.json"
 
 
 def write_diagnosis_report(diagnosis: Any, series: Any, out: str | Path) -> Path:
-    """Write ``report.html`` for a diagnosis of ``series`` into folder ``out``."""
+    """Save a diagnosis of ``series`` into folder ``out``; write ``report.html``."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    st = diagnosis.stationarity
-    n_train = diagnosis.n_train
-    stamps = series.index.to_numpy()
-    issues = [f.to_dict() for f in diagnosis.findings if f.severity != "info"]
-    notes = [f.to_dict() for f in diagnosis.findings if f.severity == "info"]
+    atomic_write_json(out / DIAGNOSIS, diagnosis.to_dict())
+    buffer = _io.StringIO()
+    pd.DataFrame({"timestamp": series.index.astype(str), "actual": series.y}
+                 ).to_csv(buffer, index=False)
+    atomic_write_bytes(out / "series.csv", buffer.getvalue().encode())
+    return render_diagnosis_report(out)
+
+
+def stationarity_table(st: dict[str, Any]) -> str:
+    """ADF and KPSS p-values and the verdict, before and after the suggested
+    transform."""
+    after = st.get("after") or {}
+    rows = [["series as it is", st["adf_pvalue"], st["kpss_pvalue"],
+             st["verdict"], st.get("ndiffs")]]
+    if after and after.get("transform") not in (None, "none"):
+        rows.append([f"after {after.get('transform')}", after.get("adf_pvalue"),
+                     after.get("kpss_pvalue"), after.get("verdict"),
+                     after.get("ndiffs")])
+    return (html.table(["", "ADF p (unit root if > 0.05)",
+                        "KPSS p (not stationary if < 0.05)", "verdict",
+                        "differences needed"], rows, bold="")
+            + "<p>ADF tests for a unit root, KPSS for stationarity: the verdict "
+            "combines both (training part only).</p>")
+
+
+def render_diagnosis_report(out: str | Path) -> Path:
+    """Write ``report.html`` of a diagnose folder from its saved files."""
+    out = Path(out)
+    for name in (DIAGNOSIS, "series.csv"):
+        if not (out / name).is_file():
+            raise DataError(f"{out} has no {name}: give the --out folder of a "
+                            "finished `lstmcast diagnose`.")
+    d = read_json(out / DIAGNOSIS)
+    frame = pd.read_csv(out / "series.csv")
+    st, n_train, season = d["stationarity"], d["n_train"], d["season_length"]
+    stamps = plots._stamps(frame["timestamp"])
+    y = frame["actual"].to_numpy(float)
+    issues = [f for f in d["findings"] if f["severity"] != "info"]
+    notes = [f for f in d["findings"] if f["severity"] == "info"]
     walk = ("yes: no model will beat repeating the last value"
-            if diagnosis.random_walk else "no")
-    verdict = (f"Stationarity: {st['verdict']} (ADF p = {st['adf_pvalue']:.3g}, "
-               f"KPSS p = {st['kpss_pvalue']:.3g}); season: "
-               f"{diagnosis.season_length or 'none'}; random walk: {walk}.")
-    split = {"n_train": n_train, "n_val": 0, "n_test": diagnosis.n_test,
-             "train": [str(stamps[0]), str(stamps[n_train - 1])],
-             "validation": [str(stamps[n_train - 1]), str(stamps[n_train - 1])],
-             "test": [str(stamps[n_train]), str(stamps[-1])]}
-    frame = pd.DataFrame({"timestamp": series.index.astype(str), "actual": series.y})
+            if d["random_walk"] else "no")
+    verdict = (f"Stationarity: {st['verdict']} (ADF p = {_p(st['adf_pvalue'])}, "
+               f"KPSS p = {_p(st['kpss_pvalue'])}); season: {season or 'none'}; "
+               f"random walk: {walk}; {len(issues)} problem(s) or warning(s).")
+    ts = frame["timestamp"].astype(str)
+    split = {"n_train": n_train, "n_val": 0, "n_test": d["n_test"],
+             "train": [ts[0], ts[n_train - 1]],
+             "validation": [ts[n_train - 1], ts[n_train - 1]],
+             "test": [ts[n_train], ts[len(ts) - 1]]}
     sections = [
-        ("", html.verdict_block(verdict, "bad" if diagnosis.random_walk or issues
-                                else "good")),
+        ("", html.verdict_block(verdict, "bad" if d["random_walk"] or any(
+            f["severity"] == "problem" for f in issues) else
+            "meh" if issues else "good")),
         ("Problems and recommendations", html.findings_block(issues)),
         ("Data", html.figure_block(plots.series_split(frame, split),
                                    "The series; the test part (shaded red) is not "
                                    "used to choose any setting.")),
+        ("Stationarity", stationarity_table(st)),
         ("Trend and season", html.figure_block(
-            plots.decomposition(series.y[:n_train], stamps[:n_train],
-                                diagnosis.season_length or 1),
+            plots.decomposition(y[:n_train], stamps[:n_train], season or 1),
             "STL decomposition of the training part.")),
         ("Autocorrelation", html.figure_block(
-            plots.autocorrelation(series.y[:n_train]),
+            plots.autocorrelation(y[:n_train]),
             "Bars outside the grey band are autocorrelation a model can use.")),
         ("Other facts", html.findings_block(notes)),
-        ("Recommended settings", html.pre_json(diagnosis.recommended.to_dict()))]
-    page = html.page(f"lstmcast diagnose: {diagnosis.target}",
-                     f"{diagnosis.n} points, frequency {diagnosis.frequency}",
-                     sections)
+        ("Recommended settings", html.pre_json(d["recommended_config"]))]
+    page = html.page(f"lstmcast diagnose: {d['target']}",
+                     f"{d['n']} points, frequency {d['frequency']}", sections)
     path = out / "report.html"
     atomic_write_bytes(path, page.encode("utf-8"))
     return path
+
+
+def _p(value: Any) -> str:
+    return "undefined" if value is None or not np.isfinite(value) else f"{value:.3g}"

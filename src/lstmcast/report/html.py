@@ -27,7 +27,7 @@ border-bottom:1px solid #d8dde5;padding-bottom:4px}
 .meh{background:#fff6e0;border-left:5px solid #e8a200}
 table{border-collapse:collapse;background:white;margin:8px 0;font-size:.92em}
 th,td{padding:5px 10px;border-bottom:1px solid #e3e7ee;text-align:right}
-th:first-child,td:first-child{text-align:left}
+th:first-child,td:first-child,td.t{text-align:left}
 tr.lstm td{font-weight:600;background:#fff8f8}
 figure{margin:12px 0;background:white;padding:8px;border-radius:6px}
 figure img{max-width:100%;height:auto;display:block}
@@ -109,6 +109,33 @@ def page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str:
 def figure_block(fig: Figure, caption: str) -> str:
     return (f"<figure><img alt='{esc(caption)}' src='{figure_png(fig)}'>"
             f"<figcaption>{esc(caption)}</figcaption></figure>")
+
+
+def table(columns: list[str], rows: list[list[Any]], *, bold: str = "lstm") -> str:
+    """A plain table; a row whose first cell is ``bold`` is highlighted. Floats
+    are shown with 4 significant digits, None and NaN as "undefined"."""
+    head = "".join(f"<th>{esc(c)}</th>" for c in columns)
+    body = []
+    for row in rows:
+        css = ' class="lstm"' if row and row[0] == bold else ""
+        body.append(f"<tr{css}>" + "".join(
+            f"<td{' class=t' if _is_text(v) else ''}>{esc(_cell(v))}</td>"
+            for v in row) + "</tr>")
+    return f"<table><tr>{head}</tr>{''.join(body)}</table>"
+
+
+def _is_text(value: Any) -> bool:
+    """Words (left-aligned), not numbers or number-like text (right-aligned)."""
+    return isinstance(value, str) and " " in value and any(
+        c.isalpha() for c in value)
+
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return "undefined"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
 
 
 def pre_json(value: Any) -> str:

@@ -91,6 +91,8 @@ def learning_curves(history: list[dict[str, float]]) -> Figure:
     ax_lr.plot(epochs, [h["lr"] for h in history], color="#2ca02c")
     ax_lr.set_title("Learning rate")
     ax_lr.set_xlabel("epoch")
+    for ax in (ax_loss, ax_lr):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     return fig
 
 

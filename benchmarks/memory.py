@@ -1,0 +1,236 @@
+"""Peak memory of `lstmcast fit` against the series length and the window.
+
+Generates univariate CSVs of 10^5, 10^6 and 10^7 points in a temporary folder
+and runs the `lstmcast` command (from the same environment as this Python) on
+each with windows 48 and 512, one epoch and a few optimizer steps
+(`--max-steps`), and test and validation parts of 2,000 points each
+(`--test-size`, `--val-size`: a 20% test part of 10^7 points would take hours
+of forecasts on 2 cores), so the run measures the data path (load, split, transforms,
+windows, one-step forecasts of the whole test part, saving) rather than
+training time. The peak resident set size of each child process is read from
+getrusage(RUSAGE_CHILDREN) after it exits (the largest child so far, so every
+case runs in a fresh sub-process of its own). Windows are strided views, so the
+peak should grow with the series, not with series x window: the table also
+shows what one float32 copy of all windows (N x L x 4 bytes) would take.
+
+usage: python benchmarks/memory.py [--quick] [--sizes 1e5 1e6 1e7]
+       [--windows 48 512] [--max-steps 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+BEGIN, END = "<!-- memory:begin -->", "<!-- memory:end -->"
+LIMIT_GB = 1.5
+
+
+def write_csv(path: Path, n: int) -> None:
+    """A noisy daily-like sine with a trend, integer time steps."""
+    rng = np.random.default_rng(0)
+    t = np.arange(n)
+    y = 10 + 0.00001 * t + np.sin(2 * np.pi * t / 24) + 0.3 * rng.normal(size=n)
+    with path.open("w") as fh:
+        fh.write("timestamp,value\n")
+        chunk = 1_000_000
+        for lo in range(0, n, chunk):
+            block = np.column_stack([t[lo:lo + chunk], y[lo:lo + chunk]])
+            np.savetxt(fh, block, fmt=["%d", "%.5f"], delimiter=",")
+
+
+def measure(cmd: list[str]) -> tuple[float, float, int, str]:
+    """Run ``cmd`` in a fresh child; (peak RSS in MB, seconds, exit code, stderr).
+
+    A small Python wrapper runs the command and reports its child's
+    ru_maxrss, so each case has its own RUSAGE_CHILDREN.
+    """
+    wrapper = ("import resource, subprocess, sys, json, time\n"
+               "t = time.perf_counter()\n"
+               "p = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+               "r = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+               "print(json.dumps([r / 1024, time.perf_counter() - t, p.returncode,"
+               " p.stderr[-800:]]))\n")
+    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], capture_output=True,
+                         text=True, check=True)
+    mb, seconds, code, err = json.loads(out.stdout.strip().splitlines()[-1])
+    return mb, seconds, code, err
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", nargs="*", type=float, default=[1e5, 1e6, 1e7])
+    ap.add_argument("--windows", nargs="*", type=int, default=[48, 512])
+    ap.add_argument("--max-steps", type=int, default=5)
+    ap.add_argument("--test", type=int, default=2000,
+                    help="test and validation points (a count: the one-step "
+                         "forecasts of a 20%% test part of 10^7 points would "
+                         "take hours on 2 cores)")
+    ap.add_argument("--quick", action="store_true", help="10^5 and 10^6 only")
+    ap.add_argument("--batch-only", action="store_true",
+                    help="only the inference-batch probe; fit rows from memory.json")
+    a = ap.parse_args()
+    store = ROOT / "benchmarks" / "memory.json"
+    if a.batch_only:
+        rows = (json.loads(store.read_text())["fits"] if store.exists()
+                else rows_from_markdown())
+        batch = batch_probe(a.windows)
+        write(rows, batch, a, Path(sys.executable).with_name("lstmcast"))
+        return 0
+    sizes = [int(s) for s in a.sizes if not (a.quick and s > 1e6)]
+    exe = Path(sys.executable).with_name("lstmcast")
+    rows: list[dict] = []
+    with tempfile.TemporaryDirectory(prefix="lstmcast-mem-") as tmp:
+        for n in sizes:
+            csv = Path(tmp) / f"s{n}.csv"
+            write_csv(csv, n)
+            for window in a.windows:
+                cmd = [str(exe), "fit", str(csv), "--target", "value", "--time",
+                       "timestamp", "--window", str(window), "--season", "24",
+                       "--epochs", "1", "--max-steps", str(a.max_steps),
+                       "--hidden-size", "64", "--threads", "1", "--quiet",
+                       "--test-size", str(a.test), "--val-size", str(a.test),
+                       "--out", str(Path(tmp) / f"run{n}_{window}")]
+                load = os.getloadavg()[0]
+                mb, seconds, code, err = measure(cmd)
+                rows.append({"n": n, "window": window, "peak_mb": mb,
+                             "seconds": seconds, "exit": code, "load": load,
+                             "error": err if code else ""})
+                print(f"n {n:>10,} window {window:>4}: peak {mb:,.0f} MB, "
+                      f"{seconds:.1f} s, exit {code}", flush=True)
+                if code:
+                    print(err, file=sys.stderr)
+    store.write_text(json.dumps({"fits": rows}, indent=1))
+    batch = [] if a.quick else batch_probe(a.windows)
+    write(rows, batch, a, exe)
+    return 0
+
+
+PROBE = """
+import json, resource, sys, time, torch
+from lstmcast.fitting import INFER_BATCH
+from lstmcast.model import LSTMNet
+torch.set_num_threads(1)
+window, hidden = int(sys.argv[1]), 64
+net = LSTMNet(1, hidden, 1, skip_window=window).eval()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+x = torch.randn(INFER_BATCH, window, 1)
+t = time.perf_counter()
+with torch.no_grad():
+    net(x)
+print(json.dumps([INFER_BATCH, before, resource.getrusage(
+    resource.RUSAGE_SELF).ru_maxrss / 1024, time.perf_counter() - t]))
+"""
+
+
+def rows_from_markdown() -> list[dict]:
+    """The fit rows of the table this script last wrote into BENCHMARKS.md."""
+    text = (ROOT / "BENCHMARKS.md").read_text()
+    if BEGIN not in text:
+        return []
+    rows = []
+    for line in text[text.index(BEGIN):text.index(END)].splitlines():
+        cells = [c.strip().replace(",", "") for c in line.strip("|").split("|")]
+        if len(cells) == 7 and cells[0].isdigit():
+            rows.append({"n": int(cells[0]), "window": int(cells[1]),
+                         "peak_mb": float(cells[2]), "seconds": float(cells[4]),
+                         "load": float(cells[5]), "exit": int(cells[6])})
+    return rows
+
+
+def batch_probe(windows: list[int]) -> list[dict]:
+    """Peak RSS of one inference batch of lstmcast's size (fitting.INFER_BATCH)
+    through the default network (hidden 64), in a fresh process per window."""
+    out = []
+    for window in windows:
+        res = subprocess.run([sys.executable, "-c", PROBE, str(window)],
+                             capture_output=True, text=True, check=True)
+        batch, before, after, seconds = json.loads(res.stdout.strip())
+        out.append({"window": window, "batch": batch, "before_mb": before,
+                    "peak_mb": after, "seconds": seconds})
+        print(f"inference batch {batch} x window {window}: peak {after:,.0f} MB "
+              f"(before {before:,.0f} MB)", flush=True)
+    return out
+
+
+def batch_text(batch: list[dict]) -> str:
+    if not batch:
+        return ""
+    lines = ["| inference batch (windows) | window | peak RSS MB | before MB | "
+             "seconds |", "|---:|---:|---:|---:|---:|"]
+    lines += [f"| {b['batch']:,} | {b['window']} | {b['peak_mb']:,.0f} | "
+              f"{b['before_mb']:,.0f} | {b['seconds']:.1f} |" for b in batch]
+    return ("\n\nThe fits above forecast 2,000 test points, fewer than one "
+            "inference batch. With the default 20% test part of a long series, "
+            "the one-step forecasts run in full batches of `fitting.INFER_BATCH` "
+            "windows; one such batch through the default network (hidden 64), "
+            "in a fresh process:\n\n" + "\n".join(lines) + "\n\nThis peak "
+            "does not depend on the series length but grows with batch x window "
+            "x hidden, so a default fit with window 512 carries it on top of the "
+            "data path.")
+
+
+def write(rows: list[dict], batch: list[dict], a: argparse.Namespace,
+          exe: Path) -> None:
+    lines = ["| points | window | peak RSS MB | one N x L float32 copy MB | "
+             "seconds | load (1 min) | exit |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['n']:,} | {r['window']} | {r['peak_mb']:,.0f} | "
+                     f"{r['n'] * r['window'] * 4 / 2**20:,.0f} | {r['seconds']:.1f} | "
+                     f"{r['load']:.1f} | {r['exit']} |")
+    by = {(r["n"], r["window"]): r["peak_mb"] for r in rows if r["exit"] == 0}
+    notes = []
+    sizes = sorted({r["n"] for r in rows})
+    windows = sorted({r["window"] for r in rows})
+    if len(windows) > 1:
+        for n in sizes:
+            lo, hi = by.get((n, windows[0])), by.get((n, windows[-1]))
+            if lo and hi:
+                notes.append(f"{n:,} points: window {windows[-1]} / window "
+                             f"{windows[0]} peak = {hi / lo:.2f}")
+    if len(sizes) > 1:
+        for w in windows:
+            lo, hi = by.get((sizes[0], w)), by.get((sizes[-1], w))
+            if lo and hi:
+                grow = sizes[-1] / sizes[0]
+                notes.append(f"window {w}: {sizes[-1]:,} / {sizes[0]:,} points "
+                             f"peak = {hi / lo:.1f} (points x{grow:,.0f})")
+    big = by.get((int(1e7), 512))
+    met = "met" if big is not None and big < LIMIT_GB * 1024 else "MISSED"
+    verdict = (f"Target (10^7 points, window 512, under {LIMIT_GB} GB): "
+               + ("not measured in this run." if big is None else
+                  f"{big / 1024:.2f} GB, {met}."))
+    import torch
+    text = (f"{BEGIN}\nMade by `python benchmarks/memory.py"
+            f"{' --quick' if a.quick else ''}` on {platform.node()} "
+            f"({os.cpu_count()} cores), Python {platform.python_version()}, torch "
+            f"{torch.__version__}: `{exe.name} fit FILE --window L --season 24 "
+            f"--epochs 1 --max-steps {a.max_steps} --hidden-size 64 --threads 1 "
+            f"--quiet --test-size {a.test} --val-size {a.test}` (test and validation "
+            "parts given as counts, so the run time stays in minutes), one fresh "
+            "process per case, peak RSS from "
+            "getrusage(RUSAGE_CHILDREN); one run per case (peak memory does not "
+            "depend on the load). The time includes reading the CSV, the one-step "
+            "forecasts of the whole test part and saving the run folder.\n\n"
+            + "\n".join(lines) + "\n\n" + "; ".join(notes) + ".\n\n" + verdict
+            + batch_text(batch) + f"\n{END}")
+    path = ROOT / "BENCHMARKS.md"
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    if BEGIN in old:
+        new = old[: old.index(BEGIN)] + text + old[old.index(END) + len(END):]
+    else:
+        new = old.rstrip() + "\n\n## Memory\n\n" + text + "\n"
+    path.write_text(new)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""The HTML report of ``lstmcast improve`` (the R² ladder), rebuilt from files.
+
+Files read: ``ladder.csv`` (rung, description, r2, skill, mae, rmse, seconds,
+config_json: one row per rung, each adding one step to the one before),
+``ladder.json`` (best_rung; baselines {name: R²}), and the best rung's files as
+:meth:`lstmcast.evaluate.FitResult.save` writes them (``metrics.json``,
+``test_predictions.csv``, ...), which are optional.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from lstmcast.errors import DataError
+from lstmcast.persist import atomic_write_bytes, read_json
+from lstmcast.report import html, plots
+
+LADDER = "ladder.json"
+REFERENCE_STYLE = {"naive": ("#7f7f7f", "--"), "seasonal_naive": ("#17becf", "--"),
+                   "arima": ("#ff7f0e", ":"), "ets": ("#2ca02c", ":")}
+
+
+def _labels(ladder: pd.DataFrame) -> list[str]:
+    """Rung names (the table beside the figure has the descriptions)."""
+    return [textwrap.shorten(str(r), 30, placeholder="…") for r in ladder["rung"]]
+
+
+def r2_ladder(ladder: pd.DataFrame, baselines: dict[str, float | None],
+              best: Any = None) -> Figure:
+    """R² of every rung as a bar, with the baselines as reference lines; bars
+    below the axis are clipped at -1 and labelled with their value."""
+    fig = Figure(figsize=(9.0, 1.4 + 0.42 * len(ladder)), layout="constrained")
+    ax = fig.subplots()
+    r2 = ladder["r2"].to_numpy(float)
+    y = np.arange(len(ladder))[::-1]
+    colors = [plots.COLORS["lstm"] if str(rung) == str(best) else "#e89a9a"
+              for rung in ladder["rung"]]
+    ax.barh(y, np.clip(np.nan_to_num(r2, nan=-1.0), -1.0, None), color=colors)
+    for yi, value in zip(y, r2, strict=True):
+        ax.text(max(value, -1.0) if np.isfinite(value) else -1.0, yi,
+                f" {value:.3f}" if np.isfinite(value) else " undefined",
+                va="center", fontsize=8)
+    for name, value in baselines.items():
+        if name not in REFERENCE_STYLE or value is None or not np.isfinite(value):
+            continue
+        color, style = REFERENCE_STYLE.get(name, ("#9467bd", "-."))
+        ax.axvline(max(value, -1.0), color=color, ls=style, lw=1.4,
+                   label=f"{name} {value:.3f}")
+    ax.set_yticks(y, _labels(ladder), fontsize=8)
+    refs = [v for k, v in baselines.items() if k in REFERENCE_STYLE and v is not None]
+    low = min(np.nanmin(np.r_[r2, refs, 0.0]), 0.0)
+    ax.set_xlim(max(low, -1.0) - 0.05, 1.08)
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set_xlabel("R² on the test part (original scale)")
+    ax.set_title("The R² ladder: what each step adds")
+    if ax.get_legend_handles_labels()[0]:
+        fig.legend(fontsize=8, loc="outside lower center", ncols=4)
+    return fig
+
+
+def seconds_per_rung(ladder: pd.DataFrame) -> Figure:
+    """Wall time of every rung."""
+    fig = Figure(figsize=(9.0, 1.2 + 0.3 * len(ladder)), layout="constrained")
+    ax = fig.subplots()
+    y = np.arange(len(ladder))[::-1]
+    ax.barh(y, ladder["seconds"].to_numpy(float), color=plots.COLORS["actual"])
+    ax.set_yticks(y, _labels(ladder), fontsize=8)
+    ax.set_xlabel("seconds")
+    ax.set_title("Time per rung")
+    return fig
+
+
+def ladder_verdict(ladder: pd.DataFrame, info: dict[str, Any]) -> tuple[str, str]:
+    """The best rung's R² against the first rung and the best baseline."""
+    best = info.get("best_rung")
+    rows = ladder[ladder["rung"].astype(str) == str(best)]
+    row = rows.iloc[0] if len(rows) else ladder.loc[ladder["r2"].idxmax()]
+    first = ladder.iloc[0]
+    refs = {k: v for k, v in (info.get("baselines") or {}).items() if v is not None}
+    chosen = f", chosen on {info['chosen_on']}" if info.get("chosen_on") else ""
+    text = (f"Best rung: {row['rung']}{chosen}. Test R² {row['r2']:.3f}, from "
+            f"{first['r2']:.3f} at the first rung ({first['rung']}).")
+    if not refs:
+        return text, "meh"
+    name, value = max(refs.items(), key=lambda item: item[1])
+    if row["r2"] > value:
+        return text + f" It beats every baseline (best: {name}, R² {value:.3f}).", \
+            "good"
+    tone = "bad" if row["r2"] <= refs.get("naive", -np.inf) else "meh"
+    return text + (f" {name} still does better (R² {value:.3f}): use it, or keep "
+                   "climbing."), tone
+
+
+def write_ladder_report(out_dir: str | Path) -> Path:
+    """Write ``report.html`` of an ``improve`` folder from its files."""
+    out = Path(out_dir)
+    for name in ("ladder.csv", LADDER):
+        if not (out / name).is_file():
+            raise DataError(f"{out} has no {name}: give the --out folder of a "
+                            "finished `lstmcast improve`.")
+    ladder = pd.read_csv(out / "ladder.csv")
+    if ladder.empty:
+        raise DataError(f"{out / 'ladder.csv'} has no rungs: run `lstmcast "
+                        "improve` again.")
+    info = read_json(out / LADDER)
+    baselines = info.get("baselines") or {}
+    text, tone = ladder_verdict(ladder, info)
+    rows = [[r["rung"], r["description"], r["r2"], r["skill"], r["mae"], r["rmse"],
+             r["seconds"]] for _, r in ladder.iterrows()]
+    sections = [("", html.verdict_block(text, tone)),
+                ("The R² ladder", html.figure_block(
+                    r2_ladder(ladder, baselines, info.get("best_rung")),
+                    "Each rung adds one change to the one before; the dashed "
+                    "lines are the baselines on the same test points. Bars below "
+                    "-1 are cut at -1; the number is the true R².")),
+                ("Rungs", html.table(["rung", "description", "R²",
+                                      "skill vs naive", "MAE", "RMSE", "seconds"],
+                                     rows, bold=str(info.get("best_rung")))),
+                ("Time", html.figure_block(seconds_per_rung(ladder),
+                                           "Wall time of each rung's fit."))]
+    if info.get("notes"):
+        sections.append(("Notes", "".join(f"<p>{html.esc(n)}</p>"
+                                          for n in info["notes"])))
+    metrics = read_json(out / "metrics.json") if (out / "metrics.json").is_file() \
+        else None
+    if metrics is not None:
+        sections.append(("Best rung: test part, original scale",
+                         html.metrics_table(metrics["models"])))
+    if (out / "test_predictions.csv").is_file():
+        sections.append(("Forecasts of the best rung", html.figure_block(
+            plots.forecasts(pd.read_csv(out / "test_predictions.csv")),
+            "One step ahead from the true history over the test part.")))
+    best = ladder[ladder["rung"].astype(str) == str(info.get("best_rung"))]
+    if len(best) and isinstance(best.iloc[0]["config_json"], str):
+        import json
+        sections.append(("Settings of the best rung", html.pre_json(
+            json.loads(best.iloc[0]["config_json"]))))
+    target = (metrics or {}).get("config", {}).get("data", {}).get("target") \
+        or "target"
+    path = out / "report.html"
+    page = html.page(f"lstmcast improve: {target}",
+                     f"{len(ladder)} rungs; best: {info.get('best_rung')}", sections)
+    atomic_write_bytes(path, page.encode("utf-8"))
+    return path

@@ -1,0 +1,219 @@
+"""Checkpoints and --resume (checklist 31, 32, 41): a run killed mid-training
+resumes to exactly the weights and forecasts of an uninterrupted run on the
+CPU; resuming with other data or settings, or from a damaged or hostile
+checkpoint, is refused."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from conftest import ar_series
+from lstmcast import train as train_module
+from lstmcast.checkpoint import checkpointing
+from lstmcast.config import TrainConfig
+from lstmcast.errors import DataError
+from lstmcast.model import LSTMNet
+from lstmcast.train import train
+from lstmcast.windows import WindowSet
+
+
+def windows(n: int = 120, shift: float = 0.0) -> tuple[WindowSet, WindowSet]:
+    z = np.sin(np.arange(n) / 2.0) + shift + 0.1 * np.random.default_rng(0).normal(
+        size=n)
+    feats = torch.tensor(z, dtype=torch.float32).reshape(n, 1)
+    targets = torch.full((n, 1), float("nan"))
+    targets[:-1, 0] = feats[1:, 0]
+    return (WindowSet(feats, targets, 8, np.arange(7, 90)),
+            WindowSet(feats, targets, 8, np.arange(90, n - 1)))
+
+
+CFG = TrainConfig(epochs=6, batch_size=16, patience=0, seed=3, lr=0.01,
+                  scheduler="onecycle", threads=1)
+
+
+def run(cfg: TrainConfig = CFG, data=None, dropout: float = 0.2):
+    torch.manual_seed(0)
+    net = LSTMNet(1, 8, num_layers=2, dropout=dropout)
+    result = train(net, *(data or windows()), cfg)
+    return net, result
+
+
+class Killed(Exception):
+    pass
+
+
+def killed_after(epochs: int, monkeypatch) -> None:
+    """Make the next training run die at the start of epoch ``epochs + 1``."""
+    real, calls = train_module._run_epoch, []
+
+    def run_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > epochs:
+            raise Killed
+        return real(*args, **kwargs)
+    monkeypatch.setattr(train_module, "_run_epoch", run_epoch)
+
+
+def test_31_resume_in_process_equals_an_uninterrupted_run(tmp_path, monkeypatch):
+    whole, whole_result = run()
+    folder = tmp_path / "ck"
+    killed_after(3, monkeypatch)
+    with pytest.raises(Killed), checkpointing(folder, every=1):
+        run()
+    monkeypatch.undo()
+    assert json.loads((folder / "run0.json").read_text())["epoch"] == 3
+    with checkpointing(folder, every=1, resume=True):
+        net, result = run()
+    for (name, a), b in zip(whole.state_dict().items(), net.state_dict().values(),
+                            strict=True):
+        assert torch.equal(a, b), name
+    assert result.history == whole_result.history
+    assert result.best_epoch == whole_result.best_epoch
+    assert not folder.exists()  # finished: the checkpoints are removed
+
+
+def test_32_resume_with_other_settings_or_data_is_refused(tmp_path, monkeypatch):
+    folder = tmp_path / "ck"
+    killed_after(2, monkeypatch)
+    with pytest.raises(Killed), checkpointing(folder, every=1):
+        run()
+    monkeypatch.undo()
+    with pytest.raises(DataError, match=r"Cannot resume training run 1: .*"
+                                        r"settings\.lr: 0\.01 then, 0\.02 now.*"
+                                        r"start again without --resume"), \
+            checkpointing(folder, every=1, resume=True):
+        run(TrainConfig(**{**CFG.__dict__, "lr": 0.02}))
+    with pytest.raises(DataError, match=r"windows changed"), \
+            checkpointing(folder, every=1, resume=True):
+        run(data=windows(shift=1.0))
+    with pytest.raises(DataError, match=r"network changed"), \
+            checkpointing(folder, every=1, resume=True):
+        run(dropout=0.3)
+    with pytest.raises(DataError, match=r"Cannot resume the fit: .*data_sha256 "
+                                        r"changed"), \
+            checkpointing(folder, every=1, resume=True,
+                          context={"data_sha256": "0" * 64}):
+        pass
+
+
+def test_resume_without_a_checkpoint_says_what_to_do(tmp_path):
+    with pytest.raises(DataError, match=r"--resume: there is no checkpoint in .*"
+                                        r"without --resume, with --checkpoint-every"), \
+            checkpointing(tmp_path / "none", resume=True):
+        pass
+
+
+def _interrupted(tmp_path, monkeypatch) -> Path:
+    folder = tmp_path / "ck"
+    killed_after(2, monkeypatch)
+    with pytest.raises(Killed), checkpointing(folder, every=1):
+        run()
+    monkeypatch.undo()
+    return folder
+
+
+class Payload:
+    def __reduce__(self):
+        return (os.system, ("touch PWNED",))
+
+
+@pytest.mark.filterwarnings("ignore:Detected pickle protocol")
+def test_41_checkpoint_with_a_pickle_payload_is_never_executed(tmp_path,
+                                                               monkeypatch):
+    import hashlib
+    folder = _interrupted(tmp_path, monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    meta = json.loads((folder / "run0.json").read_text())
+    hostile = pickle.dumps({"net": Payload()})
+    (folder / meta["file"]).write_bytes(hostile)
+    meta["sha256"] = hashlib.sha256(hostile).hexdigest()
+    (folder / "run0.json").write_text(json.dumps(meta))
+    with pytest.raises(DataError, match=r"not a checkpoint lstmcast can read "
+                                        r"safely.*nothing in it was run"), \
+            checkpointing(folder, resume=True):
+        run()
+    assert not (tmp_path / "PWNED").exists()
+
+
+def test_truncated_checkpoint_is_detected(tmp_path, monkeypatch):
+    folder = _interrupted(tmp_path, monkeypatch)
+    meta = json.loads((folder / "run0.json").read_text())
+    path = folder / meta["file"]
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(DataError, match=r"does not match its recorded hash: it was "
+                                        r"truncated or changed\. Delete"), \
+            checkpointing(folder, resume=True):
+        run()
+
+
+# --- a real process, killed with SIGKILL ---------------------------------------
+
+SCRIPT = """
+import os, sys, time
+if os.environ.get("SLOW_EPOCHS"):
+    import lstmcast.train as T
+    real = T._run_epoch
+    def slow(*args, **kwargs):
+        time.sleep(float(os.environ["SLOW_EPOCHS"]))
+        return real(*args, **kwargs)
+    T._run_epoch = slow
+from lstmcast.cli import main
+sys.argv = ["lstmcast", *sys.argv[1:]]
+main()
+"""
+FLAGS = ["--target", "y", "--hidden-size", "8", "--window", "12", "--epochs", "8",
+         "--patience", "0", "--batch-size", "32", "--threads", "1", "--quiet"]
+
+
+def _fit(script: Path, csv: Path, out: Path, *extra: str, slow: str = ""
+         ) -> subprocess.Popen:
+    env = {**os.environ, "SLOW_EPOCHS": slow, "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, str(script), "fit", str(csv), "--out",
+                             str(out), *FLAGS, *extra], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def _epoch(out: Path) -> int:
+    try:
+        return json.loads((out / "checkpoint" / "run0.json").read_text())["epoch"]
+    except (OSError, ValueError, KeyError):
+        return 0
+
+
+def test_31_sigkill_then_resume_matches_an_uninterrupted_fit(tmp_path):
+    script, csv = tmp_path / "run.py", tmp_path / "data.csv"
+    script.write_text(SCRIPT)
+    ar_series(150).to_csv(csv, index=False)
+    killed_out, whole_out = tmp_path / "killed", tmp_path / "whole"
+    victim = _fit(script, csv, killed_out, "--checkpoint-every", "1", slow="0.4")
+    whole = _fit(script, csv, whole_out)
+    deadline = time.monotonic() + 240
+    while _epoch(killed_out) < 3 and victim.poll() is None:
+        assert time.monotonic() < deadline, "no checkpoint appeared"
+        time.sleep(0.05)
+    assert victim.poll() is None, victim.communicate()[0].decode()
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert victim.returncode == -signal.SIGKILL
+    stopped_at = _epoch(killed_out)
+    assert 3 <= stopped_at < 8 and not (killed_out / "model.safetensors").exists()
+    resumed = _fit(script, csv, killed_out, "--resume")
+    for proc in (resumed, whole):
+        output = proc.communicate(timeout=300)[0].decode()
+        assert proc.returncode == 0, output
+    for name in ("model.safetensors", "test_predictions.csv"):
+        assert (killed_out / name).read_bytes() == (whole_out / name).read_bytes(), name
+    assert not (killed_out / "checkpoint").exists()
+    history = json.loads((killed_out / "model.json").read_text())["history"]
+    assert [h["epoch"] for h in history["history"]] == list(range(1, 9))

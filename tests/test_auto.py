@@ -1,0 +1,143 @@
+"""fit --auto: candidates scored on validation only, naive fallback, records."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import FAST, ar_series
+from lstmcast import ForecastConfig, LSTMForecaster, load
+from lstmcast.auto import fit_auto, plan_candidates
+from lstmcast.cli import app
+from lstmcast.errors import DataError
+from lstmcast.evaluate import fit_evaluate
+
+FAST_AUTO = {**FAST, "epochs": 2, "threads": 1}
+
+
+def _config(**extra) -> ForecastConfig:
+    return ForecastConfig().replace(target="y", **{**FAST_AUTO, **extra})
+
+
+def _random_walk(n: int = 260, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame({"y": 100 + np.cumsum(rng.normal(size=n))})
+
+
+@pytest.fixture
+def seasonal():
+    return load(ar_series(240), target="y")
+
+
+def test_result_is_scored_like_fit_evaluate(seasonal):
+    result = fit_auto(seasonal, _config(season=7), budget=60)
+    plain = fit_evaluate(seasonal, _config(season=7))
+    assert set(result.metrics) == set(plain.metrics)
+    pd.testing.assert_series_equal(result.predictions["actual"],
+                                   plain.predictions["actual"])
+    pd.testing.assert_series_equal(result.predictions["naive"],
+                                   plain.predictions["naive"])
+    auto = result.auto
+    names = [c["name"] for c in auto["candidates"]]
+    assert auto["chosen"] in names and "naive" in names
+    assert "seasonal-residual" in names and auto["why"]
+    chosen = next(c for c in auto["candidates"] if c["name"] == auto["chosen"])
+    flat = result.config.flat()
+    assert all(flat[k] == v for k, v in chosen["settings"].items()
+               if k not in ("epochs",))
+
+
+def test_test_part_never_chooses(seasonal):
+    """Changing the test part changes no validation score and not the choice."""
+    frame = ar_series(240)
+    frame.loc[frame.index[-48:], "y"] *= 50
+    changed = load(frame, target="y")
+    a = fit_auto(seasonal, _config(season=7), budget=60).auto
+    b = fit_auto(changed, _config(season=7), budget=60).auto
+    assert a["chosen"] == b["chosen"]
+    assert [c["val_mse"] for c in a["candidates"]] == \
+        [c["val_mse"] for c in b["candidates"]]
+
+
+def test_random_walk_falls_back_to_naive_and_says_so(tmp_path):
+    series = load(_random_walk(), target="y")
+    result = fit_auto(series, _config(), budget=60)
+    assert result.auto["chosen"] == "naive"
+    assert "nothing beats persistence" in result.auto["why"]
+    assert result.doctor[0].code == "naive-recommended"
+    assert "naive-recommended" in result.verdict
+    pred = result.predictions
+    np.testing.assert_allclose(pred["lstm"], pred["naive"], rtol=1e-9)
+    assert abs(result.metrics["lstm"]["skill_vs_naive"]) < 1e-9
+    result.save(tmp_path / "run")
+    saved = json.loads((tmp_path / "run" / "auto.json").read_text())
+    assert saved["chosen"] == "naive"
+    assert json.loads((tmp_path / "run" / "metrics.json").read_text())["auto"]
+    est = LSTMForecaster.load(str(tmp_path / "run"))
+    assert est.predictor == "naive"
+    np.testing.assert_allclose(est.predict(3, data=series)["forecast"],
+                               series.y[-1], rtol=1e-9)
+
+
+def test_naive_predictor_needs_delta_on_levels():
+    with pytest.raises(DataError, match="target_mode='delta'"):
+        LSTMForecaster(predictor="naive", target_mode="level", **FAST).fit(
+            _random_walk(), target="y")
+
+
+def test_plan_follows_the_series(seasonal):
+    seasonal_names = [c.name for c in plan_candidates(
+        seasonal, _config(season=7), 7, 150)]
+    assert seasonal_names[0] == "levels" and "seasonal-residual" in seasonal_names
+    assert "small" in seasonal_names  # 150 rows: few training windows
+    rw = load(_random_walk(), target="y")
+    rw_names = [c.name for c in plan_candidates(rw, _config(season=1), 1, 170)]
+    assert "seasonal-residual" not in rw_names and rw_names[-1] == "naive"
+
+
+def test_sizes_come_from_the_training_windows(seasonal):
+    plan = plan_candidates(seasonal, _config(season=7, hidden_size=64), 7, 150)
+    levels = next(c for c in plan if c.name == "levels")
+    assert levels.settings["hidden_size"] < 64
+
+
+def test_bad_budget_is_a_data_error(seasonal):
+    with pytest.raises(DataError, match="budget"):
+        fit_auto(seasonal, _config(), budget=0)
+
+
+def test_cli_fit_auto_prints_the_choice(tmp_path):
+    path = tmp_path / "data.csv"
+    ar_series(200).to_csv(path, index=False)
+    out = tmp_path / "run"
+    res = CliRunner().invoke(app, ["fit", str(path), "--target", "y", "--out",
+                                   str(out), "--auto", "--budget", "60",
+                                   "--hidden-size", "8", "--epochs", "2",
+                                   "--window", "12"])
+    assert res.exit_code == 0, res.output
+    assert "Chose" in res.output and "candidates" in res.output
+    assert json.loads((out / "auto.json").read_text())["candidates"]
+
+
+def test_seed_ensemble_averages_and_round_trips(tmp_path):
+    frame = ar_series(160)
+    est = LSTMForecaster(**{**FAST, "epochs": 1}, ensemble=2).fit(frame, target="y")
+    singles = [LSTMForecaster(**{**FAST, "epochs": 1, "seed": s}).fit(
+        frame, target="y").predict_one_step(frame) for s in (0, 1)]
+    both = est.predict_one_step(frame)
+    np.testing.assert_allclose(both, np.mean(singles, axis=0), rtol=1e-5)
+    est.save(str(tmp_path / "m"))
+    again = LSTMForecaster.load(str(tmp_path / "m"))
+    np.testing.assert_allclose(again.predict_one_step(frame), both, rtol=1e-12)
+
+
+@pytest.mark.slow
+def test_airline_beats_the_default_fit():
+    """On airline the default fit reaches R² 0.78 and AutoARIMA 0.95 (catalog)."""
+    from lstmcast import load_dataset
+    series = load(load_dataset("airline").frame, target="value")
+    result = fit_auto(series, ForecastConfig().replace(target="value", threads=1))
+    assert result.metrics["lstm"]["r2"] > 0.93
+    assert result.auto["chosen"] != "levels"
