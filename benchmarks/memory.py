@@ -117,11 +117,11 @@ def main() -> int:
 
 PROBE = """
 import json, resource, sys, time, torch
-from lstmcast.fitting import INFER_BATCH
-from lstmcast.model import LSTMNet
+from lstmcast.model import LSTMNet, inference_batch
 torch.set_num_threads(1)
 window, hidden = int(sys.argv[1]), 64
 net = LSTMNet(1, hidden, 1, skip_window=window).eval()
+INFER_BATCH = inference_batch(net, window)
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 x = torch.randn(INFER_BATCH, window, 1)
 t = time.perf_counter()
@@ -148,7 +148,7 @@ def rows_from_markdown() -> list[dict]:
 
 
 def batch_probe(windows: list[int]) -> list[dict]:
-    """Peak RSS of one inference batch of lstmcast's size (fitting.INFER_BATCH)
+    """Peak RSS of one inference batch of lstmcast's size (model.inference_batch)
     through the default network (hidden 64), in a fresh process per window."""
     out = []
     for window in windows:
@@ -171,12 +171,12 @@ def batch_text(batch: list[dict]) -> str:
               f"{b['before_mb']:,.0f} | {b['seconds']:.1f} |" for b in batch]
     return ("\n\nThe fits above forecast 2,000 test points, fewer than one "
             "inference batch. With the default 20% test part of a long series, "
-            "the one-step forecasts run in full batches of `fitting.INFER_BATCH` "
-            "windows; one such batch through the default network (hidden 64), "
+            "the one-step forecasts run in full batches of `model.inference_batch` "
+            "windows (sized to keep activations near 256 MB); one such batch "
+            "through the default network (hidden 64), "
             "in a fresh process:\n\n" + "\n".join(lines) + "\n\nThis peak "
-            "does not depend on the series length but grows with batch x window "
-            "x hidden, so a default fit with window 512 carries it on top of the "
-            "data path.")
+            "does not depend on the series length: the batch shrinks as window x "
+            "hidden grows.")
 
 
 def write(rows: list[dict], batch: list[dict], a: argparse.Namespace,

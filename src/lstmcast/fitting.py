@@ -27,9 +27,9 @@ from lstmcast.config import ForecastConfig
 from lstmcast.errors import DataError
 from lstmcast.features import build_features, feature_warmup
 from lstmcast.io import SeriesData, check_length
+from lstmcast.model import inference_batch
 from lstmcast.windows import WindowSet, valid_origins
 
-INFER_BATCH = 8192
 STRATEGIES = ("auto", "mimo", "direct", "recursive")
 
 
@@ -292,8 +292,9 @@ def forward(est: Any, feats: np.ndarray, origins: np.ndarray,
     net = est.net_ if net is None else net
     windows = WindowSet(torch.from_numpy(feats), torch.empty(0), est.window_,
                         np.asarray(origins))
-    outs = [_outputs(net, windows.inputs_at(origins[lo: lo + INFER_BATCH]))
-            for lo in range(0, len(origins), INFER_BATCH)]  # (B, L, F) -> (B, K)
+    size = inference_batch(net, est.window_)
+    outs = [_outputs(net, windows.inputs_at(origins[lo: lo + size]))
+            for lo in range(0, len(origins), size)]  # (B, L, F) -> (B, K)
     return np.concatenate(outs) if outs else np.empty((0, est.outputs_))
 
 
@@ -416,8 +417,9 @@ def _recursive(est: Any, series: SeriesData, z: np.ndarray, origins: np.ndarray,
         tails = ext[:, s: s + keep]  # (B, keep)
         feats = _tail_features(est, tails, stamps, rows + s)  # (B, keep, F)
         x = torch.from_numpy(np.ascontiguousarray(feats[:, -est.window_:]))
-        step = np.concatenate([_outputs(est.net_, x[lo: lo + INFER_BATCH])[:, 0]
-                               for lo in range(0, len(x), INFER_BATCH)]) \
+        size = inference_batch(est.net_, est.window_)
+        step = np.concatenate([_outputs(est.net_, x[lo: lo + size])[:, 0]
+                               for lo in range(0, len(x), size)]) \
             if len(x) else np.empty(0)  # (B,)
         ext[:, keep + s] = tails[:, -1] + est.delta_scale_ * step \
             if est.target_mode_ == "delta" else step

@@ -187,3 +187,23 @@ def _init_forget_bias(lstm: nn.Module, hidden_size: int) -> None:
                 param[hidden_size: 2 * hidden_size].fill_(1.0)
             elif name.startswith("bias_hh"):
                 param[hidden_size: 2 * hidden_size].fill_(0.0)
+
+
+ACTIVATION_BUDGET = 2**28  # bytes of LSTM activations one inference batch may use
+BYTES_PER_UNIT_STEP = 16  # measured ~9 per window step per hidden unit; margin
+
+
+def inference_batch(net: nn.Module, window: int, *, most: int = 8192) -> int:
+    """Windows per no-grad batch so that the LSTM's activations stay near
+    :data:`ACTIVATION_BUDGET` (256 MB): a fixed batch of 8,192 windows took
+    2.4 GB at window 512 x hidden 64 (benchmarks/memory.py)."""
+    width = 1
+    for module in net.modules():
+        hidden, layers = getattr(module, "hidden_size", None), getattr(
+            module, "num_layers", None)
+        if isinstance(hidden, int) and isinstance(layers, int):
+            both = getattr(module, "bidirectional", False) or getattr(
+                module, "directions", 1) == 2
+            width = max(width, hidden * layers * (2 if both else 1))
+    per_window = max(window, 1) * width * BYTES_PER_UNIT_STEP
+    return int(min(most, max(64, ACTIVATION_BUDGET // per_window)))

@@ -23,10 +23,10 @@ from torch import nn
 
 from lstmcast import checkpoint
 from lstmcast.config import TrainConfig
+from lstmcast.model import inference_batch
 from lstmcast.windows import WindowSet
 
 LOSSES = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}
-EVAL_BATCH = 4096
 _EPOCH_WATCHER: ContextVar[Callable[[int, float], None] | None] = ContextVar(
     "epoch_watcher", default=None)
 
@@ -132,8 +132,9 @@ def evaluate_loss(net: nn.Module, windows: WindowSet, loss_fn: nn.Module,
     was_training = net.training
     net.eval()
     total, count = 0.0, 0
-    for start in range(0, len(windows), EVAL_BATCH):
-        rows = np.arange(start, min(start + EVAL_BATCH, len(windows)))
+    size = inference_batch(net, windows.window, most=4096)
+    for start in range(0, len(windows), size):
+        rows = np.arange(start, min(start + size, len(windows)))
         x, y = windows.batch(rows)  # (B, L, F), (B, K)
         out = net(x.to(device))  # (B, K)
         total += loss_fn(out, y.to(device)).item() * len(rows)
