@@ -61,3 +61,15 @@ def test_linear_skip_path_reads_only_the_target_channel_relative_to_last_value()
     shifted = x.clone()
     shifted[0, :, 0] += 50.0  # relative inputs: a level shift changes nothing
     assert net(shifted).item() == pytest.approx(-4.0)
+
+
+def test_inference_batch_keeps_activations_bounded():
+    """The no-grad batch shrinks as window x width grows (8,192 windows of 512
+    steps through hidden 64 took 2.4 GB) and stays within 64..8,192."""
+    from lstmcast.model import ACTIVATION_BUDGET, BYTES_PER_UNIT_STEP, inference_batch
+    small, wide = LSTMNet(1, 8, 1), LSTMNet(1, 64, 2, bidirectional=True)
+    assert inference_batch(small, 24) == 8192
+    big = inference_batch(wide, 512)
+    assert 64 <= big < 8192
+    assert big * 512 * 64 * 2 * 2 * BYTES_PER_UNIT_STEP <= ACTIVATION_BUDGET
+    assert inference_batch(LSTMNet(1, 256, 3), 4096) == 64
