@@ -21,7 +21,7 @@ from lstmcast.cli import app
 from lstmcast.errors import DataError
 from lstmcast.evaluate import count_test_rows, fit_evaluate
 from lstmcast.train import watch_epochs
-from lstmcast.tune_space import Param, default_space
+from lstmcast.tune_space import Param, base_point, default_space
 from lstmcast.tune_storage import JOURNAL, redact
 from lstmcast.tuning import plan_search, trial_seed, tune
 
@@ -301,3 +301,23 @@ def test_cli_tune_bad_input_exits_2(csv, tmp_path):
                                    "--out", str(tmp_path)])
     assert res.exit_code == 2
     assert "'trials' setting must be an int >= 1" in res.output
+
+
+def test_a_new_study_starts_from_the_base_settings():
+    """The first trial is the base config where the space can express it (an
+    L2 of 0 clamped to the range's floor, an automatic window made explicit),
+    so the tuned best is never worse than the base on validation."""
+    space = default_space(np.linspace(1, 2, 500), 12, 60)
+    flat = ForecastConfig().replace(lags=(1, 2), hidden_size=32).flat()
+    point = base_point(flat, space, window=24)
+    assert point["hidden_size"] == 32 and point["lags"] == "1,2"
+    assert point["window"] == 24 and point["weight_decay"] == space["weight_decay"].low
+    assert point["optimizer"] == "adam" and point["cell_activation"] == "tanh"
+    assert "rolling" in point and point["rolling"] == "none"
+    assert set(point) == set(space)
+
+
+def test_first_trial_is_the_base(series, base):
+    result = tune(series, base.replace(hidden_size=8), trials=1,
+                  space={"hidden_size": Param("int", 4, 16)}, progress=False)
+    assert result.trials_frame().loc[0, "param_hidden_size"] == 8

@@ -101,7 +101,7 @@ def default_space(y_train: np.ndarray, season: int, max_window: int
         "rolling": Param("categorical", choices=tuple(rolling)),
         "window": Param("int", low, high),
         # architecture
-        "num_layers": Param("int", 1, 3),
+        "num_layers": Param("int", 1, 2),
         "hidden_size": Param("int", 8, 128, log=True),
         "dropout": Param("float", 0.0, 0.5),
         "bidirectional": Param("categorical", choices=(False, True)),
@@ -115,10 +115,34 @@ def default_space(y_train: np.ndarray, season: int, max_window: int
         "lr": Param("float", 1e-4, 3e-2, log=True),
         "scheduler": Param("categorical", choices=("none", "step", "cosine",
                                                    "onecycle", "plateau")),
-        "batch_size": Param("categorical", choices=(16, 32, 64, 128)),
+        "batch_size": Param("categorical", choices=(32, 64, 128, 256)),
     }
 
 
 def sample(trial: Any, space: Mapping[str, Param]) -> dict[str, Any]:
     """Flat config overrides for one trial, in the space's order."""
     return {name: p.suggest(trial, name) for name, p in space.items()}
+
+
+def base_point(flat: Mapping[str, Any], space: Mapping[str, Param],
+               window: int) -> dict[str, Any]:
+    """The base config as a point of ``space``: the study's first trial, so the
+    search starts from settings known to work (lstmcast's defaults, or the
+    user's) and its best is never worse on validation than the base. Values
+    are clamped into ranges (an L2 of 0 becomes the range's 1e-8); a setting
+    the space cannot express is left to the sampler. ``window`` stands in for
+    an automatic window."""
+    point: dict[str, Any] = {}
+    for name, p in space.items():
+        value = flat.get(name)
+        if name == "window" and value is None:
+            value = window
+        if isinstance(value, (list, tuple)):
+            value = ",".join(str(v) for v in value) or "none"
+        if p.kind == "categorical":
+            if value in p.choices:
+                point[name] = value
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            clamped = min(max(value, p.low), p.high)
+            point[name] = round(clamped) if p.kind == "int" else float(clamped)
+    return point

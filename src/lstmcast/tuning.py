@@ -38,7 +38,13 @@ from lstmcast.errors import DataError
 from lstmcast.io import SeriesData
 from lstmcast.tune_result import TuneResult, build_result
 from lstmcast.tune_run import Job, open_study, quiet, search, threads, trial_seed
-from lstmcast.tune_space import Param, check_space, default_space, without
+from lstmcast.tune_space import (
+    Param,
+    base_point,
+    check_space,
+    default_space,
+    without,
+)
 from lstmcast.tune_storage import HEARTBEAT, JOURNAL
 
 __all__ = ["PRUNERS", "TuneResult", "plan_search", "trial_seed", "tune"]
@@ -115,6 +121,11 @@ def tune(series: SeriesData, base: ForecastConfig, *, trials: int = 20,
               heartbeat, workers, deadline)
     with quiet(), threads(workers):
         study = open_study(job)
+        if not study.trials:  # a new study starts from the base settings
+            from lstmcast.forecaster import auto_window
+            study.enqueue_trial(base_point(
+                plan.base.flat(), space,
+                auto_window(plan.base.data.season or 1, plan.bounds[0][1])))
         search(study, job, progress)
     result = build_result(study, plan, name, spec, seed,
                           time.perf_counter() - started)
