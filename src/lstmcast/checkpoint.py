@@ -15,6 +15,14 @@ atomically (temporary file, fsync, rename) and checked against their SHA-256
 before loading; ``torch.load`` runs with ``weights_only=True``, so a file with
 a pickle payload is refused, never executed.
 
+Ctrl-C (SIGINT) or SIGTERM during a run is held until the epoch under way
+ends; then that epoch is checkpointed (whatever N is) and :class:`Interrupted`
+(a ``KeyboardInterrupt``) is raised, saying how to resume: the command line
+prints it and exits with 130 (Ctrl-C) or 143 (SIGTERM). A second signal stops
+at once, with the checkpoint of the last N-th epoch. Outside a run (data
+loading, scoring, saving) a signal stops at once too. Handlers are installed
+only in the main thread and restored when the block ends.
+
 Folder layout: ``session.json`` (what the whole fit was given), and for the
 k-th ``train()`` run of the fit ``run{k}.json`` (epoch, hash, fingerprint)
 pointing at ``run{k}-e{epoch}.pt`` (the states).
@@ -28,6 +36,9 @@ import io
 import json
 import random
 import shutil
+import signal
+import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -58,11 +69,47 @@ class Session:
     every: int
     resume: bool
     runs: int = field(default=0)
+    training: bool = field(default=False)  # a run is between restore and done
+    pending: int | None = field(default=None)  # a held signal's number
+    last_epoch: int = field(default=0)  # of the latest checkpoint written
+
+    def on_signal(self, signum: int, frame: Any) -> None:
+        """Hold the first signal until the epoch under way ends; else stop."""
+        if self.training and self.pending is None:
+            self.pending = signum
+            sys.stderr.write(f"\n{_signal_name(signum)}: finishing this epoch to "
+                             "save a checkpoint (press Ctrl-C again to stop at "
+                             "once)...\n")
+            sys.stderr.flush()
+            return
+        raise Interrupted(signum, self, saved=False)
 
     def next_slot(self, fingerprint: dict[str, Any]) -> Slot:
         slot = Slot(self, self.runs, fingerprint)
         self.runs += 1
         return slot
+
+
+class Interrupted(KeyboardInterrupt):
+    """A fit stopped by Ctrl-C or SIGTERM; the message says how to resume."""
+
+    def __init__(self, signum: int, session: Session, *, saved: bool) -> None:
+        self.signum = signum
+        self.exit_code = 128 + int(signum)  # 130 for SIGINT, 143 for SIGTERM
+        where = session.folder
+        if saved:
+            what = (f"checkpoint of epoch {session.last_epoch} saved in {where}")
+        elif session.last_epoch:
+            what = (f"stopped at once; the last checkpoint (epoch "
+                    f"{session.last_epoch}) is in {where}")
+        else:
+            what = f"stopped at once; checkpoints so far are in {where}"
+        super().__init__(f"{_signal_name(signum)}: {what}. Run the same command "
+                         "with --resume to continue.")
+
+
+def _signal_name(signum: int) -> str:
+    return "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
 
 
 @contextmanager
@@ -95,9 +142,15 @@ def checkpointing(folder: str | Path, *, every: int = 1, resume: bool = False,
     atomic_write_json(folder / SESSION, {"context": context, "every": every})
     session = Session(folder, every, resume)
     token = _ACTIVE.set(session)
+    handled = (signal.SIGINT, signal.SIGTERM)
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        previous = {sig: signal.signal(sig, session.on_signal) for sig in handled}
     try:
         yield session
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         _ACTIVE.reset(token)
     shutil.rmtree(folder, ignore_errors=True)  # finished: nothing to resume
 
@@ -155,6 +208,7 @@ class Slot:
         Returns the first epoch to run, the early-stopping counter and the
         best weights so far (unchanged when there is nothing to resume).
         """
+        self.session.training = True
         if not (self.session.resume and self._meta.is_file()):
             return 1, 0, best_state
         meta = read_json(self._meta)
@@ -172,13 +226,17 @@ class Slot:
         random.setstate(_tuples(state["python_rng"]))
         for key, value in state["result"].items():
             setattr(result, key, value)
-        return int(state["next_epoch"]), int(state["stale"]), state["best"]
+        first = int(state["next_epoch"])
+        self.session.training = first != FINISHED  # a finished run is not rerun
+        return first, int(state["stale"]), state["best"]
 
     def save(self, epoch: int, net: nn.Module, opt: torch.optim.Optimizer,
              sched: Any, gen: torch.Generator, result: Any,
              best_state: dict[str, Any], stale: int, *, done: bool = False) -> None:
-        """Checkpoint after ``epoch`` (every N epochs, and always when ``done``)."""
-        if not done and epoch % self.session.every:
+        """Checkpoint after ``epoch`` (every N epochs, and always when ``done``
+        or when a signal is held: then raise :class:`Interrupted`)."""
+        held = self.session.pending
+        if not done and held is None and epoch % self.session.every:
             return
         numpy_rng = np.random.get_state()  # ('MT19937', keys, pos, gauss, cached)
         state = {
@@ -203,6 +261,11 @@ class Slot:
         for old in self.session.folder.glob(f"run{self.number}-e*.pt"):
             if old.name != name:
                 old.unlink(missing_ok=True)
+        self.session.last_epoch = epoch
+        if done:
+            self.session.training = False
+        if held is not None:
+            raise Interrupted(held, self.session, saved=True)
 
 
 def _read_session(folder: Path) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import warnings
 from dataclasses import fields
 from pathlib import Path
 from typing import Annotated, Any, Optional, get_type_hints
@@ -87,6 +88,7 @@ def _build_config(config_file: str | None, settings: dict[str, Any]) -> Forecast
 
 
 _DEBUG = {"on": False}  # set by the global --debug option
+_SHOW_WARNING = warnings.showwarning
 
 
 @app.callback()
@@ -96,11 +98,28 @@ def _options(debug: Annotated[bool, typer.Option(
     _DEBUG["on"] = debug
 
 
+_SHOWN_NOTES: set[str] = set()  # DataWarnings printed while loading
+
+
+def _show_data_warning(message: Any, category: Any, *args: Any, **kwargs: Any
+                       ) -> None:
+    """A DataWarning as a "note:" line on stderr (once); others as usual."""
+    from lstmcast.errors import DataWarning
+    if not issubclass(category, DataWarning):
+        _SHOW_WARNING(message, category, *args, **kwargs)
+    elif str(message) not in _SHOWN_NOTES:
+        _SHOWN_NOTES.add(str(message))
+        typer.echo(f"note: {message}", err=True)
+
+
 def _run(action: Any) -> None:
     """Call ``action``; bad input -> message and exit 2 (with the traceback
     under --debug); a bug -> traceback, 1."""
+    _SHOWN_NOTES.clear()
     try:
-        action()
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_data_warning
+            action()
     except DataError as exc:
         from rich.console import Console
         from rich.markup import escape
@@ -110,8 +129,31 @@ def _run(action: Any) -> None:
         Console(stderr=True, soft_wrap=True).print(
             f"[bold red]error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(2) from None
-    except KeyboardInterrupt:
-        raise typer.Exit(130) from None
+    except KeyboardInterrupt as exc:  # a checkpointed fit says how to resume
+        typer.echo(f"interrupted: {exc}" if str(exc) else "interrupted", err=True)
+        raise typer.Exit(getattr(exc, "exit_code", 130)) from None
+
+
+# Files that show a folder already holds the result of a run (fit and improve:
+# the model and metrics; backtest; improve; tune's refit).
+RUN_FILES = ("manifest.json", "model.safetensors", "metrics.json", "backtest.json",
+             "ladder.json", "best_config.json")
+
+
+def refuse_existing_run(out: str | Path, force: bool) -> None:
+    """A DataError when ``out`` already holds a saved model or run, unless
+    ``force`` (then the files are replaced, one by one, atomically). Nothing is
+    ever deleted here. ``tune`` does not call this: its --out holds the study
+    journal that a second run resumes."""
+    folder = Path(out)
+    found = [folder / name for name in RUN_FILES if (folder / name).is_file()]
+    if not found or force:
+        return
+    from datetime import datetime
+    stamp = datetime.fromtimestamp(max(p.stat().st_mtime for p in found))
+    raise DataError(f"{folder} already holds a model or run from "
+                    f"{stamp:%Y-%m-%d %H:%M} ({', '.join(p.name for p in found)}); "
+                    "use --force to replace it, or another --out.")
 
 
 @app.command(epilog="Example: lstmcast fit sales.csv --target units --out runs/a "
@@ -135,26 +177,32 @@ def fit(data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
             "--budget", help="Seconds for --auto (default 240).")] = None,
         checkpoint_every: Annotated[Optional[int], typer.Option(  # noqa: UP045
             "--checkpoint-every", help="Save a training checkpoint into "
-            "OUT/checkpoint every N epochs (removed when the fit ends).")] = None,
+            "OUT/checkpoint every N epochs (removed when the fit ends); Ctrl-C "
+            "or SIGTERM saves one at the end of the epoch under way.")] = None,
         resume: Annotated[bool, typer.Option(
             "--resume", help="Continue a killed fit from OUT/checkpoint (same data "
             "and settings; the result equals an uninterrupted run on CPU).")]
         = False,
+        force: Annotated[bool, typer.Option(
+            "--force", help="Replace a model or run already in --out (without it "
+            "the command refuses to overwrite one).")] = False,
         **settings: Any) -> None:
     """Train on the past, score on the last 20% against naive baselines, save."""
     _run(lambda: _fit(data, out, config, quiet or json_out, settings, json_out,
                       auto=auto, budget=budget, checkpoint_every=checkpoint_every,
-                      resume=resume))
+                      resume=resume, force=force))
 
 
 def _fit(data: str, out: str, config_file: str | None, quiet: bool,
          settings: dict[str, Any], json_out: bool = False, *, auto: bool = False,
          budget: float | None = None, checkpoint_every: int | None = None,
-         resume: bool = False) -> None:
+         resume: bool = False, force: bool = False) -> None:
     from lstmcast.evaluate import fit_evaluate
     from lstmcast.io import load_data
     cfg = _build_config(config_file, settings)
     series = load_data(data, cfg.data)
+    if not resume:  # a resumed fit finds its own checkpoint in OUT
+        refuse_existing_run(out, force)
     progress = not quiet and sys.stderr.isatty()
     with _checkpoints(out, checkpoint_every, resume, series, cfg):
         if auto:
@@ -212,7 +260,8 @@ def _print_result(result: Any, series: Any, out: str) -> None:
     from rich.markup import escape
     console = Console()
     for note in series.notes:
-        console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
+        if note not in _SHOWN_NOTES:  # DataWarnings were printed while loading
+            console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
     est, split = result.forecaster, result.split
     console.print(f"{series.target}: {split['n']} rows; train {split['n_train']}, "
                   f"validation {split['n_val']}, test {split['n_test']} "
@@ -419,6 +468,9 @@ def backtest(
             "per-horizon CSVs and report.html.")] = None,
         quiet: Annotated[bool, typer.Option("--quiet", "-q",
                                             help="Print only errors.")] = False,
+        force: Annotated[bool, typer.Option(
+            "--force", help="Replace a model or run already in --out (without it "
+            "the command refuses to overwrite one).")] = False,
         **settings: Any) -> None:
     """Cross-validate over time: every fold refits everything on its own past."""
     def run() -> None:
@@ -428,6 +480,8 @@ def backtest(
         cfg = _build_config(config, settings)
         series = load_data(data, cfg.data)
         names = tuple(m for m in models.replace(" ", "").split(",") if m)
+        if out:
+            refuse_existing_run(out, force)
         result = run_backtest(cfg, series, folds=folds, mode=mode,
                               test_size=fold_size, gap=gap, stride=stride,
                               train_size=train_size, refit=refit, models=names,
@@ -534,7 +588,8 @@ def demo(out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")]
          "airline",
          epochs: Annotated[Optional[int], typer.Option(  # noqa: UP045
              help="Cap on epochs (default: the normal default).")] = None) -> None:
-    """The whole path on a bundled real dataset: load, fit, score, save."""
+    """The whole path on a bundled real dataset: load, fit, score, save (it
+    replaces an earlier demo in --out: the demo is meant to be rerun)."""
     def run() -> None:
         from lstmcast.datasets import dataset_path, load_dataset
         series = load_dataset(dataset)
@@ -575,6 +630,9 @@ def improve(
         json_out: Annotated[bool, typer.Option(
             "--json", help="Print ladder.json to stdout instead of tables.")]
         = False,
+        force: Annotated[bool, typer.Option(
+            "--force", help="Replace a model or run already in --out (without it "
+            "the command refuses to overwrite one).")] = False,
         **settings: Any) -> None:
     """The R² ladder: from the articles' recipe, one step at a time, each rung
     scored on the same test rows; the best rung (chosen on validation) is saved.
@@ -588,6 +646,7 @@ def improve(
         series = load_data(data, cfg.data)
         names = tuple(m for m in classical.replace(" ", "").split(",")
                       if m and m.lower() != "none")
+        refuse_existing_run(out, force)
 
         def show(rung: Any, number: int, planned: int) -> None:
             if not (quiet or json_out):
@@ -670,7 +729,10 @@ def tune(
                                             help="Print only errors.")] = False,
         **settings: Any) -> None:
     """Search the settings of `fit` with Optuna on validation folds inside the
-    training part; refit the best once and score it on the test part."""
+    training part; refit the best once and score it on the test part.
+
+    A second run with the same --out resumes the study kept there (so tune,
+    unlike fit, improve and backtest, never refuses an existing --out)."""
     def run() -> None:
         from lstmcast.io import load_data
         from lstmcast.tuning import tune as run_tune

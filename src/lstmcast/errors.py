@@ -11,6 +11,11 @@ class DataError(ValueError):
     """Bad input: a file, column, value or setting that lstmcast cannot use."""
 
 
+class DataWarning(UserWarning):
+    """Legal but notable data (a constant covariate dropped, float32 precision
+    at risk); the same text is among the ``notes`` of the loaded series."""
+
+
 class NotFittedError(ValueError, AttributeError):
     """A fitted-only method was called before ``fit``."""
 

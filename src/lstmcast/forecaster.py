@@ -180,7 +180,7 @@ class LSTMForecaster:
             series = data
         else:
             series = load(data, target=self.target_, time=self._time_column(data),
-                          covariates=self.covariates_)
+                          covariates=self.covariates_, constant_covariates="keep")
         missing = [c for c in (self.target_, *self.covariates_)
                    if c not in series.frame.columns]
         if missing:

@@ -8,9 +8,12 @@ Legal but notable things (missing values, gaps, combined duplicates) become
 ``notes`` on the result. The checks: 1. the file; 2. the columns exist (or are
 detected); 3. the time column parses; 4. it is sorted; 5. duplicate stamps;
 6. values are numbers; 7. no infinities; 8. the target has values; 9. it is not
-constant; 10. gaps and frequency. Each change made to the data (time zone,
-sort, aggregated duplicates, trimmed edges, filled gaps, missing values left
-for the imputer) is made only by a policy, and counted as a :class:`Repair`;
+constant (a constant covariate is dropped, as a repair); 10. gaps and
+frequency; 11. a target spanning over 1e7 of its typical step is noted
+(float32 precision). A CSV header naming a column twice is refused. Each
+change made to the data (time zone, sort, aggregated duplicates, trimmed
+edges, dropped constant covariates, filled gaps, missing values left for the
+imputer) is made only by a policy, and counted as a :class:`Repair`;
 ``strict=True`` refuses data that needs any.
 """
 
@@ -21,6 +24,7 @@ import hashlib
 import importlib.util
 import os
 import re
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -31,7 +35,7 @@ from pandas.api import types as ptypes
 
 from lstmcast import _timeparse as tp
 from lstmcast.config import DataConfig
-from lstmcast.errors import DataError
+from lstmcast.errors import DataError, DataWarning
 
 DUPLICATE_POLICIES = ("error", "mean", "sum", "first", "last")
 GAP_POLICIES = ("report", "fill", "error")
@@ -48,6 +52,7 @@ class Repair:
     """One change :func:`load` made to the data: what, how many, and why.
 
     ``kind`` is one of ``timezone``, ``sort``, ``duplicates``, ``trim``,
+    ``constant_covariate`` (a covariate with one value, dropped),
     ``fill_gaps`` or ``missing`` (values left for the imputer). Every repair is
     also a note, and is recorded in the manifest of a saved model;
     ``strict=True`` (``--strict``) turns any repair into a ``DataError``.
@@ -171,7 +176,8 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
          target: str | None = None, time: str | None = None,
          covariates: Sequence[str] = (), duplicates: str = "error",
          gaps: str = "report", unsorted: str = "error", trim: str = "edges",
-         timezone: str | None = None, strict: bool = False) -> SeriesData:
+         timezone: str | None = None, strict: bool = False,
+         constant_covariates: str = "drop") -> SeriesData:
     """Read and check a time series.
 
     Parameters
@@ -206,6 +212,10 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
         compared in UTC, and shown and forecast in this zone.
     strict : bool
         Refuse data that needs any repair (each one named) instead of making it.
+    constant_covariates : {"drop", "keep"}
+        A covariate with one value in every row: drop it (a repair, with a
+        note and a DataWarning), or keep it (forecasting from a fitted model,
+        whose recent history may well hold one value of a flag).
 
     Returns
     -------
@@ -220,6 +230,7 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     _check_choice("gaps", gaps, GAP_POLICIES)
     _check_choice("unsorted", unsorted, UNSORTED_POLICIES)
     _check_choice("trim", trim, TRIM_POLICIES)
+    _check_choice("constant_covariates", constant_covariates, ("drop", "keep"))
     covs = (covariates,) if isinstance(covariates, str) else tuple(map(str, covariates))
     raw, label, where = _read(source, target)
     notes: list[str] = []
@@ -247,10 +258,14 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     _check_not_constant(values[target])
     if trim == "edges":
         values = _trim(values, target, notes, repairs)
+    if constant_covariates == "drop":
+        covs = _drop_constant_covariates(values, covs, notes, repairs)
+        values = values[[target, *covs]]
     rows = len(values)
     values, freq = tp.regularise(values, gaps, notes)
     if len(values) > rows:
         repairs.append(Repair("fill_gaps", len(values) - rows, notes[-1]))
+    notes.extend(_precision_notes(values[target]))
     missing = _missing_notes(values)
     notes.extend(missing)
     if missing:
@@ -356,11 +371,13 @@ def _read_path(path: Path) -> tuple[pd.DataFrame, bool]:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(path, skipinitialspace=True)
+        frame, sep = pd.read_csv(path, skipinitialspace=True), ","
         if frame.shape[1] == 1:  # perhaps separated by something else
             sep = _separator(str(frame.columns[0]),
-                             str(frame.iloc[0, 0]) if len(frame) else "")
-            frame = pd.read_csv(path, sep=sep, skipinitialspace=True) if sep else frame
+                             str(frame.iloc[0, 0]) if len(frame) else "") or ","
+            frame = pd.read_csv(path, sep=sep, skipinitialspace=True) if sep != "," \
+                else frame
+        _check_header(path, sep)
     except pd.errors.EmptyDataError:
         raise DataError(f"File {path} is empty. Write a header line (e.g. "
                         "'date,value') and one row per time stamp.") from None
@@ -374,6 +391,22 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise DataError(f"File {path} has a header ({', '.join(map(str, frame))}) "
                         "but no data rows. Add one row per time stamp.")
     return _from_frame(frame)
+
+
+def _check_header(path: Path, sep: str) -> None:
+    """Refuse a header naming a column twice (pandas would rename the second
+    one 'name.1' without a word)."""
+    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str,
+                         skipinitialspace=True, keep_default_na=False).iloc[0]
+    names = [str(v).strip() for v in header]
+    repeated = sorted({n for n in names if names.count(n) > 1})
+    if repeated:
+        where = "; ".join(
+            f"'{n}' in columns " + ", ".join(str(i + 1) for i, m in enumerate(names)
+                                             if m == n) for n in repeated)
+        raise DataError(f"The header of {path} names a column more than once: "
+                        f"{where} (counting from 1). Rename one of each in the "
+                        "header line so that every column has its own name.")
 
 
 def _separator(header: str, first_row: str) -> str | None:
@@ -575,6 +608,56 @@ def _check_not_constant(y: pd.Series) -> None:
             f"Target column '{y.name}' is constant: every value is {finite[0]:g}. "
             f"Nothing can be learned from it (its forecast is {finite[0]:g}); "
             "choose another column or check the file.")
+
+
+def _drop_constant_covariates(values: pd.DataFrame, covs: tuple[str, ...],
+                              notes: list[str], repairs: list[Repair]
+                              ) -> tuple[str, ...]:
+    """The covariates without those holding one value in every row: they carry
+    no information (and a scale of 0). Each drop is a note, a repair (so
+    strict=True refuses it) and a DataWarning."""
+    kept = []
+    for name in covs:
+        column = values[name].to_numpy()
+        finite = column[np.isfinite(column)]
+        if len(finite) and np.all(finite == finite[0]):
+            notes.append(f"Covariate '{name}' is constant (every value is "
+                         f"{finite[0]:g}), so it carries no information: it was "
+                         "dropped from the covariates. Leave it out of "
+                         "--covariates, or check the column.")
+            repairs.append(Repair("constant_covariate", 1, notes[-1]))
+            warnings.warn(notes[-1], DataWarning, stacklevel=3)
+        else:
+            kept.append(name)
+    return tuple(kept)
+
+
+PRECISION_RATIO = 1e7  # float32 keeps about 7 significant digits
+
+
+def _precision_notes(y: pd.Series) -> list[str]:
+    """A note when the target's range is over ~1e7 of its typical step: its
+    steps are then near float32's resolution (lstmcast scales in float64, but
+    the network computes in float32)."""
+    values = y.to_numpy(dtype=np.float64)
+    values = values[np.isfinite(values)]
+    with np.errstate(over="ignore", invalid="ignore"):  # 1e308 - -1e308 is inf
+        steps = np.abs(np.diff(values))
+        steps = steps[steps > 0]
+        if len(steps) == 0:
+            return []
+        spread, step = float(values.max() - values.min()), float(np.median(steps))
+    if not spread > PRECISION_RATIO * step:
+        return []
+    note = (f"Target '{y.name}' spans {spread:.4g} but typically moves by "
+            f"{step:.4g} per step (ratio {spread / step:.2g} > 1e7): the network "
+            "trains in float32 (about 7 significant digits), so these steps may "
+            "be lost in rounding, although lstmcast scales the data in float64 "
+            "and centres it first. Train on the changes (--difference 1: the "
+            "default --target-mode delta predicts changes, but its inputs are "
+            "still levels).")
+    warnings.warn(note, DataWarning, stacklevel=3)
+    return [note]
 
 
 def _missing_notes(values: pd.DataFrame) -> list[str]:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from conftest import ar_series
 from lstmcast.cli import app
-from lstmcast.errors import DataError, NotFittedError
+from lstmcast.errors import DataError, DataWarning, NotFittedError
 from lstmcast.fitting import check_strategy
 from lstmcast.forecaster import LSTMForecaster
 from lstmcast.io import check_length, load
@@ -118,6 +118,21 @@ def test_3_missing_and_duplicated_columns(tmp_path):
         load(frame)
 
 
+@pytest.mark.parametrize("sep", [",", ";"])
+def test_3_duplicated_csv_header_names_the_column_and_positions(tmp_path, sep):
+    text = daily_csv(NUMBERS).replace("date,value", "date,value,value").replace(
+        "\n2", ",1\n2").replace(",", sep)
+    path = write_csv(tmp_path, text)
+    with pytest.raises(DataError, match=r"header of .*data\.csv names a column more "
+                                        r"than once: 'value' in columns 2, 3 "
+                                        r"\(counting from 1\)\. Rename one"):
+        load(path, target="value")
+    res = CliRunner().invoke(app, ["fit", str(path), "--target", "value.1",
+                                   "--out", str(tmp_path / "r")])
+    assert res.exit_code == 2 and "'value' in columns 2, 3" in res.output
+    assert "Traceback" not in res.output
+
+
 @pytest.mark.parametrize("values", [np.arange(30), np.arange(30) % 2 == 0,
                                     np.arange(30).astype(object)],
                          ids=["int", "bool", "object holding numbers"])
@@ -149,6 +164,18 @@ def test_7_interior_missing_values_are_counted_and_never_trained_on():
 def test_10_huge_magnitudes_are_validated_in_float64():
     data = load(pd.DataFrame({"value": [1e300, -1e300, 3e38, 1.0]}))
     assert data.y.dtype == np.float64 and np.isfinite(data.y).all()
+
+
+def test_10_range_far_beyond_the_typical_step_warns_about_float32():
+    counter = pd.DataFrame({"value": 3e9 + np.arange(400.0) * 1e5})
+    counter.loc[200:, "value"] += 1e12  # one jump: the range is 1e7 steps
+    with pytest.warns(DataWarning, match=r"typically moves by 1e\+05 per step"):
+        data = load(counter)
+    note = next(n for n in data.notes if "float32" in n)
+    assert "scales the data in float64" in note and "--difference 1" in note
+    assert data.repairs == ()  # a warning, not a change to the data
+    plain = load(pd.DataFrame({"value": 3e9 + np.arange(400.0) * 1e5}))
+    assert not any("float32" in n for n in plain.notes)
 
 
 def test_11_all_missing_covariate_is_refused():

@@ -1,4 +1,4 @@
-"""Explicit repair policies (checklist 7, 9, 13-17): each repair is made only
+"""Explicit repair policies (checklist 7, 9, 11, 13-17): each repair is made only
 when asked for (or by a documented default), counted in ``SeriesData.repairs``
 and the notes, recorded in the saved model's manifest, and refused under
 ``strict`` / ``--strict``."""
@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from conftest import ar_series
 from lstmcast.cli import app
-from lstmcast.errors import DataError
+from lstmcast.errors import DataError, DataWarning
 from lstmcast.forecaster import LSTMForecaster
 from lstmcast.io import load
 
@@ -74,6 +74,40 @@ def test_7_missing_values_are_a_repair_refused_when_strict(tmp_path):
     with pytest.raises(DataError, match=r"\[missing\] Column 'value' has 1 missing "
                                         r"value"):
         load(path, strict=True)
+
+
+def test_11_constant_covariate_is_dropped_as_a_repair(tmp_path):
+    frame = ar_series(120)
+    frame["flag"] = 1.0
+    frame.loc[5, "flag"] = np.nan  # missing cells do not make it vary
+    with pytest.warns(DataWarning, match=r"Covariate 'flag' is constant"):
+        data = load(frame, target="y", covariates=["x", "flag"])
+    assert data.covariates == ("x",) and list(data.frame.columns) == ["y", "x"]
+    repair = next(r for r in data.repairs if r.kind == "constant_covariate")
+    assert "every value is 1), so it carries no information: it was dropped" in \
+        repair.detail and repair.detail in data.notes
+    with pytest.raises(DataError, match=r"\[constant_covariate\] Covariate 'flag'"), \
+            pytest.warns(DataWarning):
+        load(frame, target="y", covariates=["x", "flag"], strict=True)
+    est = LSTMForecaster(**TINY, threads=1).fit(data)
+    assert est.covariates_ == ("x",)
+    est.save(str(tmp_path / "m"))
+    loaded = LSTMForecaster.load(str(tmp_path / "m"))
+    frame.loc[:, "flag"] = 0.0  # new data: the column is there (constant too)
+    np.testing.assert_array_equal(loaded.predict(1, frame)["forecast"],
+                                  est.predict(1, frame)["forecast"])
+    manifest = json.loads((tmp_path / "m" / "manifest.json").read_text())
+    assert "constant_covariate" in {r["kind"] for r in manifest["run"]["repairs"]}
+
+
+def test_11_a_constant_recent_covariate_still_forecasts():
+    """The drop is for training data only: a flag that happens to hold one
+    value in the history given to predict is kept."""
+    est = LSTMForecaster(**TINY, threads=1).fit(ar_series(120), target="y",
+                                                covariates=["x"])
+    history = ar_series(40)
+    history["x"] = 0.5
+    assert np.isfinite(est.predict(1, history)["forecast"]).all()
 
 
 def test_clean_data_needs_no_repair_and_passes_strict(tmp_path):

@@ -217,3 +217,122 @@ def test_31_sigkill_then_resume_matches_an_uninterrupted_fit(tmp_path):
     assert not (killed_out / "checkpoint").exists()
     history = json.loads((killed_out / "model.json").read_text())["history"]
     assert [h["epoch"] for h in history["history"]] == list(range(1, 9))
+
+
+# --- 33. an --out folder that already holds a run ------------------------------
+
+def test_33_existing_out_is_refused_unless_force(tmp_path):
+    from typer.testing import CliRunner
+
+    from lstmcast.cli import app
+    csv, out = tmp_path / "data.csv", tmp_path / "run"
+    ar_series(100).to_csv(csv, index=False)
+    fast = ["--target", "y", "--hidden-size", "4", "--window", "8", "--epochs", "1",
+            "--threads", "1", "--quiet"]
+    runner = CliRunner()
+    out.mkdir()  # as a finished fit leaves it (the names are what counts)
+    for name in ("manifest.json", "metrics.json", "model.safetensors"):
+        (out / name).write_text("{}")
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    refused = [["fit", str(csv), "--out", str(out), "--seed", "5", *fast],
+               ["backtest", str(csv), "--out", str(out), "--folds", "2",
+                "--models", "naive", *fast],
+               ["improve", str(csv), "--out", str(out), "--trials", "0",
+                "--classical", "none", *fast]]
+    for args in refused:
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2, (args[0], res.output)
+        assert f"{out} already holds a model or run from 20" in res.output
+        assert "use --force to replace it, or another --out" in res.output
+        assert "Traceback" not in res.output
+    after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+    assert after == before  # nothing deleted or changed
+    res = runner.invoke(app, ["fit", str(csv), "--out", str(out), "--seed", "5",
+                              "--force", *fast])
+    assert res.exit_code == 0, res.output
+    assert (out / "model.safetensors").read_bytes() != before["model.safetensors"]
+
+
+# --- 31. Ctrl-C / SIGTERM: a final checkpoint, then --resume -------------------
+
+def test_31_ctrl_c_writes_a_final_checkpoint_then_resume_matches(tmp_path,
+                                                                monkeypatch):
+    from typer.testing import CliRunner
+
+    from lstmcast import report
+    from lstmcast.cli import app
+    script, csv = tmp_path / "run.py", tmp_path / "data.csv"
+    script.write_text(SCRIPT)
+    ar_series(150).to_csv(csv, index=False)
+    stopped_out, whole_out = tmp_path / "stopped", tmp_path / "whole"
+    # every 3 epochs: a checkpoint at epoch 4 or 5 can only come from Ctrl-C
+    victim = _fit(script, csv, stopped_out, "--checkpoint-every", "3", slow="0.3")
+    deadline = time.monotonic() + 240
+    while _epoch(stopped_out) < 3 and victim.poll() is None:
+        assert time.monotonic() < deadline, "no checkpoint appeared"
+        time.sleep(0.02)
+    victim.send_signal(signal.SIGINT)
+    output = victim.communicate(timeout=120)[0].decode()
+    assert victim.returncode == 130, output
+    stopped_at = _epoch(stopped_out)
+    assert stopped_at % 3 and stopped_at < 8, output  # saved at the signal
+    assert f"checkpoint of epoch {stopped_at} saved in" in output
+    assert "Run the same command with --resume to continue" in output
+    assert "Traceback" not in output
+    assert not (stopped_out / "model.safetensors").exists()
+    runner = CliRunner()  # the rest in this process: no second torch start-up
+    monkeypatch.setattr(report, "write_fit_report", lambda out: None)  # plots: slow
+    for out, extra in ((stopped_out, ["--resume"]), (whole_out, [])):
+        res = runner.invoke(app, ["fit", str(csv), "--out", str(out), *FLAGS,
+                                  *extra])
+        assert res.exit_code == 0, res.output
+    for name in ("model.safetensors", "test_predictions.csv"):
+        assert (stopped_out / name).read_bytes() == (whole_out / name).read_bytes()
+    assert not (stopped_out / "checkpoint").exists()
+
+
+def _signalled_at(epoch: int, signals: list[int], monkeypatch) -> None:
+    """Make the next training run receive ``signals`` during epoch ``epoch``."""
+    real, calls = train_module._run_epoch, []
+
+    def run_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == epoch:
+            for sig in signals:
+                os.kill(os.getpid(), sig)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(train_module, "_run_epoch", run_epoch)
+
+
+def test_31_sigterm_checkpoints_the_epoch_under_way_and_exits_143(tmp_path,
+                                                                monkeypatch):
+    from lstmcast.checkpoint import Interrupted
+    folder = tmp_path / "ck"
+    before = signal.getsignal(signal.SIGTERM)
+    _signalled_at(2, [signal.SIGTERM], monkeypatch)
+    with pytest.raises(Interrupted, match=r"SIGTERM: checkpoint of epoch 2 saved "
+                                          r"in .*ck\. Run the same command with "
+                                          r"--resume") as caught, \
+            checkpointing(folder, every=4):
+        run()
+    assert caught.value.exit_code == 143
+    assert json.loads((folder / "run0.json").read_text())["epoch"] == 2
+    assert signal.getsignal(signal.SIGTERM) is before  # handlers restored
+    monkeypatch.undo()
+    with checkpointing(folder, resume=True):
+        net, _ = run()
+    whole, _ = run()
+    for key, value in whole.state_dict().items():
+        assert torch.equal(value, net.state_dict()[key]), key
+
+
+def test_31_a_second_ctrl_c_stops_at_once(tmp_path, monkeypatch):
+    from lstmcast.checkpoint import Interrupted
+    folder = tmp_path / "ck"
+    _signalled_at(3, [signal.SIGINT, signal.SIGINT], monkeypatch)
+    with pytest.raises(Interrupted, match=r"Ctrl-C: stopped at once; the last "
+                                          r"checkpoint \(epoch 2\) is in") as caught, \
+            checkpointing(folder, every=2):
+        run()
+    assert caught.value.exit_code == 130
+    assert json.loads((folder / "run0.json").read_text())["epoch"] == 2
