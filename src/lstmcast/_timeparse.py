@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-from lstmcast.errors import DataError
+from lstmcast.errors import DataError, DataWarning
 
 #: Column names (compared case-insensitively) taken as the time column.
 TIME_NAMES = frozenset(
@@ -451,12 +451,13 @@ def aggregate(values: pd.DataFrame, policy: str, notes: list[str]) -> pd.DataFra
 
 # --- 10. gaps -------------------------------------------------------------------
 
-def regularise(values: pd.DataFrame, gaps: str,
-               notes: list[str]) -> tuple[pd.DataFrame, str | None]:
-    """Infer the frequency; report, fill or refuse missing stamps."""
+def regularise(values: pd.DataFrame, gaps: str, notes: list[str],
+               rule: str | None = None) -> tuple[pd.DataFrame, str | None]:
+    """Infer the frequency (``rule`` when resampled to it); report, fill or
+    refuse missing stamps."""
     index = values.index
     if isinstance(index, pd.DatetimeIndex):
-        freq = infer_freq(index)
+        freq = rule if rule and len(index) else infer_freq(index)
         grid = regular_grid(index, freq) if freq else None
     else:
         freq, grid = None, _integer_grid(index)
@@ -502,11 +503,12 @@ def _irregular(index: pd.Index, gaps: str, notes: list[str]) -> None:
     if gaps == "report":
         notes.append(f"{what}; the rows are used as consecutive steps and future "
                      "time stamps cannot be made. Resample to a regular frequency "
-                     "for calendar-aware forecasts.")
+                     "(resample='D', --resample D) for calendar-aware forecasts.")
         return
     raise DataError(f"{what}, so gaps='{gaps}' cannot be applied. Resample the data "
-                    "to a regular frequency first (e.g. df.resample('D').mean()), "
-                    "or load with gaps='report' to use the rows as steps.")
+                    "to a regular frequency first with resample=RULE (--resample "
+                    "D, h, W, MS or 30min; --resample-how mean|sum|last), or load "
+                    "with gaps='report' to use the rows as steps.")
 
 
 def _fmt_step(step: pd.Timedelta) -> str:
@@ -534,3 +536,68 @@ def _integer_grid(index: pd.Index) -> pd.Index | None:
     stop = values[-1] + step if len(values) else 0
     return pd.Index(np.arange(values[0] if len(values) else 0, stop, step),
                     name=index.name, dtype=np.int64)
+
+
+# --- resampling -------------------------------------------------------------
+
+_RULE_HINT = re.compile(r"Did you mean \w+\?|Please use '\w+' instead")
+RESAMPLE_EXAMPLES = "'D' (days), 'h' (hours), 'W' (weeks), 'MS' (months), '30min'"
+
+
+def resample_rule(rule: str | None) -> str | None:
+    """The canonical pandas alias of a resampling rule (None: no resampling)."""
+    if rule is None:
+        return None
+    try:
+        offset = pd.tseries.frequencies.to_offset(str(rule).strip())
+    except (ValueError, TypeError) as exc:
+        hint = _RULE_HINT.search(str(exc))
+        more = f" ({hint.group(0)})" if hint else ""
+        raise DataError(f"Unknown resampling rule {rule!r} (resample, --resample)"
+                        f"{more}. Give a pandas frequency such as "
+                        f"{RESAMPLE_EXAMPLES}.") from None
+    if offset.n <= 0:
+        raise DataError(f"The resampling rule {rule!r} must step forward. Give a "
+                        f"positive frequency such as {RESAMPLE_EXAMPLES}.")
+    return str(offset.freqstr)
+
+
+def resample(values: pd.DataFrame, rule: str, how: str,
+             notes: list[str]) -> tuple[pd.DataFrame, int]:
+    """The rows aggregated into the bins of ``rule`` by ``how``; bins with no
+    rows are left out (the gap check then reports, fills or refuses them).
+
+    Returns the frame and how many rows were merged or moved onto the grid
+    (0: the data was already on it, nothing changed); a note says what was done.
+    """
+    index = values.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise DataError(f"resample='{rule}' (--resample) needs dates in the time "
+                        f"column, but '{index.name}' holds steps. Drop --resample, "
+                        "or pass the column of dates as time=NAME (--time NAME).")
+    bins = values.resample(rule)
+    sizes = bins.size()
+    if how == "sum":
+        out = bins.sum(min_count=1)
+    else:
+        out = bins.mean() if how == "mean" else bins.last()
+    full = sizes.to_numpy() > 0
+    out, empty = out[full], int((~full).sum())
+    alone = sizes.index[full & (sizes.to_numpy() == 1)]
+    merged = int(sizes[sizes > 1].sum())
+    moved = len(alone.difference(index))
+    if merged + moved == 0:
+        return values, 0
+    out.index.name = index.name
+    note = (f"Resampled '{index.name}' to '{rule}' (resample='{rule}', "
+            f"resample_how='{how}'): {count(len(values), 'row')} became "
+            f"{count(len(out), 'row')}; {count(merged, 'row')} merged "
+            f"({how}) into {count(int((sizes > 1).sum()), 'bin')}, "
+            f"{count(moved, 'row')} moved onto the grid; "
+            f"{count(empty, 'empty bin')} (no rows) left to the gap policy.")
+    notes.append(note)
+    if merged:
+        warnings.warn(f"{note} Resampling merged values: the model sees one "
+                      f"value per '{rule}' step, not the original rows.",
+                      DataWarning, stacklevel=3)
+    return out, merged + moved

@@ -45,6 +45,13 @@ class DataConfig:
         "report", "Missing timestamps: report and go on as a sequence, "
         "fill (insert the missing rows, then impute), or error.",
         choices=("report", "fill", "error"))
+    resample: str | None = _opt(
+        None, "Aggregate the rows onto a regular grid first, a pandas rule such "
+        "as D, h, W, MS or 30min (counted as a repair; empty bins then follow "
+        "--gaps).")
+    resample_how: str = _opt(
+        "mean", "How --resample combines the rows of one bin.",
+        choices=("mean", "sum", "last"))
     unsorted: str = _opt(
         "error", "Rows out of time order: error, or sort them (the rows moved "
         "are counted).", choices=("error", "sort"))

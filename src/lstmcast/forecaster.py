@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from lstmcast._timeparse import max_grid, regular_grid
 from lstmcast.config import (
     DataConfig,
     ForecastConfig,
@@ -187,6 +188,7 @@ class LSTMForecaster:
             raise DataError(f"The data lacks column(s) {', '.join(missing)} that "
                             "the model was trained with. Columns present: "
                             f"{', '.join(series.frame.columns)}.")
+        _check_same_freq(getattr(self, "freq_", None), series)
         return series
 
     # -- persistence ----------------------------------------------------------
@@ -208,6 +210,37 @@ def _as_series(data: Any, target: str | None, time: str | None,
     if isinstance(data, SeriesData):
         return data
     return load(data, target=target, time=time, covariates=tuple(covariates))
+
+
+def _mean_step(freq: str) -> pd.Timedelta:
+    """The average step of a pandas frequency (a month is about 30.4 days)."""
+    stamps = pd.date_range("2001-01-01", periods=121, freq=freq)
+    return (stamps[-1] - stamps[0]) / 120
+
+
+def _check_same_freq(trained: str | None, series: SeriesData) -> None:
+    """A DataError when data to forecast from steps at another frequency than
+    the training data (the network has learned steps of one length). Grids of
+    one step anchored differently ('MS' and 'ME', 'W-SUN' and 'W-MON') agree,
+    and so do a few stamps read as 'D' that lie one step apart on a 'B' grid."""
+    given, index = series.freq, series.index
+    if trained is None or given is None or trained == given:
+        return
+    step, other = _mean_step(trained), _mean_step(given)
+    if abs(step - other) <= 0.01 * step:
+        return
+    span = (index[-1] - index[0]) / step
+    if span <= max_grid(len(index)):
+        grid = regular_grid(index, trained)
+        if bool(index.isin(grid).all()) and np.median(
+                np.diff(grid.get_indexer(index))) == 1:
+            return
+    raise DataError(
+        f"The data has frequency '{given}', but the model was trained on "
+        f"frequency '{trained}': it has learned steps of '{trained}' and forecasts "
+        f"them. Resample the data to '{trained}' first (e.g. "
+        f"df.resample('{trained}').mean(), as `lstmcast fit --resample "
+        f"{trained}` does), or fit a model on the '{given}' data.")
 
 
 def _signature() -> inspect.Signature:

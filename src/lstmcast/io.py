@@ -11,9 +11,9 @@ detected); 3. the time column parses; 4. it is sorted; 5. duplicate stamps;
 constant (a constant covariate is dropped, as a repair); 10. gaps and
 frequency; 11. a target spanning over 1e7 of its typical step is noted
 (float32 precision). A CSV header naming a column twice is refused. Each
-change made to the data (time zone, sort, aggregated duplicates, trimmed
-edges, dropped constant covariates, filled gaps, missing values left for the
-imputer) is made only by a policy, and counted as a :class:`Repair`;
+change made to the data (time zone, sort, aggregated duplicates, resampled
+rows, trimmed edges, dropped constant covariates, filled gaps, missing values
+left for the imputer) is made only by a policy, and counted as a :class:`Repair`;
 ``strict=True`` refuses data that needs any.
 """
 
@@ -41,6 +41,7 @@ DUPLICATE_POLICIES = ("error", "mean", "sum", "first", "last")
 GAP_POLICIES = ("report", "fill", "error")
 UNSORTED_POLICIES = ("error", "sort")
 TRIM_POLICIES = ("edges", "none")
+RESAMPLE_HOWS = ("mean", "sum", "last")
 CSV_SUFFIXES = (".csv", ".csv.gz", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
 _MISSING_TOKENS = frozenset({"", "nan", "na", "n/a", "null", "none", "<na>"})
@@ -51,8 +52,8 @@ _LOCALE_NUMBER = re.compile(r"^[+-]?\d{1,3}([.,' ]\d{3})+([.,]\d+)?$|^[+-]?\d+,\
 class Repair:
     """One change :func:`load` made to the data: what, how many, and why.
 
-    ``kind`` is one of ``timezone``, ``sort``, ``duplicates``, ``trim``,
-    ``constant_covariate`` (a covariate with one value, dropped),
+    ``kind`` is one of ``timezone``, ``sort``, ``duplicates``, ``resample``,
+    ``trim``, ``constant_covariate`` (a covariate with one value, dropped),
     ``fill_gaps`` or ``missing`` (values left for the imputer). Every repair is
     also a note, and is recorded in the manifest of a saved model;
     ``strict=True`` (``--strict``) turns any repair into a ``DataError``.
@@ -177,7 +178,8 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
          covariates: Sequence[str] = (), duplicates: str = "error",
          gaps: str = "report", unsorted: str = "error", trim: str = "edges",
          timezone: str | None = None, strict: bool = False,
-         constant_covariates: str = "drop") -> SeriesData:
+         constant_covariates: str = "drop", resample: str | None = None,
+         resample_how: str = "mean") -> SeriesData:
     """Read and check a time series.
 
     Parameters
@@ -216,6 +218,14 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
         A covariate with one value in every row: drop it (a repair, with a
         note and a DataWarning), or keep it (forecasting from a fitted model,
         whose recent history may well hold one value of a flag).
+    resample : str, optional
+        A pandas rule (``"D"``, ``"h"``, ``"W"``, ``"MS"``, ``"30min"``):
+        aggregate the rows (target and covariates) onto that regular grid
+        before the gap check (rows sharing a stamp fall in one bin); rows
+        merged or moved onto the grid are a ``resample`` repair, and a merge is
+        also a DataWarning. Bins with no rows are left to ``gaps``.
+    resample_how : {"mean", "sum", "last"}
+        How the rows of one bin are combined (missing cells are skipped).
 
     Returns
     -------
@@ -231,6 +241,8 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     _check_choice("unsorted", unsorted, UNSORTED_POLICIES)
     _check_choice("trim", trim, TRIM_POLICIES)
     _check_choice("constant_covariates", constant_covariates, ("drop", "keep"))
+    _check_choice("resample_how", resample_how, RESAMPLE_HOWS)
+    rule = tp.resample_rule(resample)
     covs = (covariates,) if isinstance(covariates, str) else tuple(map(str, covariates))
     raw, label, where = _read(source, target)
     notes: list[str] = []
@@ -246,15 +258,21 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     if unsorted == "sort" and not index.is_monotonic_increasing:
         raw, index, label = _sorted(raw, index, label, notes, repairs)
     tp.check_sorted(index, label)
-    tp.check_duplicates(index, duplicates, label)
+    if rule is None:
+        tp.check_duplicates(index, duplicates, label)
     values = pd.DataFrame(
         {name: _to_float(raw[name], role, label)
          for role, name in [("Target", target)] + [("Covariate", c) for c in covs]},
         index=index)
     _check_has_values(values, target)
     before = len(values)
-    values = tp.aggregate(values, duplicates, notes)
-    _record(repairs, notes, "duplicates", before, values)
+    if rule is not None:
+        values, changed = tp.resample(values, rule, resample_how, notes)
+        if changed:
+            repairs.append(Repair("resample", changed, notes[-1]))
+    else:
+        values = tp.aggregate(values, duplicates, notes)
+        _record(repairs, notes, "duplicates", before, values)
     _check_not_constant(values[target])
     if trim == "edges":
         values = _trim(values, target, notes, repairs)
@@ -262,7 +280,7 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
         covs = _drop_constant_covariates(values, covs, notes, repairs)
         values = values[[target, *covs]]
     rows = len(values)
-    values, freq = tp.regularise(values, gaps, notes)
+    values, freq = tp.regularise(values, gaps, notes, rule)
     if len(values) > rows:
         repairs.append(Repair("fill_gaps", len(values) - rows, notes[-1]))
     notes.extend(_precision_notes(values[target]))
@@ -321,7 +339,8 @@ def load_data(source: str | os.PathLike | pd.DataFrame | pd.Series,
     return load(source, target=data.target, time=data.time,
                 covariates=data.covariates, duplicates=data.duplicates,
                 gaps=data.gaps, unsorted=data.unsorted, trim=data.trim,
-                timezone=data.timezone, strict=data.strict)
+                timezone=data.timezone, strict=data.strict,
+                resample=data.resample, resample_how=data.resample_how)
 
 
 # --- 1. reading -------------------------------------------------------------

@@ -30,6 +30,9 @@ from lstmcast.io import SeriesData
 from lstmcast.persist import json_bytes, read_json, verify_folder, write_with_manifest
 
 _DIRECT = "direct.h"
+#: The oldest model format ``load`` reads (folders of format 1 and later are
+#: kept loadable: tests/robustness/data/model_v1 is one, loaded in CI).
+MIN_FORMAT_VERSION = 1
 _TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags")
 
 
@@ -147,6 +150,15 @@ def _load(cls: type, folder: Path) -> Any:
                         f"{meta.get('lstmcast_version')} (format "
                         f"{meta['format_version']}); this is lstmcast {__version__}. "
                         "Upgrade lstmcast to load it.")
+    if meta.get("format_version", 0) < MIN_FORMAT_VERSION:
+        raise DataError(f"{folder} was written by lstmcast "
+                        f"{meta.get('lstmcast_version', 'before 0.1')} in model "
+                        f"format {meta.get('format_version', 0)}, older than the "
+                        f"oldest this lstmcast ({__version__}) reads (format "
+                        f"{MIN_FORMAT_VERSION}). Fit the model again (its settings "
+                        f"are reusable: lstmcast fit DATA --config "
+                        f"{folder / 'config.json'}), or load it with the lstmcast "
+                        "that wrote it.")
     params = {k: tuple(v) if k in _TUPLE_PARAMS else v
               for k, v in meta["params"].items()}
     est = cls(**params)

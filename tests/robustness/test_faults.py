@@ -10,6 +10,7 @@ import json
 import os
 import pickle
 import struct
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,6 +18,7 @@ import pytest
 import torch
 from robust_helpers import rehash, tiny_model
 
+from conftest import ar_series
 from lstmcast import persist
 from lstmcast.errors import DataError
 from lstmcast.forecaster import LSTMForecaster
@@ -165,6 +167,35 @@ def test_44_newer_format_asks_to_upgrade(folder):
     (folder / "model.json").write_text(json.dumps(meta))
     rehash(folder, "model.json")
     with pytest.raises(DataError, match=r"Upgrade lstmcast to load it"):
+        LSTMForecaster.load(str(folder))
+
+
+ARCHIVE = Path(__file__).parent / "data"
+
+
+def test_44_archived_format_1_model_still_loads_and_forecasts_the_same():
+    """tests/robustness/data/model_v1 was written once by lstmcast 0.1.0 (format
+    1; hidden 4, horizon 2, a covariate) and is never rewritten: a change of the
+    folder format that cannot read it fails here. Regenerate it only together
+    with a migration of older folders."""
+    expected = json.loads((ARCHIVE / "model_v1_forecast.json").read_text())
+    est = LSTMForecaster.load(str(ARCHIVE / "model_v1"))
+    forecast = est.predict(2)
+    assert [str(s) for s in forecast.index] == expected["stamps"]
+    np.testing.assert_allclose(forecast["forecast"], expected["predict"], rtol=1e-5)
+    one = est.predict_one_step(ar_series(60))
+    np.testing.assert_allclose(one[-3:], expected["one_step_last3"], rtol=1e-5)
+
+
+def test_44_older_format_than_supported_says_to_refit(folder):
+    meta = json.loads((folder / "model.json").read_text())
+    meta["format_version"] = 0
+    (folder / "model.json").write_text(json.dumps(meta))
+    rehash(folder, "model.json")
+    with pytest.raises(DataError, match=r"in model format 0, older than the oldest "
+                                        r"this lstmcast .* reads \(format 1\)\. "
+                                        r"Fit the model again .*--config .*"
+                                        r"config\.json"):
         LSTMForecaster.load(str(folder))
 
 

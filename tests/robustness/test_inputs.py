@@ -251,6 +251,43 @@ def test_48_predict_input_with_inf_or_missing_column():
         est.predict(1, ar_series(40).drop(columns="x"))
 
 
+@pytest.mark.parametrize(("freq", "shown"), [("h", "h"), ("W", "W-SUN"),
+                                             ("2D", "2D")])
+def test_48_predict_data_at_another_frequency_is_refused(freq, shown):
+    est = tiny_model()  # trained on daily data
+    with pytest.raises(DataError, match=rf"The data has frequency '{shown}', but "
+                                        r"the model was trained on frequency 'D'.*"
+                                        r"Resample the data to 'D' first .*"
+                                        r"--resample D"):
+        est.predict(1, ar_series(40, freq=freq))
+
+
+def test_48_gaps_are_accepted_and_the_cli_refuses_another_frequency(tmp_path):
+    est = tiny_model()
+    frame = ar_series(40).drop(index=[5, 6])  # gaps: still daily
+    assert est.predict(1, frame).index[0] == pd.Timestamp("2000-02-10")
+    tiny_model().save(str(tmp_path / "model"))
+    ar_series(40, freq="h").to_csv(tmp_path / "hourly.csv", index=False)
+    result = CliRunner().invoke(app, ["predict", str(tmp_path / "model"),
+                                      str(tmp_path / "hourly.csv"), "--out",
+                                      str(tmp_path / "forecast.csv")])
+    assert result.exit_code == 2, result.output
+    assert "frequency 'h', but the model was trained on frequency 'D'" in \
+        " ".join(result.output.split())
+    assert not (tmp_path / "forecast.csv").exists()
+
+
+def test_48_reordered_columns_are_realigned_by_name():
+    est = tiny_model()
+    frame = ar_series(40)
+    expected = est.predict(1, frame)
+    for reordered in (frame[["x", "y", "ds"]], frame[["ds", "x", "y"]],
+                      frame.set_index("ds")[["x", "y"]]):
+        pd.testing.assert_frame_equal(est.predict(1, reordered), expected)
+    np.testing.assert_array_equal(est.predict_one_step(frame[["x", "ds", "y"]]),
+                                  est.predict_one_step(frame))
+
+
 def test_50_batch_invariance_and_inputs_left_unchanged():
     est = tiny_model()
     frame = ar_series(120)

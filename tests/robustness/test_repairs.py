@@ -201,3 +201,108 @@ def test_17_a_model_keeps_its_time_zone_through_save_and_load(tmp_path):
     back = LSTMForecaster.load(str(tmp_path / "m"))
     assert str(back.context_series().index.tz) == "Europe/Berlin"
     pd.testing.assert_frame_equal(back.predict(2), est.predict(2))
+
+
+# --- 16. --resample: aggregate onto a regular grid ----------------------------------
+
+def hourly_csv(days: int = 3, skip_day: int | None = None) -> str:
+    """Hourly stamps (column ``time``), target ``y`` = 0, 1, 2, ... and a
+    covariate ``x`` = 2 * y; the hours of day ``skip_day`` (0-based) left out."""
+    stamps = pd.date_range("2020-01-01", periods=24 * days, freq="h")
+    rows = [f"{s:%Y-%m-%d %H:%M},{i},{2 * i}\n" for i, s in enumerate(stamps)
+            if skip_day is None or i // 24 != skip_day]
+    return "time,y,x\n" + "".join(rows)
+
+
+@pytest.mark.parametrize(("how", "first"), [("mean", 11.5), ("sum", 276.0),
+                                            ("last", 23.0)])
+def test_16_resample_aggregates_target_and_covariates_as_a_repair(tmp_path, how,
+                                                                  first):
+    path = write_csv(tmp_path, hourly_csv())
+    with pytest.warns(DataWarning, match=r"Resampling merged values"):
+        data = load(path, target="y", covariates=["x"], resample="D",
+                    resample_how=how)
+    assert data.freq == "D" and len(data) == 3
+    assert data.frame.iloc[0].tolist() == [first, 2 * first]
+    repair = next(r for r in data.repairs if r.kind == "resample")
+    assert repair.count == 72 and repair.detail in data.notes
+    assert (f"72 rows became 3 rows; 72 rows merged ({how}) into 3 bins"
+            in repair.detail)
+    with pytest.raises(DataError, match=r"strict=True \(--strict\).*\[resample\] "
+                                        r"Resampled 'time' to 'D'"), \
+            pytest.warns(DataWarning):
+        load(path, target="y", covariates=["x"], resample="D", strict=True)
+
+
+def test_16_empty_bins_follow_the_gaps_policy(tmp_path):
+    path = write_csv(tmp_path, hourly_csv(days=4, skip_day=1))
+    options = {"target": "y", "resample": "D"}
+    with pytest.warns(DataWarning):
+        reported = load(path, **options)
+        filled = load(path, gaps="fill", **options)
+        with pytest.raises(DataError, match=r"1 time stamp is missing from the "
+                                            r"regular 'D' grid .*first missing: "
+                                            r"2020-01-02"):
+            load(path, gaps="error", **options)
+    assert "1 empty bin (no rows) left to the gap policy" in \
+        reported.repairs[0].detail
+    assert len(reported) == 3 and reported.freq == "D"
+    assert len(filled) == 4 and np.isnan(filled.y[1])
+    assert [r.kind for r in filled.repairs] == ["resample", "fill_gaps", "missing"]
+
+
+def test_16_resample_moves_jittered_stamps_and_merges_duplicates(tmp_path):
+    text = ("time,y\n2020-01-01 00:00:05,1\n2020-01-01 01:00:02,2\n"
+            "2020-01-01 02:00:01,3\n2020-01-01 02:00:01,5\n2020-01-01 03:00:00,4\n")
+    with pytest.warns(DataWarning, match=r"merged"):
+        data = load(write_csv(tmp_path, text), resample="h")
+    assert data.y.tolist() == [1, 2, 4, 4] and data.freq == "h"
+    assert "2 rows merged (mean) into 1 bin, 2 rows moved onto the grid" in \
+        data.repairs[0].detail and data.repairs[0].count == 4
+
+
+def test_16_resample_of_regular_data_changes_nothing_and_passes_strict(tmp_path):
+    path = write_csv(tmp_path, daily_csv([1, 3, 2, 5]))
+    data = load(path, resample="D", strict=True)
+    assert data.repairs == () and data.y.tolist() == [1, 3, 2, 5]
+
+
+@pytest.mark.parametrize(("rule", "message"), [
+    ("fortnightly", r"Unknown resampling rule 'fortnightly' \(resample, "
+                    r"--resample\)\. Give a pandas frequency such as 'D' \(days\), "
+                    r"'h' \(hours\), 'W' \(weeks\), 'MS' \(months\), '30min'"),
+    ("H", r"Unknown resampling rule 'H' .*\(Did you mean h\?\)"),
+    ("-1D", r"The resampling rule '-1D' must step forward"),
+])
+def test_16_unknown_resample_rule_names_it_with_examples(tmp_path, rule, message):
+    with pytest.raises(DataError, match=message):
+        load(write_csv(tmp_path, daily_csv([1, 3, 2, 5])), resample=rule)
+
+
+def test_16_resample_needs_dates_and_irregular_error_suggests_it(tmp_path):
+    with pytest.raises(DataError, match=r"resample='D' \(--resample\) needs dates"):
+        load(pd.Series([1.0, 3.0, 2.0, 5.0]), resample="D")
+    text = ("time,y\n2020-01-01 00:00,1\n2020-01-02 03:17,2\n2020-01-03 01:05,4\n"
+            "2020-01-05 22:40,3\n")
+    with pytest.raises(DataError, match=r"irregular.*Resample the data to a regular "
+                                        r"frequency first with resample=RULE "
+                                        r"\(--resample D, h, W, MS or 30min"):
+        load(write_csv(tmp_path, text), gaps="fill")
+
+
+def test_16_cli_resample_flags_reach_the_loader(tmp_path):
+    from lstmcast.config import ForecastConfig
+    from lstmcast.io import load_data
+    cfg = ForecastConfig().replace(target="y", resample="W", resample_how="sum")
+    assert (cfg.data.resample, cfg.data.resample_how) == ("W", "sum")
+    with pytest.warns(DataWarning):
+        data = load_data(write_csv(tmp_path, hourly_csv(days=14)), cfg.data)
+    assert data.freq == "W-SUN" and data.repairs[0].kind == "resample"
+    with pytest.raises(DataError, match=r"'resample_how' setting must be one of "
+                                        r"mean, sum, last"):
+        ForecastConfig().replace(resample_how="median")
+    res = CliRunner().invoke(app, ["fit", str(tmp_path / "data.csv"), "--target",
+                                   "y", "--out", str(tmp_path / "r"), "--resample",
+                                   "fortnightly"])
+    assert res.exit_code == 2 and "Unknown resampling rule 'fortnightly'" in \
+        res.output
