@@ -76,6 +76,7 @@ def test_datasets_lists_the_bundle():
 def test_demo_runs_the_whole_path(tmp_path):
     res = runner.invoke(app, ["demo", "--out", str(tmp_path / "demo"), "--epochs", "2"])
     assert res.exit_code == 0, res.output
+    assert "Chose " in res.output  # the demo runs --auto and says what it chose
     assert "lstm" in res.output and "naive" in res.output
     assert (tmp_path / "demo" / "model.safetensors").exists()
 

@@ -236,7 +236,6 @@ def _checkpoints(out: str, every: int | None, resume: bool, series: Any,
 
 def _print_auto(auto: dict[str, Any]) -> None:
     """The candidates of --auto with their validation scores, and the choice."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
     table = Table(title=f"--auto: candidates on the validation tail of the "
@@ -249,16 +248,15 @@ def _print_auto(auto: dict[str, Any]) -> None:
         table.add_row(("* " if chosen else "") + c["name"], _fmt(c["val_mse"]),
                       _fmt(c["val_skill_vs_naive"], signed=True),
                       f"{c['seconds']:.1f}", escape(c["note"] or c["reason"]))
-    console = Console()
+    console = _console()
     console.print(table)
     console.print(f"[bold]Chose {escape(auto['chosen'])}:[/] {escape(auto['why'])}.",
                   highlight=False)
 
 
 def _print_result(result: Any, series: Any, out: str) -> None:
-    from rich.console import Console
     from rich.markup import escape
-    console = Console()
+    console = _console()
     for note in series.notes:
         if note not in _SHOWN_NOTES:  # DataWarnings were printed while loading
             console.print(f"[yellow]note:[/] {escape(note)}", highlight=False)
@@ -419,9 +417,8 @@ def diagnose(
 
 def _print_diagnosis(result: Any, json_file: str | None,
                      write_config: str | None) -> None:
-    from rich.console import Console
     from rich.markup import escape
-    console = Console()
+    console = _console()
     st = result.stationarity
     console.print(f"[bold]{escape(result.target)}[/]: {result.n} rows (train "
                   f"{result.n_train}, test {result.n_test}), frequency "
@@ -498,9 +495,8 @@ def backtest(
 
 
 def _print_backtest(result: Any, json_file: str | None) -> None:
-    from rich.console import Console
     from rich.table import Table
-    console = Console()
+    console = _console()
     summary = result.summary().reset_index()
     seconds = result.timings.groupby("model")[["fit_seconds"]].sum() \
         if "fit_seconds" in result.timings else None
@@ -566,7 +562,6 @@ def report(run_dir: Annotated[str, typer.Argument(
 def datasets() -> None:
     """List the bundled real datasets (name, size, frequency, source, licence)."""
     def show() -> None:
-        from rich.console import Console
         from rich.table import Table
 
         from lstmcast.datasets import list_datasets
@@ -576,7 +571,7 @@ def datasets() -> None:
             table.add_column(str(col))
         for row in frame.itertuples(index=False):
             table.add_row(*[str(v) for v in row])
-        Console().print(table)
+        _console().print(table)
     _run(show)
 
 
@@ -587,9 +582,13 @@ def demo(out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")]
          dataset: Annotated[str, typer.Option(help="Bundled dataset to use.")] =
          "airline",
          epochs: Annotated[Optional[int], typer.Option(  # noqa: UP045
-             help="Cap on epochs (default: the normal default).")] = None) -> None:
-    """The whole path on a bundled real dataset: load, fit, score, save (it
-    replaces an earlier demo in --out: the demo is meant to be rerun)."""
+             help="Cap on epochs (default: the normal default).")] = None,
+         plain: Annotated[bool, typer.Option(
+             "--plain", help="The plain default fit instead of --auto.")] = False,
+         ) -> None:
+    """The whole path on a bundled real dataset: load, choose a model on
+    validation (--auto), fit, score against the baselines, save (it replaces
+    an earlier demo in --out: the demo is meant to be rerun)."""
     def run() -> None:
         from lstmcast.datasets import dataset_path, load_dataset
         series = load_dataset(dataset)
@@ -599,9 +598,15 @@ def demo(out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")]
             cfg = cfg.replace(epochs=epochs)
         typer.echo(f"lstmcast demo: {dataset} ({dataset_path(dataset).name}), "
                    f"{len(series)} rows")
-        from lstmcast.evaluate import fit_evaluate
-        result = fit_evaluate(series, cfg, progress=sys.stderr.isatty())
+        if plain:
+            from lstmcast.evaluate import fit_evaluate
+            result = fit_evaluate(series, cfg, progress=sys.stderr.isatty())
+        else:
+            from lstmcast.auto import fit_auto
+            result = fit_auto(series, cfg, progress=sys.stderr.isatty())
         result.save(out)
+        if result.auto is not None:
+            _print_auto(result.auto)
         _print_result(result, series, out)
     _run(run)
 
@@ -664,10 +669,9 @@ def improve(
 
 
 def _print_ladder(result: Any, out: str) -> None:
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
-    console = Console()
+    console = _console()
     table = Table(title="R² ladder: test part, original scale (one-step)")
     for col in ("rung", "R²", "skill vs naive", "MAE", "RMSE", "val R²", "s"):
         table.add_column(col, justify="left" if col == "rung" else "right",
@@ -755,9 +759,8 @@ def tune(
 
 
 def _print_tune(result: Any, out: str) -> None:
-    from rich.console import Console
     from rich.table import Table
-    console = Console()
+    console = _console()
     s = result.summary
     states = ", ".join(f"{v} {k.lower()}" for k, v in s["states"].items())
     console.print(f"{s['n_trials']} trials ({states}); "
@@ -788,6 +791,13 @@ def _print_tune(result: Any, out: str) -> None:
     console.print(f"Best config written to {out}/best_config.json (rerun: lstmcast "
                   f"fit DATA --config {out}/best_config.json); trials, importances "
                   f"and the refitted model in {out}/.", highlight=False)
+
+
+def _console() -> Any:
+    """A rich console; 120 columns when the output is not a terminal (a file or
+    a pipe), where rich's 80 would cut the numbers of the tables."""
+    from rich.console import Console
+    return Console() if sys.stdout.isatty() else Console(width=120)
 
 
 def main() -> None:
