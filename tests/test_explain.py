@@ -226,3 +226,20 @@ def test_one_batch_check_tells_weak_signal_from_broken_setup(monkeypatch):
         "one_batch_ratio": 0.8})
     broken = ex.check_one_batch(under, result.forecaster, series, 208)
     assert broken.code == "cannot-overfit-one-batch" and broken.severity == "problem"
+
+
+def test_extrapolation_advice_knows_seasonal_differences_and_the_errors():
+    """Seasonal differences already feed the network changes (no advice to
+    difference), and test values outside the training range are only a
+    warning when the forecasts there are worse than inside."""
+    actual = np.linspace(10, 20, 50)
+    seasonal = CONFIG.replace(seasonal_difference=12, target_mode="level")
+    found = check_extrapolation(np.linspace(0, 15, 100),
+                                predictions(actual, actual), seasonal)
+    assert found.settings == {} and found.severity == "info"
+    fine = check_extrapolation(np.linspace(0, 15, 100),
+                               predictions(actual, actual), CONFIG)
+    assert fine.severity == "info"  # no worse outside than inside
+    worse = actual + np.where(actual > 15, 3.0, 0.1)
+    assert check_extrapolation(np.linspace(0, 15, 100), predictions(actual, worse),
+                               CONFIG).severity == "warning"

@@ -187,7 +187,9 @@ def _columns(pred: pd.DataFrame, *names: str) -> list[np.ndarray]:
 
 
 def _not_differenced(cfg: Any) -> bool:
-    return cfg.preprocess.difference == 0 and cfg.preprocess.decompose == "none"
+    pre = cfg.preprocess
+    return pre.difference == 0 and pre.seasonal_difference == 0 and \
+        pre.decompose == "none"
 
 
 # ------------------------------------------------------------------ checks
@@ -482,7 +484,8 @@ def check_extrapolation(y_train: np.ndarray, pred: pd.DataFrame,
             "saturate. Feed it changes (difference=1), which stay in range."
             if levels else "The network is fed changes (differenced), which stay "
             "in range, so this matters less; compare the errors outside and inside.")
-    severe = levels and (share >= 0.1 or excess >= 0.1)
+    hurts = err_in is None or err_out > err_in  # worse outside than inside
+    severe = levels and hurts and (share >= 0.1 or excess >= 0.1)
     return Finding(
         "extrapolation", "warning" if severe else "info",
         f"{outside.sum()} of {actual.size} test values ({share:.0%}) lie outside "
