@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sections import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 COVARIATES = {"syn_exog": ("driver",),
@@ -369,13 +370,7 @@ def write(rows: list[dict], a: argparse.Namespace, threads: int, peer_meta: dict
         "from the runs above):\n\n" + tta + "\n\n" + summary +
         "\n\n<details><summary>Every model: R², skill vs naive, MASE, fit seconds"
         "</summary>\n\n" + long_table(table) + f"\n\n</details>\n{END}")
-    path = ROOT / "BENCHMARKS.md"
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in old:
-        new = old[: old.index(BEGIN)] + text + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip() + "\n\n## Accuracy\n\n" + text + "\n"
-    path.write_text(new)
+    write_section(text, BEGIN, END, "Accuracy")
 
 
 def main() -> int:

@@ -29,6 +29,7 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
+from sections import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- memory:begin -->", "<!-- memory:end -->"
@@ -223,13 +224,7 @@ def write(rows: list[dict], batch: list[dict], a: argparse.Namespace,
             "forecasts of the whole test part and saving the run folder.\n\n"
             + "\n".join(lines) + "\n\n" + "; ".join(notes) + ".\n\n" + verdict
             + batch_text(batch) + f"\n{END}")
-    path = ROOT / "BENCHMARKS.md"
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in old:
-        new = old[: old.index(BEGIN)] + text + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip() + "\n\n## Memory\n\n" + text + "\n"
-    path.write_text(new)
+    write_section(text, BEGIN, END, "Memory")
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from sections import write_section
 from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -392,13 +393,7 @@ def write(rows: list[dict], loops: list[str], peak: float,
             f"GFLOP/s at {a.threads} thread(s):\n\n"
             + "\n".join(flops) + "\n\n" + verdict(rows) + "\n\n" + GAP
             + "\n\n" + denormal_text(denormal, a) + f"\n{END}")
-    path = ROOT / "BENCHMARKS.md"
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in old:
-        new = old[: old.index(BEGIN)] + text + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip() + "\n\n## Training speed\n\n" + text + "\n"
-    path.write_text(new)
+    write_section(text, BEGIN, END, "Training speed")
 
 
 if __name__ == "__main__":

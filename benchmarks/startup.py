@@ -24,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from sections import write_section
 
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- startup:begin -->", "<!-- startup:end -->"
@@ -108,13 +109,7 @@ def main() -> int:
             f"{a.threads} torch thread(s); load average (1 min) "
             f"{' / '.join(f'{v:.1f}' for v in load)} at the start / after the "
             "start-up runs / after inference.\n\n" + "\n".join(lines) + f"\n{END}")
-    path = ROOT / "BENCHMARKS.md"
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in old:
-        new = old[: old.index(BEGIN)] + text + old[old.index(END) + len(END):]
-    else:
-        new = old.rstrip() + "\n\n## Start-up and inference\n\n" + text + "\n"
-    path.write_text(new)
+    write_section(text, BEGIN, END, "Start-up and inference")
     return 0
 
 
