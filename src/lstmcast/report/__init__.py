@@ -87,10 +87,8 @@ def write_fit_report(run_dir: str | Path, findings: list[dict[str, Any]] | None
     """Write ``report.html`` for a ``fit`` run folder and return its path."""
     from lstmcast.report import html, plots
     run = Path(run_dir)
-    for name in ("metrics.json", "test_predictions.csv", "model.json"):
-        if not (run / name).is_file():
-            raise DataError(f"{run} has no {name}: give the --out folder of a "
-                            "finished `lstmcast fit`.")
+    html.require_files(run, ("metrics.json", "test_predictions.csv", "model.json"),
+                       "fit")
     metrics = read_json(run / "metrics.json")
     meta = read_json(run / "model.json")
     predictions = pd.read_csv(run / "test_predictions.csv")

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from lstmcast.errors import DataError
 from lstmcast.persist import atomic_write_bytes, atomic_write_json, read_json
 from lstmcast.report import html
 from lstmcast.report.plots import COLORS, _stamps
@@ -207,10 +206,7 @@ def _pm(row: dict[str, Any], metric: str) -> str:
 def write_backtest_report(out: str | Path) -> Path:
     """Write ``report.html`` of a backtest folder from its files."""
     out = Path(out)
-    for name in (BACKTEST, "per_fold.csv", "per_horizon.csv"):
-        if not (out / name).is_file():
-            raise DataError(f"{out} has no {name}: give the --out folder of a "
-                            "finished `lstmcast backtest`.")
+    html.require_files(out, (BACKTEST, "per_fold.csv", "per_horizon.csv"), "backtest")
     data = read_json(out / BACKTEST)
     settings = data["settings"]
     series = pd.read_csv(out / "series.csv") if (out / "series.csv").is_file() \

@@ -15,7 +15,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmcast.errors import DataError
 from lstmcast.persist import atomic_write_bytes, atomic_write_json, read_json
 from lstmcast.report import html, plots
 
@@ -54,10 +53,7 @@ def stationarity_table(st: dict[str, Any]) -> str:
 def render_diagnosis_report(out: str | Path) -> Path:
     """Write ``report.html`` of a diagnose folder from its saved files."""
     out = Path(out)
-    for name in (DIAGNOSIS, "series.csv"):
-        if not (out / name).is_file():
-            raise DataError(f"{out} has no {name}: give the --out folder of a "
-                            "finished `lstmcast diagnose`.")
+    html.require_files(out, (DIAGNOSIS, "series.csv"), "diagnose")
     d = read_json(out / DIAGNOSIS)
     frame = pd.read_csv(out / "series.csv")
     st, n_train, season = d["stationarity"], d["n_train"], d["season_length"]

@@ -10,6 +10,7 @@ import html
 import io
 import json
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
@@ -140,3 +141,13 @@ def _cell(value: Any) -> str:
 
 def pre_json(value: Any) -> str:
     return f"<pre>{esc(json.dumps(value, indent=2))}</pre>"
+
+
+def require_files(folder: Path, names: tuple[str, ...], command: str) -> None:
+    """A DataError unless ``folder`` holds every file of a finished
+    ``lstmcast COMMAND`` run (the report is rebuilt from those files alone)."""
+    for name in names:
+        if not (folder / name).is_file():
+            from lstmcast.errors import DataError
+            raise DataError(f"{folder} has no {name}: give the --out folder of a "
+                            f"finished `lstmcast {command}`.")

@@ -100,10 +100,7 @@ def ladder_verdict(ladder: pd.DataFrame, info: dict[str, Any]) -> tuple[str, str
 def write_ladder_report(out_dir: str | Path) -> Path:
     """Write ``report.html`` of an ``improve`` folder from its files."""
     out = Path(out_dir)
-    for name in ("ladder.csv", LADDER):
-        if not (out / name).is_file():
-            raise DataError(f"{out} has no {name}: give the --out folder of a "
-                            "finished `lstmcast improve`.")
+    html.require_files(out, ("ladder.csv", LADDER), "improve")
     ladder = pd.read_csv(out / "ladder.csv")
     if ladder.empty:
         raise DataError(f"{out / 'ladder.csv'} has no rungs: run `lstmcast "

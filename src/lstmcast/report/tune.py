@@ -19,7 +19,6 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from lstmcast.errors import DataError
 from lstmcast.persist import atomic_write_bytes, read_json
 from lstmcast.report import html, plots
 
@@ -123,10 +122,7 @@ def _value(value: Any) -> Any:
 def write_tune_report(out_dir: str | Path) -> Path:
     """Write ``report.html`` of a ``tune`` folder from its files."""
     out = Path(out_dir)
-    for name in (TUNE, "trials.csv"):
-        if not (out / name).is_file():
-            raise DataError(f"{out} has no {name}: give the --out folder of a "
-                            "finished `lstmcast tune`.")
+    html.require_files(out, (TUNE, "trials.csv"), "tune")
     info = read_json(out / TUNE)
     trials = pd.read_csv(out / "trials.csv")
     maximise = _maximise(info)
