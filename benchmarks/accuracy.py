@@ -7,6 +7,10 @@ from the true history, original scale) with lstmcast in several variants:
 - ``default``: the default ``fit``;
 - ``fast``: a cheap lever through the config only (batch 256, lr 0.01: fewer,
   larger optimizer steps), for the time-to-accuracy target;
+- ``seq``: sequence batching through the config only (``--batching sequences``,
+  chunks of 32 scored steps, 16 chunks per step, lr 0.01, L2 0.01, at most 100
+  epochs), the setting chosen with benchmarks/seq_probe.py for the
+  time-to-accuracy target;
 - ``auto``: ``fit --auto`` (``lstmcast.auto.fit_auto``), where importable;
 - ``tuned``: ``lstmcast.tuning.tune`` (slow; only with ``--variants ... tuned``).
 
@@ -21,7 +25,7 @@ benchmarks/accuracy.json (a run replaces the rows it makes and keeps the others;
 test, not results).
 
 usage: python benchmarks/accuracy.py [--datasets DIR] [--jobs 2] [--only NAME ...]
-       [--variants default fast auto] [--auto-budget S] [--quick]
+       [--variants default fast seq auto] [--auto-budget S] [--quick]
 """
 
 from __future__ import annotations
@@ -49,13 +53,18 @@ ORDER = ["airline", "sunspots_monthly", "co2_weekly", "taylor_elec", "msft_close
 QUICK = ["airline", "syn_ar2"]
 BEGIN, END = "<!-- accuracy:begin -->", "<!-- accuracy:end -->"
 VARIANTS = {"default": "lstmcast default fit", "fast": "lstmcast fast (batch 256, "
-            "lr 0.01)", "auto": "lstmcast --auto", "tuned": "lstmcast tuned"}
-LEVERS = {"fast": {"batch_size": 256, "lr": 0.01}}
+            "lr 0.01)", "seq": "lstmcast sequences (chunk 32, batch 16, lr 0.01, "
+            "L2 0.01, 100 epochs)", "auto": "lstmcast --auto",
+            "tuned": "lstmcast tuned"}
+LEVERS = {"fast": {"batch_size": 256, "lr": 0.01},
+          "seq": {"batching": "sequences", "chunk": 32, "batch_size": 16,
+                  "lr": 0.01, "weight_decay": 0.01, "epochs": 100}}
 PEERS = {"darts_rnn": "Darts RNNModel LSTM", "darts_block": "Darts BlockRNNModel LSTM",
          "nf_lstm": "NeuralForecast LSTM", "autoarima": "statsforecast AutoARIMA",
          "autoets": "statsforecast AutoETS"}
 PEER_LSTMS = ("darts_rnn", "darts_block", "nf_lstm")
-SHORT = {"default": "lstmcast", "fast": "lstmcast fast", "auto": "lstmcast --auto",
+SHORT = {"default": "lstmcast", "fast": "lstmcast fast", "seq": "lstmcast seq",
+         "auto": "lstmcast --auto",
          "tuned": "lstmcast tuned", "darts_rnn": "Darts RNN", "darts_block":
          "Darts BlockRNN", "nf_lstm": "NF LSTM", "autoarima": "AutoARIMA",
          "autoets": "AutoETS", "naive": "naive", "seasonal_naive": "seasonal naive",
@@ -289,7 +298,7 @@ def time_to_accuracy(table: dict[str, dict], rows: list[dict]) -> tuple[str, str
                       default=None)
         total += 1
         ok_any = False
-        for variant in ("default", "fast", "auto", "tuned"):
+        for variant in ("default", "fast", "seq", "auto", "tuned"):
             e = models.get(variant)
             if not e or "r2" not in e:
                 continue
@@ -378,7 +387,7 @@ def main() -> int:
     ap.add_argument("--datasets", default=str(ROOT.parent / "shared" / "datasets"))
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--only", nargs="*")
-    ap.add_argument("--variants", nargs="*", default=["default", "fast", "auto"],
+    ap.add_argument("--variants", nargs="*", default=["default", "fast", "seq", "auto"],
                     choices=list(VARIANTS))
     ap.add_argument("--auto-budget", type=float, default=None,
                     help="seconds for --auto (default: lstmcast's)")

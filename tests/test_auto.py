@@ -141,3 +141,66 @@ def test_airline_beats_the_default_fit():
     result = fit_auto(series, ForecastConfig().replace(target="value", threads=1))
     assert result.metrics["lstm"]["r2"] > 0.93
     assert result.auto["chosen"] != "levels"
+
+
+def test_short_training_parts_are_scored_on_rolling_folds():
+    from lstmcast.auto import count_folds
+    assert count_folds(149, 30) == 2  # uschange: a 30-row tail alone is noisy
+    assert count_folds(400, 30) == 3
+    assert count_folds(2000, 400) == 1
+
+
+def test_plan_has_the_ets_residual_and_the_ets_fallback(seasonal):
+    names = [c.name for c in plan_candidates(seasonal, _config(season=7), 7, 150)]
+    assert {"ets-residual", "ets"} <= set(names) and names[-1] == "naive"
+    ets = next(c for c in plan_candidates(seasonal, _config(season=7), 7, 150)
+               if c.name == "ets")
+    assert ets.settings["network_weight"] == 0.0
+    few = [c.name for c in plan_candidates(seasonal, _config(season=7), 7, 40)]
+    assert "ets-residual" not in few and "ets" not in few
+
+
+def test_user_settings_are_kept_and_candidates_needing_others_skipped(seasonal):
+    cfg = _config(season=7, target_mode="delta", hidden_size=6)
+    result = fit_auto(seasonal, cfg, budget=60,
+                      fixed={"target_mode", "hidden_size", "season"})
+    notes = {c["name"]: c["note"] for c in result.auto["candidates"]}
+    assert notes["seasonal-residual"].startswith("skipped: you set target_mode=delta")
+    assert notes["ets-residual"].startswith("skipped: you set target_mode=delta")
+    assert notes["small"].startswith("skipped: you set hidden_size=6")
+    levels = next(c for c in result.auto["candidates"] if c["name"] == "levels")
+    assert levels["settings"]["hidden_size"] == 6 and not levels["note"]
+    assert result.config.model.hidden_size == 6
+    assert result.config.model.target_mode == "delta"
+    assert result.auto["user_settings"] == ["hidden_size", "season", "target_mode"]
+
+
+def test_a_full_config_is_its_plain_fit(seasonal):
+    cfg = _config(season=7)
+    result = fit_auto(seasonal, cfg, budget=60, fixed=set(cfg.flat()))
+    plain = fit_evaluate(seasonal, cfg)
+    assert result.auto["chosen"] == "levels" and "fix every choice" in \
+        result.auto["why"]
+    np.testing.assert_allclose(result.predictions["lstm"], plain.predictions["lstm"],
+                               rtol=1e-12)
+
+
+def test_cli_fit_runs_auto_by_default_and_no_auto_is_plain(tmp_path):
+    path = tmp_path / "data.csv"
+    ar_series(160).to_csv(path, index=False)
+    fast = ["--target", "y", "--hidden-size", "8", "--epochs", "1", "--window",
+            "12", "--threads", "1", "--quiet"]
+    runner = CliRunner()
+    res = runner.invoke(app, ["fit", str(path), "--out", str(tmp_path / "a"),
+                              "--budget", "60", *fast])
+    assert res.exit_code == 0, res.output
+    saved = json.loads((tmp_path / "a" / "auto.json").read_text())
+    assert {"hidden_size", "epochs", "window"} <= set(saved["user_settings"])
+    assert any(c["note"].startswith("kept your") for c in saved["candidates"])
+    res = runner.invoke(app, ["fit", str(path), "--out", str(tmp_path / "b"),
+                              "--no-auto", *fast])
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / "b" / "auto.json").exists()
+    res = runner.invoke(app, ["fit", str(path), "--out", str(tmp_path / "c"),
+                              "--checkpoint-every", "1", *fast])
+    assert res.exit_code == 2 and "--no-auto" in res.output

@@ -11,6 +11,7 @@ from lstmcast.cli import app
 
 runner = CliRunner()
 FAST_FLAGS = ["--hidden-size", "8", "--epochs", "2", "--window", "12", "--quiet"]
+PLAIN = ["--no-auto", *FAST_FLAGS]  # the plain fit of exactly these settings
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def csv(tmp_path):
 def test_fit_then_predict(csv, tmp_path):
     out = tmp_path / "run"
     res = runner.invoke(app, ["fit", str(csv), "--target", "y", "--out", str(out),
-                              "--covariates", "x", "--lags", "1,7", *FAST_FLAGS])
+                              "--covariates", "x", "--lags", "1,7", *PLAIN])
     assert res.exit_code == 0, res.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert set(metrics["models"]) == {"lstm", "naive", "seasonal_naive", "mean",
@@ -40,7 +41,7 @@ def test_fit_then_predict(csv, tmp_path):
 def test_config_file_reruns_and_flags_override(csv, tmp_path):
     out = tmp_path / "run"
     runner.invoke(app, ["fit", str(csv), "--target", "y", "--out", str(out),
-                        *FAST_FLAGS])
+                        *PLAIN])
     again = tmp_path / "again"
     res = runner.invoke(app, ["fit", str(csv), "--config", str(out / "config.json"),
                               "--out", str(again), "--quiet", "--epochs", "1"])
@@ -56,7 +57,7 @@ def test_config_file_reruns_and_flags_override(csv, tmp_path):
 ])
 def test_bad_input_exits_2_without_traceback(csv, tmp_path, args, message):
     res = runner.invoke(app, ["fit", str(csv), "--out", str(tmp_path / "r"),
-                              *FAST_FLAGS, *args])
+                              *PLAIN, *args])
     assert res.exit_code == 2
     assert message in res.output and "Traceback" not in res.output
 
@@ -91,7 +92,7 @@ def test_help_does_not_import_torch():
 
 def test_json_flag_prints_the_metrics(csv, tmp_path):
     res = runner.invoke(app, ["fit", str(csv), "--target", "y", "--out",
-                              str(tmp_path / "r"), "--json", *FAST_FLAGS])
+                              str(tmp_path / "r"), "--json", *PLAIN])
     assert res.exit_code == 0
     assert set(json.loads(res.output)["models"]) >= {"lstm", "naive"}
 
@@ -112,7 +113,7 @@ def test_diagnose_writes_json_and_a_config_fit_accepts(csv, tmp_path):
 
 def test_fit_prints_the_doctor(csv, tmp_path):
     res = runner.invoke(app, ["fit", str(csv), "--target", "y", "--out",
-                              str(tmp_path / "r"), "--hidden-size", "8",
+                              str(tmp_path / "r"), "--no-auto", "--hidden-size", "8",
                               "--epochs", "2", "--window", "12"])
     assert res.exit_code == 0 and "Doctor:" in res.output
     metrics = json.loads((tmp_path / "r" / "metrics.json").read_text())

@@ -29,9 +29,9 @@ def run_dir(tmp_path_factory):
     data = folder / "data.csv"
     ar_series(200).to_csv(data, index=False)
     res = CliRunner().invoke(app, ["fit", str(data), "--target", "y", "--out",
-                                   str(folder / "out"), "--hidden-size", "8",
-                                   "--epochs", "3", "--window", "12", "--threads", "1",
-                                   "--quiet"])
+                                   str(folder / "out"), "--no-auto",
+                                   "--hidden-size", "8", "--epochs", "3", "--window",
+                                   "12", "--threads", "1", "--quiet"])
     assert res.exit_code == 0, res.output
     return folder / "out"
 

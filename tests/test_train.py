@@ -4,7 +4,7 @@ import torch
 
 from lstmcast.config import TrainConfig
 from lstmcast.model import LSTMNet
-from lstmcast.train import train
+from lstmcast.train import train, watch_epochs
 from lstmcast.windows import WindowSet
 
 
@@ -86,3 +86,16 @@ def test_non_finite_loss_stops_and_keeps_finite_weights():
     result = train(net, train_set, val_set, TrainConfig(epochs=5))
     assert result.diverged and "non-finite loss" in result.stopped
     assert all(torch.isfinite(p).all() for p in net.parameters())
+
+
+def test_training_flushes_denormals_and_restores_the_callers_setting() -> None:
+    """Denormals are flushed inside train() only; the setting outside is kept."""
+    from lstmcast.train import _flushing_denormals
+    seen: list[bool] = []
+    for outside in (False, True):
+        torch.set_flush_denormal(outside)
+        with watch_epochs(lambda epoch, loss: seen.append(_flushing_denormals())):
+            fit(TrainConfig(epochs=1, seed=0))
+        assert _flushing_denormals() is outside
+    torch.set_flush_denormal(False)
+    assert seen == [True, True]

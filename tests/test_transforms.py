@@ -13,6 +13,7 @@ from hypothesis.extra.numpy import arrays
 
 from lstmcast.config import PreprocessConfig
 from lstmcast.errors import DataError, NotFittedError
+from lstmcast.pipeline import Pipeline, build_pipeline, transform_from_state
 from lstmcast.transforms import (
     BoxCox,
     Decompose,
@@ -20,12 +21,9 @@ from lstmcast.transforms import (
     Impute,
     Log,
     Outliers,
-    Pipeline,
     Scaler,
     Transform,
-    build_pipeline,
     detect_outliers,
-    transform_from_state,
 )
 
 PROPERTY = settings(max_examples=40, deadline=None, derandomize=True)

@@ -53,6 +53,7 @@ from torch import nn
 from lstmcast.config import TrainConfig
 from lstmcast.errors import DataError
 from lstmcast.persist import atomic_write_bytes, atomic_write_json, read_json
+from lstmcast.sequences import SequenceSet
 from lstmcast.windows import WindowSet
 
 SESSION = "session.json"
@@ -155,8 +156,8 @@ def checkpointing(folder: str | Path, *, every: int = 1, resume: bool = False,
     shutil.rmtree(folder, ignore_errors=True)  # finished: nothing to resume
 
 
-def open_slot(net: nn.Module, train_set: WindowSet, val_set: WindowSet | None,
-              cfg: TrainConfig) -> Slot | None:
+def open_slot(net: nn.Module, train_set: WindowSet | SequenceSet,
+              val_set: WindowSet | None, cfg: TrainConfig) -> Slot | None:
     """The checkpoint slot of this ``train()`` run (None outside ``checkpointing``).
 
     Call before training starts: the fingerprint includes the initial weights.
@@ -167,8 +168,8 @@ def open_slot(net: nn.Module, train_set: WindowSet, val_set: WindowSet | None,
     return session.next_slot(fingerprint(net, train_set, val_set, cfg))
 
 
-def fingerprint(net: nn.Module, train_set: WindowSet, val_set: WindowSet | None,
-                cfg: TrainConfig) -> dict[str, Any]:
+def fingerprint(net: nn.Module, train_set: WindowSet | SequenceSet,
+                val_set: WindowSet | None, cfg: TrainConfig) -> dict[str, Any]:
     """What a run depends on: settings, network (and initial weights), windows."""
     data = hashlib.sha256()
     for part in (train_set, val_set):

@@ -49,7 +49,8 @@ import pandas as pd
 from lstmcast.baselines import BASELINES, Baseline, _check_int
 from lstmcast.errors import DataError
 
-__all__ = ["CLASSICAL", "ETS", "MAX_SEASON", "MODELS", "AutoARIMA", "make_models"]
+__all__ = ["CLASSICAL", "ETS", "MAX_SEASON", "MODELS", "AutoARIMA",
+           "classical_from_state", "classical_state", "make_models"]
 
 MAX_SEASON = 24
 _MAX_ORDER, _MAX_SORDER, _MAX_TOTAL = 5, 2, 5  # p, q <= 5; P, Q <= 2; sum <= 5
@@ -508,3 +509,55 @@ def make_models(names: Iterable[str], season: int) -> dict[str, Baseline]:
     return {name: MODELS[name](season=season)
             if "season" in inspect.signature(MODELS[name]).parameters
             else MODELS[name]() for name in names}
+
+
+# ---------------------------------------------------------- state as numbers
+
+
+def classical_state(model: Baseline) -> dict[str, Any]:
+    """A fitted ETS or AutoARIMA as JSON-able numbers (no pickle): what
+    :func:`classical_from_state` needs to forecast exactly as ``model`` does."""
+    state: dict[str, Any] = {
+        "kind": "ets" if isinstance(model, ETS) else "arima",
+        "season": int(model.season_), "model_season": int(model.model_season_),
+        "profile": [float(v) for v in model.profile_], "n_train": int(model.n_train_),
+        "params": [[k, float(v)] for k, v in model.params_.items()]}
+    if isinstance(model, ETS):
+        state.update(spec=dict(model.spec_), name=model.name_)
+    else:
+        state.update(order=list(model.order_), const=bool(model.const_),
+                     seasonal_order=list(model.seasonal_order_))
+    return state
+
+
+def classical_from_state(state: dict[str, Any], y_train: np.ndarray) -> Baseline:
+    """Rebuild a model from :func:`classical_state`; ``y_train`` is the series
+    it was fitted on (AutoARIMA's filter is rebuilt on it, parameters fixed)."""
+    kind = state.get("kind")
+    if kind not in CLASSICAL:
+        raise DataError(f"Unknown classical model {kind!r} in a saved state; known: "
+                        f"{', '.join(CLASSICAL)}. Was it saved by a newer lstmcast?")
+    model = CLASSICAL[kind](season=state["season"])
+    model.season_, model.model_season_ = state["season"], state["model_season"]
+    model.profile_ = np.asarray(state["profile"], dtype=np.float64)
+    model.n_train_ = state["n_train"]
+    model.params_ = {k: float(v) for k, v in state["params"]}
+    if kind == "ets":
+        model.spec_, model.name_ = dict(state["spec"]), state["name"]
+        return model
+    model.order_, model.const_ = tuple(state["order"]), state["const"]
+    model.seasonal_order_ = tuple(state["seasonal_order"])
+    model.res_ = _arima_filter(model, np.asarray(y_train, dtype=np.float64))
+    return model
+
+
+def _arima_filter(model: AutoARIMA, y_train: np.ndarray) -> Any:
+    """The SARIMAX results of the fixed parameters on the training series."""
+    from statsmodels.tsa.statespace.sarimax import SARIMAX
+    d, D = model.order_[1], model.seasonal_order_[1]
+    y = model._adjusted(y_train)
+    x = _regressors(np.arange(y.size), model.const_, d, D)
+    with _quiet():
+        sarimax = SARIMAX(y, exog=x if x.shape[1] else None, order=model.order_,
+                          seasonal_order=model.seasonal_order_, trend="n")
+        return sarimax.filter(np.array(list(model.params_.values())))

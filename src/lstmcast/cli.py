@@ -87,6 +87,18 @@ def _build_config(config_file: str | None, settings: dict[str, Any]) -> Forecast
     return base.replace(**given)
 
 
+def explicit_settings(config_file: str | None, settings: dict[str, Any]) -> set[str]:
+    """The settings the user gave: flags, and every key of the --config file."""
+    from lstmcast.persist import read_json
+    given = {k for k, v in settings.items() if v is not None}
+    if config_file:
+        values = read_json(config_file)
+        if isinstance(values, dict):
+            given |= {k for section in values.values() if isinstance(section, dict)
+                      for k in section}
+    return given
+
+
 _DEBUG = {"on": False}  # set by the global --debug option
 _SHOW_WARNING = warnings.showwarning
 
@@ -157,7 +169,8 @@ def refuse_existing_run(out: str | Path, force: bool) -> None:
 
 
 @app.command(epilog="Example: lstmcast fit sales.csv --target units --out runs/a "
-             "--window 48 --epochs 50")
+             "(chosen on validation in --budget seconds);  lstmcast fit sales.csv "
+             "--target units --no-auto --window 48 --epochs 50 (the plain fit)")
 @_with_config_options
 def fit(data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
         out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")] =
@@ -170,9 +183,13 @@ def fit(data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
             "--json", help="Print metrics.json to stdout instead of tables.")]
         = False,
         auto: Annotated[bool, typer.Option(
-            "--auto", help="Choose the target representation, size and fallback "
-            "(naive) on the validation tail of the training part, then refit "
-            "(writes auto.json).")] = False,
+            "--auto/--no-auto", help="--auto (the default): choose the target "
+            "representation, size, combination and fallback (naive, ETS) on "
+            "validation folds of the training part, then refit (writes "
+            "auto.json). Settings you give (flags or --config) are kept: a "
+            "candidate that needs another value of one is skipped, with a note "
+            "in auto.json. --no-auto: the plain fit of exactly the settings "
+            "given.")] = True,
         budget: Annotated[Optional[float], typer.Option(  # noqa: UP045
             "--budget", help="Seconds for --auto (default 240).")] = None,
         checkpoint_every: Annotated[Optional[int], typer.Option(  # noqa: UP045
@@ -187,7 +204,13 @@ def fit(data: Annotated[str, typer.Argument(help="CSV or Parquet file.")],
             "--force", help="Replace a model or run already in --out (without it "
             "the command refuses to overwrite one).")] = False,
         **settings: Any) -> None:
-    """Train on the past, score on the last 20% against naive baselines, save."""
+    """Choose a model on validation (--auto, the default), train on the past,
+    score on the last 20% against naive baselines, save.
+
+    --auto keeps every setting you give (flags, every key of --config): a
+    full config file (a fit's config.json) leaves nothing to choose and reruns
+    that fit. --no-auto fits exactly the settings given (the defaults for the
+    rest). Checkpointing (--checkpoint-every, --resume) needs --no-auto."""
     _run(lambda: _fit(data, out, config, quiet or json_out, settings, json_out,
                       auto=auto, budget=budget, checkpoint_every=checkpoint_every,
                       resume=resume, force=force))
@@ -199,6 +222,11 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
          resume: bool = False, force: bool = False) -> None:
     from lstmcast.evaluate import fit_evaluate
     from lstmcast.io import load_data
+    if auto and (checkpoint_every is not None or resume):
+        raise DataError("--checkpoint-every and --resume checkpoint one training "
+                        "run, and the --auto search (the default of fit) trains "
+                        "many. Add --no-auto to checkpoint the plain fit of your "
+                        "settings.")
     cfg = _build_config(config_file, settings)
     series = load_data(data, cfg.data)
     if not resume:  # a resumed fit finds its own checkpoint in OUT
@@ -207,7 +235,8 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
     with _checkpoints(out, checkpoint_every, resume, series, cfg):
         if auto:
             from lstmcast.auto import fit_auto
-            result = fit_auto(series, cfg, budget=budget, progress=progress)
+            result = fit_auto(series, cfg, budget=budget, progress=progress,
+                              fixed=explicit_settings(config_file, settings))
         else:
             result = fit_evaluate(series, cfg, progress=progress)
         result.save(out)  # inside: a failed save leaves the checkpoints to resume
@@ -238,8 +267,11 @@ def _print_auto(auto: dict[str, Any]) -> None:
     """The candidates of --auto with their validation scores, and the choice."""
     from rich.markup import escape
     from rich.table import Table
-    table = Table(title=f"--auto: candidates on the validation tail of the "
-                  f"training part ({auto['validation_rows']} one-step forecasts)")
+    folds = auto.get("validation_folds", 1)
+    table = Table(title=f"--auto: candidates on validation: the last "
+                  f"{folds if folds > 1 else ''} block{'s' if folds > 1 else ''} "
+                  f"of the training part ({auto['validation_rows']} one-step "
+                  "forecasts)".replace("last  block", "last block"))
     for col in ("candidate", "val MSE", "skill vs naive", "fit s", "what"):
         table.add_column(col, justify="right" if col in ("val MSE", "skill vs "
                          "naive", "fit s") else "left")
@@ -643,7 +675,7 @@ def improve(
     scored on the same test rows; the best rung (chosen on validation) is saved.
 
     Base settings that differ from the defaults (e.g. --epochs 20) hold in every
-    rung; the `default` rung is exactly what `lstmcast fit` would run."""
+    rung; the `default` rung is exactly what `lstmcast fit --no-auto` would run."""
     def run() -> None:
         from lstmcast.io import load_data
         from lstmcast.ladder import improve as climb

@@ -96,6 +96,16 @@ class PreprocessConfig:
     decompose: str = _opt(
         "none", "Model the remainder of a decomposition; trend and season are "
         "carried forward.", choices=("none", "stl", "classical"))
+    residual_of: str = _opt(
+        "none", "Model the residual over a classical one-step forecast (ets, "
+        "arima) fitted on the training part; the forecast adds it back, so a "
+        "zero residual is the classical forecast (use with --target-mode level).",
+        choices=("none", "ets", "arima"))
+    network_weight: float = _opt(
+        1.0, "Weight of the network in a forecast combination with its "
+        "fallback (what a zero network forecasts: the classical forecast with "
+        "--residual-of, else the last value of the modelled series): 1 = the "
+        "network alone, 0 = the fallback alone.", low=0.0, high=1.0)
     scaler: str = _opt("standard", "Scaling.",
                        choices=("standard", "minmax", "robust", "none"))
     lags: tuple[int, ...] = _opt((), "Extra lagged copies of the target.")
@@ -165,7 +175,16 @@ class TrainConfig:
     scheduler: str = _opt(
         "plateau", "Learning-rate schedule.",
         choices=("none", "step", "cosine", "onecycle", "plateau"))
-    batch_size: int = _opt(64, "Windows per optimizer step.", low=1)
+    batch_size: int = _opt(64, "Windows per optimizer step (chunks with "
+                           "--batching sequences).", low=1)
+    batching: str = _opt(
+        "windows", "Training examples: overlapping windows (every step is read "
+        "once per window holding it), or sequences: contiguous chunks read once, "
+        "scored at every step after a burn-in of one window (much faster; "
+        "unidirectional LSTMs only).", choices=("windows", "sequences"))
+    chunk: int | None = _opt(
+        None, "Scored steps per training sequence with --batching sequences "
+        "(auto: see lstmcast.sequences.auto_chunk).", low=1)
     epochs: int = _opt(150, "Maximum passes over the training windows.", low=1)
     max_steps: int | None = _opt(None, "Cap on optimizer steps.", low=1)
     patience: int = _opt(15, "Epochs without validation improvement before "

@@ -59,7 +59,7 @@ def network_steps(strategy: str, horizon: int) -> list[list[int]]:
 def fit_forecaster(est: Any, series: SeriesData, cfg: ForecastConfig,
                    *, progress: bool = False) -> None:
     """Fit every fitted attribute of ``est`` (an LSTMForecaster) on ``series``."""
-    from lstmcast.transforms import build_pipeline
+    from lstmcast.pipeline import build_pipeline
 
     pre, mcfg = cfg.preprocess, cfg.model
     n = len(series)
@@ -116,6 +116,7 @@ def _fit_network(est: Any, cfg: ForecastConfig, z: np.ndarray, feats: np.ndarray
     import torch
 
     from lstmcast.ensemble import MeanOf, build_net
+    from lstmcast.sequences import SequenceSet, auto_chunk, check_sequences
     from lstmcast.train import seed_everything, train
     mcfg, window, n_fit, last = cfg.model, est.window_, est.n_fit_, steps[-1]
     targets = _targets(z, y, steps, mcfg.target_mode, est.delta_scale_)
@@ -126,7 +127,12 @@ def _fit_network(est: Any, cfg: ForecastConfig, z: np.ndarray, feats: np.ndarray
                         f"{window}, warm-up {est.warmup_}, {last} step(s) ahead. Use "
                         "a smaller --window or more data.")
     feats_t, targets_t = torch.from_numpy(feats), torch.from_numpy(targets)
-    train_set = WindowSet(feats_t, targets_t, window, train_origins)
+    train_set: WindowSet | SequenceSet = WindowSet(feats_t, targets_t, window,
+                                                   train_origins)
+    if cfg.train.batching == "sequences" and mcfg.predictor != "naive":
+        check_sequences(mcfg.bidirectional)  # the same origins, scored per step
+        train_set = SequenceSet(feats_t, targets_t, window, train_origins,
+                                cfg.train.chunk or auto_chunk(window))
     val_set = WindowSet(feats_t, targets_t, window, val_origins) if len(
         val_origins) else None
     members, histories = [], []

@@ -127,7 +127,21 @@ class LSTMForecaster:
         series = _as_series(data, target, time, covariates)
         cfg = self.config(DataConfig(target=series.target,
                                      covariates=series.covariates))
+        if cfg.model.predictor == "naive" and cfg.preprocess.residual_of != "none":
+            raise DataError(
+                "predictor='naive' repeats the last value, which a residual over "
+                f"a classical forecast (residual_of='{cfg.preprocess.residual_of}') "
+                "is not. Use --residual-of none with --predictor naive, or "
+                "--predictor lstm.")
+        if cfg.model.horizon > 1 and cfg.preprocess.residual_of != "none":
+            raise DataError(
+                f"residual_of='{cfg.preprocess.residual_of}' is fitted for one-step "
+                f"forecasts: with horizon={cfg.model.horizon} every step of every "
+                "path would refilter the classical model over the whole history "
+                "(minutes for a backtest). Use --horizon 1 (predict then goes "
+                "further recursively), or --residual-of none.")
         fitting.fit_forecaster(self, series, cfg, progress=progress)
+        _keep_residual_context(self, series)
         self.config_ = cfg
         return self
 
@@ -203,6 +217,18 @@ class LSTMForecaster:
         """Read a folder written by ``save``; checks hashes, never unpickles."""
         from lstmcast import saving
         return saving.load_forecaster(cls, path)
+
+
+def _keep_residual_context(est: LSTMForecaster, series: SeriesData) -> None:
+    """A residual over a classical forecast filters the series from the first
+    training point, so the kept context must reach back to the end of the rows
+    its model was fitted on (the rest of the training part is in its state)."""
+    from lstmcast.fitting import _tail
+    from lstmcast.residual_transforms import Residual
+    if any(isinstance(s, Residual) for s in est.pipeline_.steps) \
+            and est.context_start_ > est.n_fit_:
+        est.context_start_ = est.n_fit_
+        est.context_ = _tail(series, len(series) - est.n_fit_)
 
 
 def _as_series(data: Any, target: str | None, time: str | None,

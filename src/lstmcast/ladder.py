@@ -258,9 +258,10 @@ def improve(series: Any, base: ForecastConfig | None = None, *, trials: int = 0,
     ladder.add("schedule", "+ learning rate 3e-3, reduced when the validation "
                "loss stops improving (plateau schedule).", cfg)
 
-    ladder.add("default", "Reference, not cumulative: the settings `lstmcast fit` "
-               "uses (window of two seasons, 64 units, standard scaling, delta "
-               "target + skip path, plateau schedule, early stopping).", base)
+    ladder.add("default", "Reference, not cumulative: the settings `lstmcast fit "
+               "--no-auto` uses (window of two seasons, 64 units, standard "
+               "scaling, delta target + skip path, plateau schedule, early "
+               "stopping).", base)
 
     if tune is not None:
         _tuned(ladder, tune, series, trials, timeout, seed, tuple(pinned), notes)

@@ -156,6 +156,30 @@ class LSTMNet(nn.Module):
             out = out + self.skip(target)  # (B, K)
         return out
 
+    def forward_steps(self, x: torch.Tensor) -> torch.Tensor:
+        """Map a sequence (B, T, F) to a forecast at every step (B, T, K).
+
+        Step t's output is what :meth:`forward` gives for a window ending at t
+        when the LSTM state there is the same: the head reads the last layer's
+        output at t, and the linear skip path reads the S target values ending
+        at t (steps before the start count as 0; they fall in the burn-in that
+        sequence training does not score). On exactly one window (T = L) the
+        last step equals ``forward(x)``. Only unidirectional networks: the
+        backward direction at t would have read the steps after t.
+        """
+        from lstmcast.sequences import check_sequences
+        check_sequences(bidirectional=self.directions == 2)
+        hidden, _ = self.lstm(x)  # (B, T, H): the last layer at every step
+        out = self.head(self.drop(hidden))  # (B, T, K)
+        if self.skip is not None:
+            width = self.skip.in_features  # S
+            target = nn.functional.pad(x[:, :, 0], (width - 1, 0))  # (B, T+S-1)
+            target = target.unfold(1, width, 1)  # (B, T, S): the S values up to t
+            if self.skip_relative:
+                target = target - target[:, :, -1:]
+            out = out + self.skip(target)  # (B, T, K)
+        return out
+
 
 def _check_args(input_size: int, hidden_size: int, num_layers: int, dropout: float,
                 output_size: int, cell_activation: str, head: str,

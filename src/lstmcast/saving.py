@@ -141,8 +141,8 @@ def load_forecaster(cls: type, path: str) -> Any:
 
 def _load(cls: type, folder: Path) -> Any:
     from lstmcast.ensemble import build_net
+    from lstmcast.pipeline import Pipeline, transform_from_state
     from lstmcast.train import TrainResult
-    from lstmcast.transforms import Pipeline, transform_from_state
     verify_folder(folder)
     meta = read_json(folder / "model.json")
     if meta.get("format_version", 0) > FORMAT_VERSION:

@@ -24,6 +24,7 @@ from torch import nn
 from lstmcast import checkpoint
 from lstmcast.config import TrainConfig
 from lstmcast.model import inference_batch
+from lstmcast.sequences import SequenceSet
 from lstmcast.windows import WindowSet
 
 LOSSES = {"mse": nn.MSELoss, "mae": nn.L1Loss, "huber": nn.HuberLoss}
@@ -143,16 +144,43 @@ def evaluate_loss(net: nn.Module, windows: WindowSet, loss_fn: nn.Module,
     return total / max(count, 1)
 
 
-def train(net: nn.Module, train_set: WindowSet, val_set: WindowSet | None,
-          cfg: TrainConfig, *, progress: bool = False) -> TrainResult:
+def train(net: nn.Module, train_set: WindowSet | SequenceSet,
+          val_set: WindowSet | None, cfg: TrainConfig, *,
+          progress: bool = False) -> TrainResult:
     """Fit ``net`` on ``train_set``; early-stop on ``val_set`` (or train loss).
+
+    ``train_set`` is windows, or chunks scored at every step (a
+    :class:`~lstmcast.sequences.SequenceSet`, ``--batching sequences``); the
+    validation loss is always taken on windows, as at inference.
 
     The weights left in ``net`` are those of the best epoch. Training stops at
     the first non-finite loss or gradient, keeping the last good weights, and
     says where in ``TrainResult.stopped``. Inside
     :func:`lstmcast.checkpoint.checkpointing` the whole state is saved every N
     epochs, and a resumed run continues exactly where the saved one stopped.
+
+    Denormal floats are flushed to zero while training (the caller's setting
+    is restored after): gradients through hundreds of time steps decay into
+    denormals, which x86 CPUs handle in a slow path up to 7x slower
+    (BENCHMARKS.md, training speed); values below 1e-38 change no result.
     """
+    was_flushing = _flushing_denormals()
+    torch.set_flush_denormal(True)  # returns False where unsupported: no-op
+    try:
+        return _train(net, train_set, val_set, cfg, progress)
+    finally:
+        torch.set_flush_denormal(was_flushing)
+
+
+def _flushing_denormals() -> bool:
+    """Whether denormals are flushed now (torch has no getter for it)."""
+    return bool((torch.tensor([1e-39]) * 1.0).item() == 0.0)
+
+
+def _train(net: nn.Module, train_set: WindowSet | SequenceSet,
+           val_set: WindowSet | None, cfg: TrainConfig,
+           progress: bool) -> TrainResult:
+    """The body of :func:`train`."""
     gen = seed_everything(cfg.seed)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -225,20 +253,28 @@ def train(net: nn.Module, train_set: WindowSet, val_set: WindowSet | None,
     return result
 
 
-def _run_epoch(net: nn.Module, data: WindowSet, order: np.ndarray, cfg: TrainConfig,
-               opt: torch.optim.Optimizer, sched: Any, loss_fn: nn.Module,
-               device: torch.device, result: TrainResult,
+def _run_epoch(net: nn.Module, data: WindowSet | SequenceSet, order: np.ndarray,
+               cfg: TrainConfig, opt: torch.optim.Optimizer, sched: Any,
+               loss_fn: nn.Module, device: torch.device, result: TrainResult,
                total: int) -> tuple[float, float] | None:
-    """One pass; returns (mean loss, max grad norm) or None on divergence."""
+    """One pass; returns (mean loss, max grad norm) or None on divergence.
+
+    A batch is ``batch_size`` windows (loss at their last step) or chunks
+    (loss at every scored step of every chunk)."""
     per_step = isinstance(sched, torch.optim.lr_scheduler.CosineAnnealingLR |
                           torch.optim.lr_scheduler.OneCycleLR)
     loss_sum, count, grad_max = 0.0, 0, 0.0
     for start in range(0, len(order), cfg.batch_size):
         if result.steps >= total:
             break
-        x, y = data.batch(order[start:start + cfg.batch_size])  # (B, L, F), (B, K)
-        x, y = x.to(device), y.to(device)
-        loss = loss_fn(net(x), y)  # scalar
+        rows = order[start:start + cfg.batch_size]
+        if isinstance(data, SequenceSet):  # (B, T, F), (B, T, K), (B, T)
+            x, y, mask = (part.to(device) for part in data.batch(rows))
+            out, y = net.forward_steps(x)[mask], y[mask]  # (scored, K) each
+        else:
+            x, y = (part.to(device) for part in data.batch(rows))  # (B, L, F), (B, K)
+            out = net(x)  # (B, K)
+        loss = loss_fn(out, y)  # scalar: mean over the scored steps
         objective = loss + cfg.l1 * l1_penalty(net) if cfg.l1 else loss
         opt.zero_grad(set_to_none=True)
         objective.backward()

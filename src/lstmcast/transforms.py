@@ -28,7 +28,6 @@ from typing import Any, ClassVar
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from lstmcast.config import PreprocessConfig
 from lstmcast.decompose_transform import decomposition_component, fit_decomposition
 from lstmcast.errors import DataError, NotFittedError
 
@@ -613,14 +612,20 @@ class Scaler(_Pointwise):
 
     ``standard``: mean and std; ``minmax``: minimum and range; ``robust``:
     median and interquartile range; ``none``: 0 and 1. Statistics ignore NaN;
-    a constant column gets scale 1. ``start`` is ignored.
+    a constant column gets scale 1. ``start`` is ignored. ``center=False``
+    keeps 0 at 0 (a residual target: a zero output is a zero residual).
     """
 
     _kind = "scaler"
     _fitted = ("center_", "scale_")
 
-    def __init__(self, kind: str = "standard") -> None:
+    def __init__(self, kind: str = "standard", *, center: bool = True) -> None:
         self.kind = kind
+        self.center = center
+
+    def __repr__(self) -> str:
+        extra = "" if self.center else ", center=False"
+        return f"Scaler(kind={self.kind!r}{extra})"
 
     def fit(self, x: np.ndarray) -> Scaler:
         """Per-column statistics of the training part, shape (N,) or (N, F)."""
@@ -630,7 +635,7 @@ class Scaler(_Pointwise):
             raise ValueError(f"Expected a 1-D or 2-D array. Got shape {x.shape}.")
         cols = x[:, None] if x.ndim == 1 else x
         stats = [_column_stats(cols[:, j], self.kind, j) for j in range(cols.shape[1])]
-        self.center_ = np.array([c for c, _ in stats])
+        self.center_ = np.array([c if self.center else 0.0 for c, _ in stats])
         self.scale_ = np.array([s for _, s in stats])
         return self
 
@@ -654,132 +659,3 @@ class Scaler(_Pointwise):
         z = np.asarray(z, dtype=np.float64)
         center, scale = self._stats(z)
         return z * scale + center
-
-
-# -------------------------------------------------------------------- pipeline
-
-
-def _apply(step: Transform, x: np.ndarray, start: int,
-           times: np.ndarray | None) -> np.ndarray:
-    """``step.transform``, passing the times to the imputer only."""
-    if isinstance(step, Impute):
-        return step.transform(x, start, times)
-    return step.transform(x, start)
-
-
-class Pipeline:
-    """Steps applied in order, fitted one after the other, inverted in reverse.
-
-    Parameters
-    ----------
-    steps : list of Transform
-        ``times`` (float array aligned with the series, e.g. epoch seconds),
-        when given, goes to ``Impute`` only.
-
-    Notes
-    -----
-    ``Impute`` and ``Outliers`` invert as the identity, so the inversions give
-    forecasts of the filled, cleaned series. Each inversion transforms the
-    whole of ``x`` (or ``history``) again to get every stage's true history.
-    """
-
-    def __init__(self, steps: list[Transform]) -> None:
-        self.steps = list(steps)
-
-    def fit(self, x: np.ndarray, times: np.ndarray | None = None) -> Pipeline:
-        """Fit each step on the training output of the previous one."""
-        current = _as_series(x)
-        for step in self.steps:
-            if isinstance(step, Impute):
-                step.fit(current, times)
-            else:
-                step.fit(current)
-            current = _apply(step, current, 0, times)
-        return self
-
-    def transform_stages(self, x: np.ndarray, start: int = 0,
-                         times: np.ndarray | None = None) -> list[np.ndarray]:
-        """The input of every step plus the final output (len(steps) + 1)."""
-        stages = [_as_series(x)]
-        for step in self.steps:
-            stages.append(_apply(step, stages[-1], start, times))
-        return stages
-
-    def transform(self, x: np.ndarray, start: int = 0,
-                  times: np.ndarray | None = None) -> np.ndarray:
-        """The output of the last step."""
-        return self.transform_stages(x, start, times)[-1]
-
-    def inverse_one_step(self, z_hat: np.ndarray, positions: np.ndarray,
-                         x: np.ndarray, start: int = 0,
-                         times: np.ndarray | None = None) -> np.ndarray:
-        """Undo every step for forecasts of ``x[positions]``, with true history."""
-        stages = self.transform_stages(x, start, times)
-        z = np.asarray(z_hat, dtype=np.float64)
-        for step, stage in zip(self.steps[::-1], stages[-2::-1], strict=True):
-            z = step.inverse_one_step(z, positions, stage, start)
-        return z
-
-    def inverse_path(self, z_path: np.ndarray, history: np.ndarray,
-                     start: int = 0, times: np.ndarray | None = None) -> np.ndarray:
-        """Undo every step for a path after ``history`` (positions T..T+H-1)."""
-        stages = self.transform_stages(history, start, times)
-        z = np.asarray(z_path, dtype=np.float64)
-        for step, stage in zip(self.steps[::-1], stages[-2::-1], strict=True):
-            z = step.inverse_path(z, stage, start)
-        return z
-
-    def get_state(self) -> dict[str, Any]:
-        """The fitted steps as JSON-able dicts."""
-        return {"kind": "pipeline", "steps": [s.get_state() for s in self.steps]}
-
-    @classmethod
-    def from_state(cls, state: dict[str, Any]) -> Pipeline:
-        """Rebuild a fitted pipeline from ``get_state()``."""
-        return cls([transform_from_state(s) for s in state["steps"]])
-
-    def __repr__(self) -> str:
-        return f"Pipeline([{', '.join(map(repr, self.steps))}])"
-
-
-_KINDS: dict[str, type[Transform]] = {
-    cls._kind: cls
-    for cls in (Impute, Outliers, Log, BoxCox, Difference, Decompose, Scaler)
-}
-
-
-def transform_from_state(state: dict[str, Any]) -> Transform:
-    """Rebuild a fitted step from its ``get_state()`` dict."""
-    kind = state.get("kind")
-    if kind not in _KINDS:
-        raise DataError(f"Unknown transform kind {kind!r} in a saved state. Known "
-                        f"kinds: {', '.join(_KINDS)}. Was it saved by a newer "
-                        "lstmcast?")
-    return _KINDS[kind]._from_state(state)
-
-
-def build_pipeline(config: PreprocessConfig, season: int) -> Pipeline:
-    """The target pipeline a ``PreprocessConfig`` describes.
-
-    Order: impute, outliers, log/boxcox, ``difference`` x Difference(1),
-    seasonal difference, decomposition (period ``season``), scaler. Steps set
-    to 'none' or 0 are left out; the scaler is always last.
-    """
-    steps: list[Transform] = []
-    if config.impute != "none":
-        steps.append(Impute(config.impute))
-    if config.outliers != "none":
-        steps.append(Outliers(config.outliers, config.outlier_method,
-                              config.outlier_threshold))
-    if config.transform != "none":
-        steps.append({"log": Log, "boxcox": BoxCox}[config.transform]())
-    steps += [Difference(1) for _ in range(config.difference)]
-    if config.seasonal_difference:
-        steps.append(Difference(config.seasonal_difference))
-    if config.decompose != "none":
-        if season < 2:
-            raise DataError(f"decompose='{config.decompose}' needs a season >= 2; "
-                            f"got {season}. Set season or use decompose='none'.")
-        steps.append(Decompose(config.decompose, period=int(season)))
-    steps.append(Scaler(config.scaler))
-    return Pipeline(steps)

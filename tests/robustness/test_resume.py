@@ -172,7 +172,8 @@ from lstmcast.cli import main
 sys.argv = ["lstmcast", *sys.argv[1:]]
 main()
 """
-FLAGS = ["--target", "y", "--hidden-size", "8", "--window", "12", "--epochs", "8",
+FLAGS = ["--no-auto", "--target", "y", "--hidden-size", "8", "--window", "12",
+         "--epochs", "8",
          "--patience", "0", "--batch-size", "32", "--threads", "1", "--quiet"]
 
 
@@ -248,7 +249,7 @@ def test_33_existing_out_is_refused_unless_force(tmp_path):
     after = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
     assert after == before  # nothing deleted or changed
     res = runner.invoke(app, ["fit", str(csv), "--out", str(out), "--seed", "5",
-                              "--force", *fast])
+                              "--force", "--no-auto", *fast])
     assert res.exit_code == 0, res.output
     assert (out / "model.safetensors").read_bytes() != before["model.safetensors"]
 
