@@ -95,8 +95,8 @@ def main() -> int:
             csv = Path(tmp) / f"s{n}.csv"
             write_csv(csv, n)
             for window in a.windows:
-                cmd = [str(exe), "fit", str(csv), "--target", "value", "--time",
-                       "timestamp", "--window", str(window), "--season", "24",
+                cmd = [str(exe), "fit", str(csv), "--no-auto", "--target", "value",
+                       "--time", "timestamp", "--window", str(window), "--season", "24",
                        "--epochs", "1", "--max-steps", str(a.max_steps),
                        "--hidden-size", "64", "--threads", "1", "--quiet",
                        "--test-size", str(a.test), "--val-size", str(a.test),
@@ -214,11 +214,11 @@ def write(rows: list[dict], batch: list[dict], a: argparse.Namespace,
     text = (f"{BEGIN}\nMade by `python benchmarks/memory.py"
             f"{' --quick' if a.quick else ''}` on {platform.node()} "
             f"({os.cpu_count()} cores), Python {platform.python_version()}, torch "
-            f"{torch.__version__}: `{exe.name} fit FILE --window L --season 24 "
-            f"--epochs 1 --max-steps {a.max_steps} --hidden-size 64 --threads 1 "
-            f"--quiet --test-size {a.test} --val-size {a.test}` (test and validation "
-            "parts given as counts, so the run time stays in minutes), one fresh "
-            "process per case, peak RSS from "
+            f"{torch.__version__}: `{exe.name} fit FILE --no-auto --window L "
+            f"--season 24 --epochs 1 --max-steps {a.max_steps} --hidden-size 64 "
+            f"--threads 1 --quiet --test-size {a.test} --val-size {a.test}` (test "
+            "and validation parts given as counts, so the run time stays in "
+            "minutes), one fresh process per case, peak RSS from "
             "getrusage(RUSAGE_CHILDREN); one run per case (peak memory does not "
             "depend on the load). The time includes reading the CSV, the one-step "
             "forecasts of the whole test part and saving the run folder.\n\n"
