@@ -315,10 +315,11 @@ def denormal_text(d: dict | None, a: argparse.Namespace) -> str:
                  f"{d['window']} ran at {d['keep']:.1f} samples/s, with it at "
                  f"{d['flush']:.1f} (one run each, same session): gradients "
                  "through hundreds of steps decay into denormals, which the CPU "
-                 "handles in a slow path. This, not framework overhead, is why "
-                 "the window-336 row differs so much when it does: lstmcast's "
-                 "network avoided the slow path in this session, the others "
-                 "did not.")
+                 "handles in a slow path. lstmcast's `train()` flushes them "
+                 "itself (and restores the caller's setting after); the bare "
+                 "loop and the peers do not, so without `--flush-denormals` "
+                 "long-window rows compare denormal luck, not framework "
+                 "overhead.")
     return text + f"\n{DEND}"
 
 

@@ -93,6 +93,24 @@ def test_per_step_forward_equals_the_window_forward(net):
                                        rtol=1e-5, atol=1e-6)
 
 
+def test_validation_on_one_window_chunks_equals_the_window_validation():
+    """evaluate_loss on chunks of exactly one window (chunk 1: T = L) is the
+    window loss, origin for origin; longer chunks score the same origins."""
+    feats, targets, origins = holey()
+    torch.manual_seed(0)
+    net = LSTMNet(1, 6, skip_window=8)
+    loss = torch.nn.MSELoss()
+    windows = train_module.evaluate_loss(net, WindowSet(feats, targets, 8, origins),
+                                         loss, torch.device("cpu"))
+    one = train_module.evaluate_loss(net, SequenceSet(feats, targets, 8, origins, 1),
+                                     loss, torch.device("cpu"))
+    assert one == pytest.approx(windows, rel=1e-5)
+    long = train_module.evaluate_loss(net, SequenceSet(feats, targets, 8, origins,
+                                                       500), loss,
+                                      torch.device("cpu"))
+    assert np.isfinite(long) and long == pytest.approx(windows, rel=0.5)
+
+
 def ar2_frame(n: int = 700, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     y = np.zeros(n)

@@ -157,7 +157,8 @@ def checkpointing(folder: str | Path, *, every: int = 1, resume: bool = False,
 
 
 def open_slot(net: nn.Module, train_set: WindowSet | SequenceSet,
-              val_set: WindowSet | None, cfg: TrainConfig) -> Slot | None:
+              val_set: WindowSet | SequenceSet | None,
+              cfg: TrainConfig) -> Slot | None:
     """The checkpoint slot of this ``train()`` run (None outside ``checkpointing``).
 
     Call before training starts: the fingerprint includes the initial weights.
@@ -169,7 +170,8 @@ def open_slot(net: nn.Module, train_set: WindowSet | SequenceSet,
 
 
 def fingerprint(net: nn.Module, train_set: WindowSet | SequenceSet,
-                val_set: WindowSet | None, cfg: TrainConfig) -> dict[str, Any]:
+                val_set: WindowSet | SequenceSet | None,
+                cfg: TrainConfig) -> dict[str, Any]:
     """What a run depends on: settings, network (and initial weights), windows."""
     data = hashlib.sha256()
     for part in (train_set, val_set):

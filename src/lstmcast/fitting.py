@@ -116,7 +116,12 @@ def _fit_network(est: Any, cfg: ForecastConfig, z: np.ndarray, feats: np.ndarray
     import torch
 
     from lstmcast.ensemble import MeanOf, build_net
-    from lstmcast.sequences import SequenceSet, auto_chunk, check_sequences
+    from lstmcast.sequences import (
+        VALIDATION_CHUNK,
+        SequenceSet,
+        auto_chunk,
+        check_sequences,
+    )
     from lstmcast.train import seed_everything, train
     mcfg, window, n_fit, last = cfg.model, est.window_, est.n_fit_, steps[-1]
     targets = _targets(z, y, steps, mcfg.target_mode, est.delta_scale_)
@@ -133,8 +138,11 @@ def _fit_network(est: Any, cfg: ForecastConfig, z: np.ndarray, feats: np.ndarray
         check_sequences(mcfg.bidirectional)  # the same origins, scored per step
         train_set = SequenceSet(feats_t, targets_t, window, train_origins,
                                 cfg.train.chunk or auto_chunk(window))
-    val_set = WindowSet(feats_t, targets_t, window, val_origins) if len(
-        val_origins) else None
+    val_set: WindowSet | SequenceSet | None = WindowSet(
+        feats_t, targets_t, window, val_origins) if len(val_origins) else None
+    if val_set is not None and isinstance(train_set, SequenceSet):
+        val_set = SequenceSet(feats_t, targets_t, window, val_origins,
+                              min(len(val_origins), VALIDATION_CHUNK))
     members, histories = [], []
     for member in range(mcfg.ensemble):  # an ensemble: one seed per member
         tcfg = replace(cfg.train, seed=cfg.train.seed + member)

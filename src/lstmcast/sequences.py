@@ -16,8 +16,11 @@ step has seen L..L-1+C steps, inference windows give it exactly L. A trained
 LSTM's state forgets its start (fading memory: the forget gates shrink the
 influence of old inputs geometrically), and the burn-in of L steps is the
 context the network is asked to use at inference anyway, so outputs after
-L steps barely depend on what came earlier. Validation and early stopping
-still use the window path, so they measure exactly the inference setting.
+L steps barely depend on what came earlier. The validation loss (early
+stopping) is taken the same way, on chunks of up to :data:`VALIDATION_CHUNK`
+scored steps read once: on windows it cost more than the training pass itself
+(5.1 of 9.3 s on taylor_elec, window 96). The reported forecasts always come
+from windows of L steps, as at inference.
 
 Chunks never cross a gap in the union of the training windows (non-finite
 features), and never read a row past the last training origin: the last
@@ -35,6 +38,7 @@ import torch
 from lstmcast.errors import DataError
 
 CHUNK = 32  # scored steps per chunk when not set (benchmarks/seq_probe.py)
+VALIDATION_CHUNK = 2048  # scored steps per validation chunk (memory: B x T x H)
 
 
 def auto_chunk(window: int) -> int:

@@ -127,31 +127,37 @@ def l1_penalty(net: nn.Module) -> torch.Tensor:
 
 
 @torch.no_grad()
-def evaluate_loss(net: nn.Module, windows: WindowSet, loss_fn: nn.Module,
+def evaluate_loss(net: nn.Module, data: WindowSet | SequenceSet, loss_fn: nn.Module,
                   device: torch.device) -> float:
-    """Mean loss over all windows, in eval mode, batched."""
+    """Mean loss over every origin of ``data`` (windows, or long chunks scored
+    at every step), in eval mode, batched."""
     was_training = net.training
     net.eval()
     total, count = 0.0, 0
-    size = inference_batch(net, windows.window, most=4096)
-    for start in range(0, len(windows), size):
-        rows = np.arange(start, min(start + size, len(windows)))
-        x, y = windows.batch(rows)  # (B, L, F), (B, K)
-        out = net(x.to(device))  # (B, K)
-        total += loss_fn(out, y.to(device)).item() * len(rows)
-        count += len(rows)
+    steps = data.length if isinstance(data, SequenceSet) else data.window
+    size = inference_batch(net, steps, most=4096)
+    for start in range(0, len(data), size):
+        rows = np.arange(start, min(start + size, len(data)))
+        if isinstance(data, SequenceSet):  # (B, T, F), (B, T, K), (B, T)
+            x, y, mask = data.batch(rows)
+            out, y = net.forward_steps(x.to(device))[mask.to(device)], y[mask]
+        else:
+            x, y = data.batch(rows)  # (B, L, F), (B, K)
+            out = net(x.to(device))  # (B, K)
+        total += loss_fn(out, y.to(device)).item() * len(y)
+        count += len(y)
     net.train(was_training)
     return total / max(count, 1)
 
 
 def train(net: nn.Module, train_set: WindowSet | SequenceSet,
-          val_set: WindowSet | None, cfg: TrainConfig, *,
+          val_set: WindowSet | SequenceSet | None, cfg: TrainConfig, *,
           progress: bool = False) -> TrainResult:
     """Fit ``net`` on ``train_set``; early-stop on ``val_set`` (or train loss).
 
     ``train_set`` is windows, or chunks scored at every step (a
-    :class:`~lstmcast.sequences.SequenceSet`, ``--batching sequences``); the
-    validation loss is always taken on windows, as at inference.
+    :class:`~lstmcast.sequences.SequenceSet`, ``--batching sequences``);
+    ``val_set`` likewise (with sequences: a few long chunks, read once).
 
     The weights left in ``net`` are those of the best epoch. Training stops at
     the first non-finite loss or gradient, keeping the last good weights, and
@@ -178,7 +184,7 @@ def _flushing_denormals() -> bool:
 
 
 def _train(net: nn.Module, train_set: WindowSet | SequenceSet,
-           val_set: WindowSet | None, cfg: TrainConfig,
+           val_set: WindowSet | SequenceSet | None, cfg: TrainConfig,
            progress: bool) -> TrainResult:
     """The body of :func:`train`."""
     gen = seed_everything(cfg.seed)
