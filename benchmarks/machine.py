@@ -76,7 +76,7 @@ comparable) runs, in order:
 .venv/bin/python benchmarks/machine.py         # this section
 .venv-bench/bin/python benchmarks/peers.py     # the peers -> benchmarks/peers.json
 .venv/bin/python benchmarks/accuracy.py        # lstmcast + peers.json
-.venv-bench/bin/python benchmarks/speed.py     # samples/s vs peers, GFLOP/s
+.venv-bench/bin/python benchmarks/speed.py --flush-denormals  # samples/s, GFLOP/s
 .venv/bin/python benchmarks/memory.py          # peak RSS of `lstmcast fit`
 .venv/bin/python benchmarks/startup.py         # `lstmcast --help`, batched inference
 ```
