@@ -33,3 +33,20 @@ def series_frame() -> pd.DataFrame:
 @pytest.fixture
 def fast() -> dict:
     return dict(FAST)
+
+
+class Killed(Exception):
+    """Stands for a process killed mid-training (resume tests)."""
+
+
+def killed_after(epochs: int, monkeypatch) -> None:
+    """Make the next training run die at the start of epoch ``epochs + 1``."""
+    from lstmcast import train as train_module
+    real, calls = train_module._run_epoch, []
+
+    def run_epoch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) > epochs:
+            raise Killed
+        return real(*args, **kwargs)
+    monkeypatch.setattr(train_module, "_run_epoch", run_epoch)

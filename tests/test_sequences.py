@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import torch
 
-from conftest import FAST, ar_series
+from conftest import FAST, Killed, ar_series, killed_after
 from lstmcast import train as train_module
 from lstmcast.checkpoint import checkpointing
 from lstmcast.config import ForecastConfig, TrainConfig
@@ -180,22 +180,11 @@ def run(cfg: TrainConfig = CFG) -> tuple[LSTMNet, train_module.TrainResult]:
     return net, train(net, *sets(), cfg)
 
 
-class Killed(Exception):
-    pass
-
-
 def test_resume_after_an_interrupt_equals_an_uninterrupted_run(tmp_path,
                                                                monkeypatch):
     whole, whole_result = run()
-    real, calls = train_module._run_epoch, []
-
-    def run_epoch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > 2:
-            raise Killed
-        return real(*args, **kwargs)
     folder = tmp_path / "ck"
-    monkeypatch.setattr(train_module, "_run_epoch", run_epoch)
+    killed_after(2, monkeypatch)
     with pytest.raises(Killed), checkpointing(folder, every=1):
         run()
     monkeypatch.undo()

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import ar_series
+from conftest import Killed, ar_series, killed_after
 from lstmcast import train as train_module
 from lstmcast.checkpoint import checkpointing
 from lstmcast.config import TrainConfig
@@ -48,21 +48,6 @@ def run(cfg: TrainConfig = CFG, data=None, dropout: float = 0.2):
     result = train(net, *(data or windows()), cfg)
     return net, result
 
-
-class Killed(Exception):
-    pass
-
-
-def killed_after(epochs: int, monkeypatch) -> None:
-    """Make the next training run die at the start of epoch ``epochs + 1``."""
-    real, calls = train_module._run_epoch, []
-
-    def run_epoch(*args, **kwargs):
-        calls.append(1)
-        if len(calls) > epochs:
-            raise Killed
-        return real(*args, **kwargs)
-    monkeypatch.setattr(train_module, "_run_epoch", run_epoch)
 
 
 def test_31_resume_in_process_equals_an_uninterrupted_run(tmp_path, monkeypatch):
