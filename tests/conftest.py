@@ -50,3 +50,23 @@ def killed_after(epochs: int, monkeypatch) -> None:
             raise Killed
         return real(*args, **kwargs)
     monkeypatch.setattr(train_module, "_run_epoch", run_epoch)
+
+
+def killed_then_resumed(run, folder, epochs: int, monkeypatch):
+    """Run ``run()`` killed after ``epochs`` epochs with a checkpoint every
+    epoch into ``folder``, then resume it: (net, result, the epoch the last
+    checkpoint held)."""
+    import json
+
+    import pytest
+
+    from lstmcast.checkpoint import checkpointing
+    killed_after(epochs, monkeypatch)
+    with pytest.raises(Killed), checkpointing(folder, every=1):
+        run()
+    monkeypatch.undo()
+    saved = json.loads((folder / "run0.json").read_text())["epoch"]
+    with checkpointing(folder, every=1, resume=True):
+        net, result = run()
+    return net, result, saved
+

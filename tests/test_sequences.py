@@ -4,16 +4,13 @@ forward's outputs per step, and fit about as well as window training."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pandas as pd
 import pytest
 import torch
 
-from conftest import FAST, Killed, ar_series, killed_after
+from conftest import FAST, ar_series, killed_then_resumed
 from lstmcast import train as train_module
-from lstmcast.checkpoint import checkpointing
 from lstmcast.config import ForecastConfig, TrainConfig
 from lstmcast.errors import DataError
 from lstmcast.evaluate import fit_evaluate
@@ -184,13 +181,8 @@ def test_resume_after_an_interrupt_equals_an_uninterrupted_run(tmp_path,
                                                                monkeypatch):
     whole, whole_result = run()
     folder = tmp_path / "ck"
-    killed_after(2, monkeypatch)
-    with pytest.raises(Killed), checkpointing(folder, every=1):
-        run()
-    monkeypatch.undo()
-    assert json.loads((folder / "run0.json").read_text())["epoch"] == 2
-    with checkpointing(folder, every=1, resume=True):
-        net, result = run()
+    net, result, saved = killed_then_resumed(run, folder, 2, monkeypatch)
+    assert saved == 2
     for (name, a), b in zip(whole.state_dict().items(), net.state_dict().values(),
                             strict=True):
         assert torch.equal(a, b), name

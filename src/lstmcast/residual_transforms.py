@@ -9,6 +9,7 @@ Both follow the protocol of :class:`lstmcast.transforms.Transform`.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from lstmcast.transforms import (
 )
 
 RESIDUAL_BUDGET = 20.0  # seconds for fitting the classical model of Residual
-# fitted states by (model, season, budget, training bytes): the fit is
+# fitted states by (model, season, budget, hash of the training values): the fit is
 # deterministic, and --auto fits the same rows for several candidates
 _RESIDUAL_FITS: dict[tuple[Any, ...], dict[str, Any]] = {}
 _RESIDUAL_CACHE = 8
@@ -57,7 +58,8 @@ class Residual(Transform):
         _check_int("season", self.season, 1)
         x = _as_series(x)
         _finite(x, f"residual_of='{self.model}'")
-        key = (self.model, int(self.season), float(self.time_budget), x.tobytes())
+        key = (self.model, int(self.season), float(self.time_budget),
+               hashlib.sha256(x.tobytes()).hexdigest())  # not the data itself
         if key not in _RESIDUAL_FITS:
             fitted = CLASSICAL[self.model](season=int(self.season),
                                            time_budget=float(self.time_budget))

@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import Killed, ar_series, killed_after
+from conftest import Killed, ar_series, killed_after, killed_then_resumed
 from lstmcast import train as train_module
 from lstmcast.checkpoint import checkpointing
 from lstmcast.config import TrainConfig
@@ -53,13 +53,8 @@ def run(cfg: TrainConfig = CFG, data=None, dropout: float = 0.2):
 def test_31_resume_in_process_equals_an_uninterrupted_run(tmp_path, monkeypatch):
     whole, whole_result = run()
     folder = tmp_path / "ck"
-    killed_after(3, monkeypatch)
-    with pytest.raises(Killed), checkpointing(folder, every=1):
-        run()
-    monkeypatch.undo()
-    assert json.loads((folder / "run0.json").read_text())["epoch"] == 3
-    with checkpointing(folder, every=1, resume=True):
-        net, result = run()
+    net, result, saved = killed_then_resumed(run, folder, 3, monkeypatch)
+    assert saved == 3
     for (name, a), b in zip(whole.state_dict().items(), net.state_dict().values(),
                             strict=True):
         assert torch.equal(a, b), name
