@@ -11,8 +11,8 @@ from the true history, original scale) with lstmcast in several variants:
   chunks of 32 scored steps, 16 chunks per step, lr 0.01, L2 0.01, at most 100
   epochs), the setting chosen with benchmarks/seq_probe.py for the
   time-to-accuracy target;
-- ``auto``: ``fit`` (``--auto``, its default; ``lstmcast.auto.fit_auto``);
-- ``tuned``: ``lstmcast.tuning.tune`` (slow; only with ``--variants ... tuned``).
+- ``auto``: ``fit`` (``--auto``, its default; ``lstmcast.search.auto.fit_auto``);
+- ``tuned``: ``lstmcast.search.tune.tune`` (slow; only with ``--variants ... tuned``).
 
 The peers (Darts, NeuralForecast, statsforecast) come from benchmarks/peers.json,
 measured on this machine by benchmarks/peers.py in .venv-bench; their forecasts
@@ -74,7 +74,7 @@ TIME_TO_ACCURACY_MIN_N, SPEEDUP_TARGET = 2000, 5.0
 
 
 def load_series(name: str, folder: str) -> object:
-    from lstmcast.io import load
+    from lstmcast.data.loading import load
     covariates = COVARIATES.get(name, ())
     return load(Path(folder) / f"{name}.csv", target="value", time="timestamp",
                 covariates=covariates)
@@ -84,9 +84,9 @@ def run_one(args: tuple) -> dict:
     """Fit one lstmcast variant on one series; return its metrics row."""
     name, folder, threads, variant, opts = args
     os.environ["OMP_NUM_THREADS"] = str(threads)
-    from lstmcast.config import ForecastConfig
-    from lstmcast.evaluate import fit_evaluate
-    from lstmcast.metrics import r2, skill
+    from lstmcast.core.config import ForecastConfig
+    from lstmcast.evaluation.holdout import fit_evaluate
+    from lstmcast.evaluation.metrics import r2, skill
     series = load_series(name, folder)
     cfg = ForecastConfig().replace(target="value",
                                    covariates=COVARIATES.get(name, ()),
@@ -97,12 +97,12 @@ def run_one(args: tuple) -> dict:
     started = time.perf_counter()
     try:
         if variant == "auto":
-            from lstmcast.auto import fit_auto
+            from lstmcast.search.auto import fit_auto
             result = fit_auto(series, cfg, budget=opts.get("auto_budget"),
                               progress=False)
             row["chosen"] = getattr(result, "auto", {}).get("chosen")
         elif variant == "tuned":
-            from lstmcast.tuning import tune
+            from lstmcast.search.tune import tune
             result = tune(series, cfg, trials=opts["tune_trials"],
                           timeout=opts["tune_timeout"], progress=False).test
         else:
@@ -126,9 +126,9 @@ def run_one(args: tuple) -> dict:
 def warm_up() -> None:
     """A one-epoch fit on 200 synthetic points, untimed: every module a fit
     imports is loaded before the clock starts (peers.py warms up alike)."""
-    from lstmcast.config import ForecastConfig
-    from lstmcast.evaluate import fit_evaluate
-    from lstmcast.io import SeriesData
+    from lstmcast.core.config import ForecastConfig
+    from lstmcast.data.loading import SeriesData
+    from lstmcast.evaluation.holdout import fit_evaluate
     t = np.arange(200)
     frame = pd.DataFrame({"value": np.sin(t / 5) + 0.01 * t},
                          index=pd.RangeIndex(200, name="t"))
@@ -183,8 +183,8 @@ def catalog_seconds(folder: str) -> dict[tuple[str, str], float]:
 
 def peer_rows(folder: str, seasons: dict[str, int], quick: bool) -> tuple[dict, dict]:
     """Peers measured by peers.py, rescored with lstmcast's season per series."""
-    from lstmcast.baselines import make_baselines
-    from lstmcast.metrics import evaluate
+    from lstmcast.baselines.simple import make_baselines
+    from lstmcast.evaluation.metrics import evaluate
     path = ROOT / "benchmarks" / ("peers_quick.json" if quick else "peers.json")
     if not path.exists():
         return {}, {}

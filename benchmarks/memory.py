@@ -118,7 +118,7 @@ def main() -> int:
 
 PROBE = """
 import json, resource, sys, time, torch
-from lstmcast.model import LSTMNet, inference_batch
+from lstmcast.network.model import LSTMNet, inference_batch
 torch.set_num_threads(1)
 window, hidden = int(sys.argv[1]), 64
 net = LSTMNet(1, hidden, 1, skip_window=window).eval()

@@ -141,8 +141,8 @@ def _alarm(signum: int, frame: object) -> None:
 
 def score(y: np.ndarray, n_train: int, pred: np.ndarray, season: int) -> dict:
     """lstmcast's own metrics of the one-step forecasts of rows n_train..n-1."""
-    from lstmcast.baselines import make_baselines
-    from lstmcast.metrics import evaluate
+    from lstmcast.baselines.simple import make_baselines
+    from lstmcast.evaluation.metrics import evaluate
     rows = np.arange(n_train, len(y))
     naive = make_baselines(season)["naive"].fit(y[:n_train]).predict_one_step(y, rows)
     return evaluate(y[rows], pred, y_train=y[:n_train], y_naive=naive, season=season)

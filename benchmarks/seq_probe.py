@@ -2,7 +2,7 @@
 
 For one public series (>= 2,000 points) of ../shared/datasets/, fits the default
 model (window batching) and sequence batching with the settings given, through
-``lstmcast.evaluate.fit_evaluate`` (torch and lstmcast imported first, so the
+``lstmcast.evaluation.holdout.fit_evaluate`` (torch and lstmcast imported first, so the
 seconds are the fit), and prints one line per setting: R² and skill vs naive of
 the 'lstm' model, epochs, the seconds of the whole ``fit_evaluate`` and where
 they went (``train()``, the network's fit, its test forecasts, the baselines,
@@ -27,12 +27,12 @@ from pathlib import Path
 import torch  # warm imports: the timing is the fit only
 from accuracy import COVARIATES, load_series
 
-import lstmcast.evaluate
-import lstmcast.explain
-import lstmcast.train
-from lstmcast.config import ForecastConfig
-from lstmcast.evaluate import fit_evaluate
-from lstmcast.forecaster import LSTMForecaster
+import lstmcast.evaluation.doctor
+import lstmcast.evaluation.holdout
+import lstmcast.network.train
+from lstmcast.core.config import ForecastConfig
+from lstmcast.evaluation.holdout import fit_evaluate
+from lstmcast.forecaster.estimator import LSTMForecaster
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETTINGS = ["batching=windows", "batching=sequences,chunk=32,batch_size=16,"
@@ -75,11 +75,11 @@ def probe(name: str, folder: str, levers: dict[str, object]) -> dict[str, object
     series = load_series(name, folder)
     cfg = ForecastConfig().replace(target="value", covariates=COVARIATES.get(name, ()),
                                    threads=1, **levers)
-    spots = {"train": (lstmcast.train, "train"),  # fitting imports it per call
+    spots = {"train": (lstmcast.network.train, "train"),  # fitting imports it per call
              "net_fit": (LSTMForecaster, "fit"),
              "one_step": (LSTMForecaster, "predict_one_step"),
-             "baselines": (lstmcast.evaluate, "_baseline_forecasts"),
-             "doctor": (lstmcast.explain, "explain")}
+             "baselines": (lstmcast.evaluation.holdout, "_baseline_forecasts"),
+             "doctor": (lstmcast.evaluation.doctor, "explain")}
     with timing(spots) as spent:
         started = time.perf_counter()
         result = fit_evaluate(series, cfg)

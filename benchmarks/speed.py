@@ -104,11 +104,11 @@ def bare_loop(feats: torch.Tensor, window: int, hidden: int, epochs: int) -> flo
 
 def lstmcast_loop(feats: torch.Tensor, window: int, hidden: int, epochs: int
                   ) -> float:
-    """Samples per second of lstmcast.train.train on the same windows."""
-    from lstmcast.config import TrainConfig
-    from lstmcast.model import LSTMNet
-    from lstmcast.train import train
-    from lstmcast.windows import WindowSet
+    """Samples per second of lstmcast.network.train.train on the same windows."""
+    from lstmcast.core.config import TrainConfig
+    from lstmcast.network.model import LSTMNet
+    from lstmcast.network.train import train
+    from lstmcast.network.windows import WindowSet
     n = len(feats)
     targets = torch.full((n, 1), float("nan"))
     targets[:-1] = feats[1:]

@@ -41,7 +41,7 @@ class Killed(Exception):
 
 def killed_after(epochs: int, monkeypatch) -> None:
     """Make the next training run die at the start of epoch ``epochs + 1``."""
-    from lstmcast import train as train_module
+    from lstmcast.network import train as train_module
     real, calls = train_module._run_epoch, []
 
     def run_epoch(*args, **kwargs):
@@ -60,7 +60,7 @@ def killed_then_resumed(run, folder, epochs: int, monkeypatch):
 
     import pytest
 
-    from lstmcast.checkpoint import checkpointing
+    from lstmcast.network.checkpoint import checkpointing
     killed_after(epochs, monkeypatch)
     with pytest.raises(Killed), checkpointing(folder, every=1):
         run()

@@ -9,10 +9,10 @@ from typer.testing import CliRunner
 
 from conftest import FAST, ar_series
 from lstmcast import ForecastConfig, LSTMForecaster, load
-from lstmcast.auto import fit_auto, plan_candidates
-from lstmcast.cli import app
-from lstmcast.errors import DataError
-from lstmcast.evaluate import fit_evaluate
+from lstmcast.cli.app import app
+from lstmcast.core.errors import DataError
+from lstmcast.evaluation.holdout import fit_evaluate
+from lstmcast.search.auto import fit_auto, plan_candidates
 
 FAST_AUTO = {**FAST, "epochs": 2, "threads": 1}
 
@@ -144,7 +144,7 @@ def test_airline_beats_the_default_fit():
 
 
 def test_short_training_parts_are_scored_on_rolling_folds():
-    from lstmcast.auto import count_folds
+    from lstmcast.search.auto import count_folds
     assert count_folds(149, 30) == 2  # uschange: a 30-row tail alone is noisy
     assert count_folds(400, 30) == 3
     assert count_folds(2000, 400) == 1

@@ -8,12 +8,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import FAST, ar_series
-from lstmcast.backtesting import backtest, expanding_folds, fold_bounds, sliding_folds
-from lstmcast.config import ForecastConfig
-from lstmcast.errors import DataError
-from lstmcast.fitting import multi_step
-from lstmcast.forecaster import LSTMForecaster
-from lstmcast.io import load
+from lstmcast.core.config import ForecastConfig
+from lstmcast.core.errors import DataError
+from lstmcast.data.loading import load
+from lstmcast.evaluation.backtest import (
+    backtest,
+    expanding_folds,
+    fold_bounds,
+    sliding_folds,
+)
+from lstmcast.forecaster.estimator import LSTMForecaster
+from lstmcast.forecaster.fitting import multi_step
 
 TINY = {**FAST, "epochs": 2}
 

@@ -1,4 +1,4 @@
-"""Tests of lstmcast.baselines: exact forecasts, a plain-loop reference, no
+"""Tests of lstmcast.baselines.simple: exact forecasts, a plain-loop reference, no
 leakage of y[p] into the forecast of y[p], and parameters fitted on train only."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lstmcast.baselines import (
+from lstmcast.baselines.simple import (
     BASELINES,
     Baseline,
     Drift,
@@ -19,7 +19,7 @@ from lstmcast.baselines import (
     SeasonalNaive,
     make_baselines,
 )
-from lstmcast.errors import DataError, NotFittedError
+from lstmcast.core.errors import DataError, NotFittedError
 
 Y = np.arange(1.0, 11.0)  # 1..10
 

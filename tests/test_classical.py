@@ -3,8 +3,7 @@ import warnings
 import numpy as np
 import pytest
 
-from lstmcast.baselines import BASELINES, Naive, make_baselines
-from lstmcast.classical import (
+from lstmcast.baselines.classical import (
     CLASSICAL,
     ETS,
     MODELS,
@@ -12,7 +11,8 @@ from lstmcast.classical import (
     _regressors,
     make_models,
 )
-from lstmcast.errors import DataError, NotFittedError
+from lstmcast.baselines.simple import BASELINES, Naive, make_baselines
+from lstmcast.core.errors import DataError, NotFittedError
 
 
 def ar2(n: int = 600, seed: int = 0, mean: float = 10.0) -> np.ndarray:

@@ -7,7 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ar_series
-from lstmcast.cli import app
+from lstmcast.cli.app import app
 
 runner = CliRunner()
 FAST_FLAGS = ["--hidden-size", "8", "--epochs", "2", "--window", "12", "--quiet"]
@@ -83,7 +83,7 @@ def test_demo_runs_the_whole_path(tmp_path):
 
 
 def test_help_does_not_import_torch():
-    code = ("import sys; from lstmcast.cli import app; "
+    code = ("import sys; from lstmcast.cli.app import app; "
             "print('torch' in sys.modules, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.split()

@@ -2,8 +2,8 @@ import json
 
 import pytest
 
-from lstmcast.config import ForecastConfig, field_index
-from lstmcast.errors import DataError
+from lstmcast.core.config import ForecastConfig, field_index
+from lstmcast.core.errors import DataError
 
 
 def test_defaults_round_trip_through_json(tmp_path):
@@ -67,7 +67,7 @@ def test_words_for_nothing_clear_optional_settings():
 
 def test_public_api_functions_are_not_shadowed_by_modules():
     import lstmcast
-    import lstmcast.backtesting
-    import lstmcast.diagnosis
+    import lstmcast.diagnosis.diagnose
+    import lstmcast.evaluation.backtest
     assert callable(lstmcast.diagnose) and callable(lstmcast.backtest)
     assert callable(lstmcast.LSTMForecaster)

@@ -1,4 +1,4 @@
-"""Tests of lstmcast.datasets: the catalog matches the files it describes."""
+"""Tests of lstmcast.data.bundled: the catalog matches the files it describes."""
 
 from __future__ import annotations
 
@@ -7,8 +7,13 @@ import json
 import pandas as pd
 import pytest
 
-from lstmcast.datasets import dataset_info, dataset_path, list_datasets, load_dataset
-from lstmcast.errors import DataError
+from lstmcast.core.errors import DataError
+from lstmcast.data.bundled import (
+    dataset_info,
+    dataset_path,
+    list_datasets,
+    load_dataset,
+)
 
 NAMES = list(list_datasets()["name"])
 REQUIRED = ["airline", "co2_weekly", "sunspots_monthly", "uschange_cons",

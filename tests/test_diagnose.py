@@ -7,9 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmcast.config import ForecastConfig, ModelConfig
-from lstmcast.datasets import load_dataset
-from lstmcast.diagnosis import (
+from lstmcast.core.config import ForecastConfig, ModelConfig
+from lstmcast.core.errors import DataError
+from lstmcast.core.findings import Finding, findings_frame
+from lstmcast.data.bundled import load_dataset
+from lstmcast.diagnosis.diagnose import (
     Diagnosis,
     adf_pvalue,
     count_parameters,
@@ -19,8 +21,6 @@ from lstmcast.diagnosis import (
     stationarity,
     stationarity_verdict,
 )
-from lstmcast.errors import DataError
-from lstmcast.findings import Finding, findings_frame
 
 
 def codes(d: Diagnosis) -> set[str]:
@@ -297,8 +297,7 @@ def test_stationarity_of_a_short_series_is_inconclusive():
     {"cell_activation": "relu", "skip": 5},
 ])
 def test_count_parameters_matches_the_network(kwargs):
-    from lstmcast.fitting import skip_width
-    from lstmcast.model import LSTMNet
+    from lstmcast.network.model import LSTMNet, skip_width
     model = ModelConfig(**kwargs)
     net = LSTMNet(3, model.hidden_size, model.num_layers,
                   bidirectional=model.bidirectional,
@@ -332,7 +331,7 @@ def test_result_json_and_recommended_config_round_trip(tmp_path):
 
 
 def test_recommended_config_fits():
-    from lstmcast.evaluate import fit_evaluate
+    from lstmcast.evaluation.holdout import fit_evaluate
     series = load_dataset("airline")
     config = diagnose(series).recommended.replace(epochs=2, hidden_size=4)
     result = fit_evaluate(series, config)

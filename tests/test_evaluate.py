@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 
 from conftest import FAST, SHARED, ar_series
-from lstmcast.config import ForecastConfig
-from lstmcast.errors import DataError
-from lstmcast.evaluate import count_test_rows, fit_evaluate
-from lstmcast.io import load
+from lstmcast.core.config import ForecastConfig
+from lstmcast.core.errors import DataError
+from lstmcast.data.loading import load
+from lstmcast.data.split import count_test_rows
+from lstmcast.evaluation.holdout import fit_evaluate
 
 
 def config(**extra):

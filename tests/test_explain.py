@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from conftest import FAST, ar_series
-from lstmcast.config import ForecastConfig
-from lstmcast.evaluate import fit_evaluate
-from lstmcast.explain import (
+from lstmcast.core.config import ForecastConfig
+from lstmcast.core.findings import Finding
+from lstmcast.data.loading import load
+from lstmcast.evaluation.doctor import (
     check_beaten,
     check_extrapolation,
     check_flat,
@@ -22,8 +23,7 @@ from lstmcast.explain import (
     explain,
     explain_summary,
 )
-from lstmcast.findings import Finding
-from lstmcast.io import load
+from lstmcast.evaluation.holdout import fit_evaluate
 
 CONFIG = ForecastConfig().replace(target="y", **FAST)
 
@@ -207,10 +207,10 @@ def test_summary_sentences():
 
 
 def test_one_batch_check_tells_weak_signal_from_broken_setup(monkeypatch):
-    import lstmcast.explain as ex
-    from lstmcast.config import ForecastConfig
-    from lstmcast.evaluate import fit_evaluate
-    from lstmcast.io import load
+    import lstmcast.evaluation.doctor as ex
+    from lstmcast.core.config import ForecastConfig
+    from lstmcast.data.loading import load
+    from lstmcast.evaluation.holdout import fit_evaluate
     rng = np.random.default_rng(3)
     frame = pd.DataFrame({"y": np.cumsum(rng.normal(size=260)) + 50})
     series = load(frame, target="y")

@@ -2,7 +2,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmcast.features import build_features, calendar, feature_warmup, lagged, rolling
+from lstmcast.preprocess.features import (
+    build_features,
+    calendar,
+    feature_warmup,
+    lagged,
+    rolling,
+)
 
 
 def test_lag_and_rolling_are_causal():

@@ -4,8 +4,9 @@ import pytest
 import torch
 from sklearn.base import clone
 
-from lstmcast.errors import DataError, NotFittedError
-from lstmcast.forecaster import LSTMForecaster, auto_window
+from lstmcast.core.errors import DataError, NotFittedError
+from lstmcast.data.split import auto_window
+from lstmcast.forecaster.estimator import LSTMForecaster
 
 
 def test_sklearn_protocol(fast):

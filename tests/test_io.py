@@ -1,4 +1,4 @@
-"""Tests of lstmcast.io: every input error names the problem and the fix; the
+"""Tests of lstmcast.data.loading: every input error names the problem and the fix; the
 happy paths give a sorted float64 frame with the right frequency."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from lstmcast.errors import DataError
-from lstmcast.io import SeriesData, check_length, load
+from lstmcast.core.errors import DataError
+from lstmcast.data.loading import SeriesData, load
+from lstmcast.data.split import check_length
 
 
 def write(tmp_path: Path, text: str, name: str = "data.csv") -> Path:

@@ -12,12 +12,12 @@ import torch
 from typer.testing import CliRunner
 
 from conftest import ar_series
-from lstmcast.cli import _print_ladder, app
-from lstmcast.config import ForecastConfig
-from lstmcast.errors import DataError
-from lstmcast.evaluate import fit_evaluate
-from lstmcast.io import load
-from lstmcast.ladder import ARTICLE, _Climb, _tuned, improve, validation_r2
+from lstmcast.cli.app import _print_ladder, app
+from lstmcast.core.config import ForecastConfig
+from lstmcast.core.errors import DataError
+from lstmcast.data.loading import load
+from lstmcast.evaluation.holdout import fit_evaluate
+from lstmcast.search.ladder import ARTICLE, _Climb, _tuned, improve, validation_r2
 
 torch.set_num_threads(1)
 TINY = {"target": "y", "hidden_size": 8, "epochs": 2, "window": 12,
@@ -39,17 +39,17 @@ def series():
 def ladder(series, tmp_path_factory):
     out = tmp_path_factory.mktemp("ladder")
     seen = []
-    saved = sys.modules.get("lstmcast.tuning")
-    sys.modules["lstmcast.tuning"] = None  # tuning asked for but not importable
+    saved = sys.modules.get("lstmcast.search.tune")
+    sys.modules["lstmcast.search.tune"] = None  # tuning asked for but not importable
     try:
         result = improve(series, tiny_base(), trials=3, progress=False, out_dir=out,
                          classical=("ets",),
                          on_rung=lambda r, i, n: seen.append((r.name, i, n)))
     finally:
         if saved is None:
-            del sys.modules["lstmcast.tuning"]
+            del sys.modules["lstmcast.search.tune"]
         else:
-            sys.modules["lstmcast.tuning"] = saved
+            sys.modules["lstmcast.search.tune"] = saved
     return result, out, seen
 
 
@@ -165,7 +165,7 @@ def test_tuned_rung_starts_from_the_best_rung(series, monkeypatch):
         best = base.replace(hidden_size=4)
         return SimpleNamespace(best_config=best, test=fit_evaluate(data, best))
 
-    monkeypatch.setitem(sys.modules, "lstmcast.tuning",
+    monkeypatch.setitem(sys.modules, "lstmcast.search.tune",
                         SimpleNamespace(tune=fake_tune))
     base = tiny_base().replace(epochs=1)
     result = improve(series, base, trials=2, timeout=5.0, progress=False,
@@ -197,9 +197,9 @@ def test_failed_search_is_a_note(ladder, series):
 
 
 def test_missing_tuner_is_a_note(ladder):
-    result, _, _ = ladder  # trials=3 without lstmcast.tuning: seven rungs
+    result, _, _ = ladder  # trials=3 without lstmcast.search.tune: seven rungs
     assert [r.name for r in result.rungs] == RUNGS
-    assert "lstmcast.tuning is not available" in result.notes[0]
+    assert "lstmcast.search.tune is not available" in result.notes[0]
 
 
 @pytest.mark.parametrize("trials", [-1, 1.5, True])
@@ -238,7 +238,7 @@ def test_cli_prints_the_ladder(ladder, capsys):
 
 
 def test_tuned_rung_with_the_real_tuner(series):
-    pytest.importorskip("lstmcast.tuning")
+    pytest.importorskip("lstmcast.search.tune")
     base = tiny_base().replace(epochs=1)
     result = improve(series, base, trials=2, progress=False, classical=())
     tuned = result.rungs[-1]

@@ -1,5 +1,5 @@
-"""Tests of lstmcast.metrics: exact values, the independent scorer's formulas,
-undefined scores as None (never NaN), and the NaN policy."""
+"""Tests of lstmcast.evaluation.metrics: exact values, the independent scorer's
+formulas, undefined scores as None (never NaN), and the NaN policy."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from sklearn.metrics import r2_score
 
-from lstmcast.metrics import (
+from lstmcast.evaluation.metrics import (
     METRIC_COLUMNS,
     evaluate,
     mae,

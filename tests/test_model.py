@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from lstmcast.model import LSTMNet
+from lstmcast.network.model import LSTMNet
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
@@ -66,7 +66,11 @@ def test_linear_skip_path_reads_only_the_target_channel_relative_to_last_value()
 def test_inference_batch_keeps_activations_bounded():
     """The no-grad batch shrinks as window x width grows (8,192 windows of 512
     steps through hidden 64 took 2.4 GB) and stays within 64..8,192."""
-    from lstmcast.model import ACTIVATION_BUDGET, BYTES_PER_UNIT_STEP, inference_batch
+    from lstmcast.network.model import (
+        ACTIVATION_BUDGET,
+        BYTES_PER_UNIT_STEP,
+        inference_batch,
+    )
     small, wide = LSTMNet(1, 8, 1), LSTMNet(1, 64, 2, bidirectional=True)
     assert inference_batch(small, 24) == 8192
     big = inference_batch(wide, 512)

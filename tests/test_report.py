@@ -11,8 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ar_series
-from lstmcast.cli import app
-from lstmcast.report import run_kind, verdict, write_fit_report, write_report
+from lstmcast.cli.app import app
+from lstmcast.report.fit import write_fit_report
+from lstmcast.report.runs import run_kind, verdict, write_report
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "runs" / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -7,7 +7,7 @@ import sys
 import pytest
 from typer.testing import CliRunner
 
-from lstmcast.cli import app
+from lstmcast.cli.app import app
 
 COMMANDS = ["fit", "predict", "diagnose", "backtest", "tune", "improve", "report",
             "datasets", "demo"]
@@ -31,7 +31,7 @@ def test_top_level_help_lists_every_command():
 def test_help_imports_nothing_heavy():
     """What makes `lstmcast --help` slow is importing torch & co: measure that
     (not wall time, which depends on the machine's load)."""
-    code = ("import sys\nfrom lstmcast.cli import app\n"
+    code = ("import sys\nfrom lstmcast.cli.app import app\n"
             f"for args in [['--help'], *[[c, '--help'] for c in {COMMANDS!r}]]:\n"
             "    try:\n        app(args)\n    except SystemExit as exc:\n"
             "        assert exc.code == 0, (args, exc.code)\n"

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ar_series
-from lstmcast.cli import app
-from lstmcast.config import ForecastConfig
+from lstmcast.cli.app import app
+from lstmcast.core.config import ForecastConfig
 from lstmcast.report.ladder import write_ladder_report
 from lstmcast.report.tune import write_tune_report
 from test_report import CHROMIUM, _images, check_in_chromium
@@ -170,7 +170,7 @@ def test_report_renders_in_headless_chromium(kind, request, tmp_path):
 
 
 def test_fit_report_errors_per_horizon_figure():
-    from lstmcast.report import _horizon_figure
+    from lstmcast.report.fit import _horizon_figure
     scores = {f"h{h}": {m: {"rmse": 1.0 + h * k, "skill_vs_naive": 0.1 * k,
                             "r2_undefined_reason": None}
                         for k, m in enumerate(["naive", "lstm"])}

@@ -80,6 +80,6 @@ def test_figures_are_not_left_in_pyplot():
     """Figures are built without pyplot: nothing accumulates in a notebook."""
     import matplotlib.pyplot as plt
     before = len(plt.get_fignums())
-    from lstmcast.report.plots import autocorrelation
+    from lstmcast.figures.plots import autocorrelation
     autocorrelation(ar_series(100)["y"].to_numpy())
     assert len(plt.get_fignums()) == before

@@ -10,11 +10,11 @@ import torch
 
 from conftest import FAST, ar_series
 from lstmcast import ForecastConfig, LSTMForecaster, load
-from lstmcast.classical import ETS, AutoARIMA
-from lstmcast.errors import DataError
-from lstmcast.evaluate import fit_evaluate
-from lstmcast.pipeline import transform_from_state
-from lstmcast.residual_transforms import Residual
+from lstmcast.baselines.classical import ETS, AutoARIMA
+from lstmcast.core.errors import DataError
+from lstmcast.evaluation.holdout import fit_evaluate
+from lstmcast.preprocess.pipeline import transform_from_state
+from lstmcast.preprocess.residual import Residual
 
 FIT = {**FAST, "epochs": 1, "threads": 1}
 
@@ -130,8 +130,8 @@ def test_multi_step_residual_models_are_refused_but_paths_recurse():
 
 
 def test_pipeline_order_with_a_residual_and_a_combination():
-    from lstmcast.config import PreprocessConfig
-    from lstmcast.pipeline import build_pipeline
+    from lstmcast.core.config import PreprocessConfig
+    from lstmcast.preprocess.pipeline import build_pipeline
     pipe = build_pipeline(PreprocessConfig(residual_of="ets", network_weight=0.5), 7)
     assert [type(s).__name__ for s in pipe.steps] == ["Impute", "Residual",
                                                        "Scaler", "Combine"]

@@ -5,9 +5,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lstmcast.errors import DataError
-from lstmcast.forecaster import LSTMForecaster
-from lstmcast.persist import sha256
+from lstmcast.core.errors import DataError
+from lstmcast.core.persist import sha256
+from lstmcast.forecaster.estimator import LSTMForecaster
 
 
 @pytest.fixture

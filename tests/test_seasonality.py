@@ -1,4 +1,4 @@
-"""Tests of lstmcast.seasonality: the benchmark series, synthetic seasons,
+"""Tests of lstmcast.data.seasonality: the benchmark series, synthetic seasons,
 series without a season, the calendar table and speed."""
 
 from __future__ import annotations
@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 
 import lstmcast
-from lstmcast.seasonality import _acf, detect_season, season_from_freq
+from lstmcast.data.seasonality import _acf, detect_season, season_from_freq
 
 # The bundled copies (byte-identical to the shared benchmark files), so that the
 # tests run on a fresh clone.
-DATA = Path(lstmcast.__file__).parent / "datasets"
+DATA = Path(lstmcast.__file__).parent / "data" / "datasets"
 
 
 def _series(name: str) -> np.ndarray:

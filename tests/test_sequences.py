@@ -10,15 +10,15 @@ import pytest
 import torch
 
 from conftest import FAST, ar_series, killed_then_resumed
-from lstmcast import train as train_module
-from lstmcast.config import ForecastConfig, TrainConfig
-from lstmcast.errors import DataError
-from lstmcast.evaluate import fit_evaluate
-from lstmcast.io import load
-from lstmcast.model import LSTMNet
-from lstmcast.sequences import SequenceSet, stretches
-from lstmcast.train import train, watch_epochs
-from lstmcast.windows import WindowSet, valid_origins
+from lstmcast.core.config import ForecastConfig, TrainConfig
+from lstmcast.core.errors import DataError
+from lstmcast.data.loading import load
+from lstmcast.evaluation.holdout import fit_evaluate
+from lstmcast.network import train as train_module
+from lstmcast.network.model import LSTMNet
+from lstmcast.network.sequences import SequenceSet, stretches
+from lstmcast.network.train import train, watch_epochs
+from lstmcast.network.windows import WindowSet, valid_origins
 
 
 def holey(n: int = 200, window: int = 8) -> tuple[torch.Tensor, torch.Tensor,

@@ -2,10 +2,10 @@ import numpy as np
 import pytest
 import torch
 
-from lstmcast.config import TrainConfig
-from lstmcast.model import LSTMNet
-from lstmcast.train import train, watch_epochs
-from lstmcast.windows import WindowSet
+from lstmcast.core.config import TrainConfig
+from lstmcast.network.model import LSTMNet
+from lstmcast.network.train import train, watch_epochs
+from lstmcast.network.windows import WindowSet
 
 
 def sine_windows(n=300, window=12, scale=1.0):
@@ -90,7 +90,7 @@ def test_non_finite_loss_stops_and_keeps_finite_weights():
 
 def test_training_flushes_denormals_and_restores_the_callers_setting() -> None:
     """Denormals are flushed inside train() only; the setting outside is kept."""
-    from lstmcast.train import _flushing_denormals
+    from lstmcast.network.train import _flushing_denormals
     seen: list[bool] = []
     for outside in (False, True):
         torch.set_flush_denormal(outside)

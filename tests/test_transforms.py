@@ -1,4 +1,5 @@
-"""Tests of lstmcast.transforms: exact inverses, no leakage, state, errors."""
+"""Tests of lstmcast.preprocess.transforms: exact inverses, no leakage, state,
+errors."""
 
 from __future__ import annotations
 
@@ -11,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from lstmcast.config import PreprocessConfig
-from lstmcast.errors import DataError, NotFittedError
-from lstmcast.pipeline import Pipeline, build_pipeline, transform_from_state
-from lstmcast.transforms import (
+from lstmcast.core.config import PreprocessConfig
+from lstmcast.core.errors import DataError, NotFittedError
+from lstmcast.preprocess.pipeline import Pipeline, build_pipeline, transform_from_state
+from lstmcast.preprocess.transforms import (
     BoxCox,
     Decompose,
     Difference,

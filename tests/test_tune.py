@@ -17,13 +17,14 @@ from typer.testing import CliRunner
 
 from conftest import ar_series
 from lstmcast import ForecastConfig, load
-from lstmcast.cli import app
-from lstmcast.errors import DataError
-from lstmcast.evaluate import count_test_rows, fit_evaluate
-from lstmcast.train import watch_epochs
-from lstmcast.tune_space import Param, base_point, default_space
-from lstmcast.tune_storage import JOURNAL, redact
-from lstmcast.tuning import plan_search, trial_seed, tune
+from lstmcast.cli.app import app
+from lstmcast.core.errors import DataError
+from lstmcast.data.split import count_test_rows
+from lstmcast.evaluation.holdout import fit_evaluate
+from lstmcast.network.train import watch_epochs
+from lstmcast.search.tune import plan_search, trial_seed, tune
+from lstmcast.search.tune_space import Param, base_point, default_space
+from lstmcast.search.tune_storage import JOURNAL, redact
 
 torch.set_num_threads(1)
 BASE = {"epochs": 2, "batch_size": 32, "patience": 0}
@@ -149,7 +150,7 @@ def test_killed_run_resumes_and_reruns_its_trial(csv, series, base, tmp_path):
     trial, runs its parameters again and finishes the study."""
     flags = {"batch_size": 32, "patience": 0, "epochs": 30, "num_layers": 1,
              "hidden_size": 4, "window": 7, "cell_activation": "tanh"}
-    args = [sys.executable, "-m", "lstmcast.cli", "tune", str(csv), "--target", "y",
+    args = [sys.executable, "-m", "lstmcast.cli.app", "tune", str(csv), "--target", "y",
             "--trials", "2", "--out", str(tmp_path), "--quiet"]
     for key, value in flags.items():
         args += ["--" + key.replace("_", "-"), str(value)]

@@ -26,8 +26,8 @@ import torch
 
 from conftest import ar_series
 from lstmcast import ForecastConfig, load
-from lstmcast.tune_space import Param
-from lstmcast.tuning import tune
+from lstmcast.search.tune import tune
+from lstmcast.search.tune_space import Param
 
 torch.set_num_threads(1)
 SPACE = {"lr": Param("categorical", choices=(3e-3, 1e12)),
@@ -147,8 +147,8 @@ def test_workers_share_one_study_and_a_diverging_trial_fails(postgres_url, csv):
 WORKER = textwrap.dedent("""
     import sys
     from lstmcast import ForecastConfig, load
-    from lstmcast.tune_space import Param
-    from lstmcast.tuning import tune
+    from lstmcast.search.tune_space import Param
+    from lstmcast.search.tune import tune
     space = {"window": Param("int", 7, 14), "hidden_size": Param("int", 4, 8)}
     base = ForecastConfig().replace(target="y", epochs=300, batch_size=32,
                                     patience=0)

@@ -3,7 +3,7 @@ import tracemalloc
 import numpy as np
 import torch
 
-from lstmcast.windows import WindowSet, sliding_view, valid_origins
+from lstmcast.network.windows import WindowSet, sliding_view, valid_origins
 
 
 def test_sliding_view_shares_memory_and_matches_slices():

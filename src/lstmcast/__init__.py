@@ -10,32 +10,32 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__version__ = "0.1.0"
+from lstmcast.core.version import __version__
 
 _EXPORTS = {
-    "DataError": "lstmcast.errors",
-    "NotFittedError": "lstmcast.errors",
-    "ForecastConfig": "lstmcast.config",
-    "DataConfig": "lstmcast.config",
-    "PreprocessConfig": "lstmcast.config",
-    "ModelConfig": "lstmcast.config",
-    "TrainConfig": "lstmcast.config",
-    "load": "lstmcast.io",
-    "SeriesData": "lstmcast.io",
-    "load_dataset": "lstmcast.datasets",
-    "list_datasets": "lstmcast.datasets",
-    "LSTMForecaster": "lstmcast.forecaster",
-    "fit_evaluate": "lstmcast.evaluate",
-    "FitResult": "lstmcast.evaluate",
-    "diagnose": "lstmcast.diagnosis",
-    "Diagnosis": "lstmcast.diagnosis",
-    "backtest": "lstmcast.backtesting",
-    "BacktestResult": "lstmcast.backtesting",
-    "fit_auto": "lstmcast.auto",
-    "tune": "lstmcast.tuning",
-    "TuneResult": "lstmcast.tune_result",
-    "improve": "lstmcast.ladder",
-    "LadderResult": "lstmcast.ladder",
+    "DataError": "lstmcast.core.errors",
+    "NotFittedError": "lstmcast.core.errors",
+    "ForecastConfig": "lstmcast.core.config",
+    "DataConfig": "lstmcast.core.config",
+    "PreprocessConfig": "lstmcast.core.config",
+    "ModelConfig": "lstmcast.core.config",
+    "TrainConfig": "lstmcast.core.config",
+    "load": "lstmcast.data.loading",
+    "SeriesData": "lstmcast.data.loading",
+    "load_dataset": "lstmcast.data.bundled",
+    "list_datasets": "lstmcast.data.bundled",
+    "LSTMForecaster": "lstmcast.forecaster.estimator",
+    "fit_evaluate": "lstmcast.evaluation.holdout",
+    "FitResult": "lstmcast.evaluation.holdout",
+    "diagnose": "lstmcast.diagnosis.diagnose",
+    "Diagnosis": "lstmcast.diagnosis.diagnose",
+    "backtest": "lstmcast.evaluation.backtest",
+    "BacktestResult": "lstmcast.evaluation.backtest",
+    "fit_auto": "lstmcast.search.auto",
+    "tune": "lstmcast.search.tune",
+    "TuneResult": "lstmcast.search.tune_result",
+    "improve": "lstmcast.search.ladder",
+    "LadderResult": "lstmcast.search.ladder",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

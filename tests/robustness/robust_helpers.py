@@ -12,8 +12,8 @@ import json
 from pathlib import Path
 
 from conftest import ar_series
-from lstmcast.forecaster import LSTMForecaster
-from lstmcast.persist import sha256
+from lstmcast.core.persist import sha256
+from lstmcast.forecaster.estimator import LSTMForecaster
 
 TINY = {"hidden_size": 8, "epochs": 2, "window": 8, "batch_size": 32, "seed": 0,
         "patience": 0}

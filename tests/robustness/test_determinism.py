@@ -10,8 +10,8 @@ import pandas as pd
 from robust_helpers import TINY
 
 from conftest import ar_series
-from lstmcast.forecaster import LSTMForecaster
-from lstmcast.io import load
+from lstmcast.data.loading import load
+from lstmcast.forecaster.estimator import LSTMForecaster
 
 
 def fit_and_save(folder, seed: int = 0) -> LSTMForecaster:

@@ -19,9 +19,9 @@ import torch
 from robust_helpers import rehash, tiny_model
 
 from conftest import ar_series
-from lstmcast import persist
-from lstmcast.errors import DataError
-from lstmcast.forecaster import LSTMForecaster
+from lstmcast.core import persist
+from lstmcast.core.errors import DataError
+from lstmcast.forecaster.estimator import LSTMForecaster
 
 
 @pytest.fixture

@@ -12,11 +12,11 @@ import torch
 from robust_helpers import TINY, tiny_model
 
 from conftest import ar_series
-from lstmcast.errors import DataError
-from lstmcast.fitting import finite
-from lstmcast.forecaster import LSTMForecaster
-from lstmcast.metrics import evaluate
-from lstmcast.persist import json_bytes
+from lstmcast.core.errors import DataError
+from lstmcast.core.persist import json_bytes
+from lstmcast.evaluation.metrics import evaluate
+from lstmcast.forecaster.estimator import LSTMForecaster
+from lstmcast.forecaster.fitting import finite
 
 
 def test_non_finite_forecasts_never_leave(tmp_path):

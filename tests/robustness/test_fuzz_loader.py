@@ -11,8 +11,8 @@ import pandas as pd
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from lstmcast.errors import DataError, DataWarning
-from lstmcast.io import load
+from lstmcast.core.errors import DataError, DataWarning
+from lstmcast.data.loading import load
 
 FUZZ = settings(max_examples=120, deadline=None, derandomize=True,
                 suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -14,12 +14,13 @@ from robust_helpers import daily_csv, tiny_model, write_csv
 from typer.testing import CliRunner
 
 from conftest import ar_series
-from lstmcast.cli import app
-from lstmcast.errors import DataError, DataWarning, NotFittedError
-from lstmcast.fitting import check_strategy
-from lstmcast.forecaster import LSTMForecaster
-from lstmcast.io import check_length, load
-from lstmcast.train import pick_device
+from lstmcast.cli.app import app
+from lstmcast.core.errors import DataError, DataWarning, NotFittedError
+from lstmcast.data.loading import load
+from lstmcast.data.split import check_length
+from lstmcast.forecaster.estimator import LSTMForecaster
+from lstmcast.forecaster.fitting import check_strategy
+from lstmcast.network.train import pick_device
 
 NUMBERS = [1.0, 3.0, 2.0, 5.0, 4.0, 6.0, 8.0, 7.0, 9.0, 10.0]
 

@@ -14,10 +14,10 @@ from robust_helpers import TINY, daily_csv, write_csv
 from typer.testing import CliRunner
 
 from conftest import ar_series
-from lstmcast.cli import app
-from lstmcast.errors import DataError, DataWarning
-from lstmcast.forecaster import LSTMForecaster
-from lstmcast.io import load
+from lstmcast.cli.app import app
+from lstmcast.core.errors import DataError, DataWarning
+from lstmcast.data.loading import load
+from lstmcast.forecaster.estimator import LSTMForecaster
 
 UNSORTED = ("date,value\n2020-01-01,1\n2020-01-03,3\n2020-01-02,2\n2020-01-04,4\n"
             "2020-01-05,6\n")
@@ -291,8 +291,8 @@ def test_16_resample_needs_dates_and_irregular_error_suggests_it(tmp_path):
 
 
 def test_16_cli_resample_flags_reach_the_loader(tmp_path):
-    from lstmcast.config import ForecastConfig
-    from lstmcast.io import load_data
+    from lstmcast.core.config import ForecastConfig
+    from lstmcast.data.loading import load_data
     cfg = ForecastConfig().replace(target="y", resample="W", resample_how="sum")
     assert (cfg.data.resample, cfg.data.resample_how) == ("W", "sum")
     with pytest.warns(DataWarning):

@@ -19,13 +19,13 @@ import pytest
 import torch
 
 from conftest import Killed, ar_series, killed_after, killed_then_resumed
-from lstmcast import train as train_module
-from lstmcast.checkpoint import checkpointing
-from lstmcast.config import TrainConfig
-from lstmcast.errors import DataError
-from lstmcast.model import LSTMNet
-from lstmcast.train import train
-from lstmcast.windows import WindowSet
+from lstmcast.core.config import TrainConfig
+from lstmcast.core.errors import DataError
+from lstmcast.network import train as train_module
+from lstmcast.network.checkpoint import checkpointing
+from lstmcast.network.model import LSTMNet
+from lstmcast.network.train import train
+from lstmcast.network.windows import WindowSet
 
 
 def windows(n: int = 120, shift: float = 0.0) -> tuple[WindowSet, WindowSet]:
@@ -142,13 +142,13 @@ def test_truncated_checkpoint_is_detected(tmp_path, monkeypatch):
 SCRIPT = """
 import os, sys, time
 if os.environ.get("SLOW_EPOCHS"):
-    import lstmcast.train as T
+    import lstmcast.network.train as T
     real = T._run_epoch
     def slow(*args, **kwargs):
         time.sleep(float(os.environ["SLOW_EPOCHS"]))
         return real(*args, **kwargs)
     T._run_epoch = slow
-from lstmcast.cli import main
+from lstmcast.cli.app import main
 sys.argv = ["lstmcast", *sys.argv[1:]]
 main()
 """
@@ -205,7 +205,7 @@ def test_31_sigkill_then_resume_matches_an_uninterrupted_fit(tmp_path):
 def test_33_existing_out_is_refused_unless_force(tmp_path):
     from typer.testing import CliRunner
 
-    from lstmcast.cli import app
+    from lstmcast.cli.app import app
     csv, out = tmp_path / "data.csv", tmp_path / "run"
     ar_series(100).to_csv(csv, index=False)
     fast = ["--target", "y", "--hidden-size", "4", "--window", "8", "--epochs", "1",
@@ -240,8 +240,8 @@ def test_31_ctrl_c_writes_a_final_checkpoint_then_resume_matches(tmp_path,
                                                                 monkeypatch):
     from typer.testing import CliRunner
 
-    from lstmcast import report
-    from lstmcast.cli import app
+    from lstmcast.cli.app import app
+    from lstmcast.report import fit as report
     script, csv = tmp_path / "run.py", tmp_path / "data.csv"
     script.write_text(SCRIPT)
     ar_series(150).to_csv(csv, index=False)
@@ -287,7 +287,7 @@ def _signalled_at(epoch: int, signals: list[int], monkeypatch) -> None:
 
 def test_31_sigterm_checkpoints_the_epoch_under_way_and_exits_143(tmp_path,
                                                                 monkeypatch):
-    from lstmcast.checkpoint import Interrupted
+    from lstmcast.network.checkpoint import Interrupted
     folder = tmp_path / "ck"
     before = signal.getsignal(signal.SIGTERM)
     _signalled_at(2, [signal.SIGTERM], monkeypatch)
@@ -308,7 +308,7 @@ def test_31_sigterm_checkpoints_the_epoch_under_way_and_exits_143(tmp_path,
 
 
 def test_31_a_second_ctrl_c_stops_at_once(tmp_path, monkeypatch):
-    from lstmcast.checkpoint import Interrupted
+    from lstmcast.network.checkpoint import Interrupted
     folder = tmp_path / "ck"
     _signalled_at(3, [signal.SIGINT, signal.SIGINT], monkeypatch)
     with pytest.raises(Interrupted, match=r"Ctrl-C: stopped at once; the last "

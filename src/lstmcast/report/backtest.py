@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from lstmcast.persist import atomic_write_bytes, atomic_write_json, read_json
+from lstmcast.core.persist import atomic_write_bytes, atomic_write_json, read_json
+from lstmcast.figures.plots import COLORS, _stamps
 from lstmcast.report import html
-from lstmcast.report.plots import COLORS, _stamps
 
 BACKTEST = "backtest.json"
 METRICS = ("r2", "mae", "rmse", "mase", "skill_vs_naive")

@@ -15,8 +15,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmcast.persist import atomic_write_bytes, atomic_write_json, read_json
-from lstmcast.report import html, plots
+from lstmcast.core.persist import atomic_write_bytes, atomic_write_json, read_json
+from lstmcast.figures import plots
+from lstmcast.report import html
 
 DIAGNOSIS = "diagnosis.json"
 

@@ -148,6 +148,6 @@ def require_files(folder: Path, names: tuple[str, ...], command: str) -> None:
     ``lstmcast COMMAND`` run (the report is rebuilt from those files alone)."""
     for name in names:
         if not (folder / name).is_file():
-            from lstmcast.errors import DataError
+            from lstmcast.core.errors import DataError
             raise DataError(f"{folder} has no {name}: give the --out folder of a "
                             f"finished `lstmcast {command}`.")

@@ -3,7 +3,7 @@
 Files read: ``ladder.csv`` (rung, description, r2, skill, mae, rmse, seconds,
 config_json: one row per rung, each adding one step to the one before),
 ``ladder.json`` (best_rung; baselines {name: R²}), and the best rung's files as
-:meth:`lstmcast.evaluate.FitResult.save` writes them (``metrics.json``,
+:meth:`lstmcast.evaluation.holdout.FitResult.save` writes them (``metrics.json``,
 ``test_predictions.csv``, ...), which are optional.
 """
 
@@ -17,9 +17,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from lstmcast.errors import DataError
-from lstmcast.persist import atomic_write_bytes, read_json
-from lstmcast.report import html, plots
+from lstmcast.core.errors import DataError
+from lstmcast.core.persist import atomic_write_bytes, read_json
+from lstmcast.figures import plots
+from lstmcast.report import html
 
 LADDER = "ladder.json"
 REFERENCE_STYLE = {"naive": ("#7f7f7f", "--"), "seasonal_naive": ("#17becf", "--"),

@@ -4,7 +4,7 @@ Files read: ``tune.json`` (best_value, best_r2, n_trials, metric; optionally
 direction), ``trials.csv`` (number, state, value, r2, duration_s and one
 ``param_<name>`` column per parameter), ``importances.json`` ({param:
 importance}), ``best_config.json``, and the refit's files as
-:meth:`lstmcast.evaluate.FitResult.save` writes them (``metrics.json``,
+:meth:`lstmcast.evaluation.holdout.FitResult.save` writes them (``metrics.json``,
 ``test_predictions.csv``, ``series.csv``, the model files); the refit's are
 optional, so a study without a refit still gets its page.
 """
@@ -19,8 +19,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from lstmcast.persist import atomic_write_bytes, read_json
-from lstmcast.report import html, plots
+from lstmcast.core.persist import atomic_write_bytes, read_json
+from lstmcast.figures import plots
+from lstmcast.report import html
 
 TUNE = "tune.json"
 HIGHER_IS_BETTER = ("r2", "skill", "skill_vs_naive")
@@ -90,7 +91,7 @@ def tune_verdict(info: dict[str, Any], metrics: dict[str, Any] | None
             f"{_f(info.get('best_value'))} (R² {_f(info.get('best_r2'))}).")
     if metrics is None:
         return head + " No refit was saved.", "meh"
-    from lstmcast.report import verdict
+    from lstmcast.report.runs import verdict
     text, tone = verdict(metrics["models"])
     return f"{head} Refit with these settings on the test part: {text}", tone
 

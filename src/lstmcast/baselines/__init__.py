@@ -1,0 +1,1 @@
+"""Reference forecasts: naive, seasonal naive, mean, drift, AutoARIMA, ETS."""

@@ -1,0 +1,2 @@
+"""Files to a validated SeriesData: reading, time stamps, seasons, splits,
+bundled datasets."""

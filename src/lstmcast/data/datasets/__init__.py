@@ -1,0 +1,1 @@
+"""The bundled CSV files and catalog.json (read by lstmcast.data.bundled)."""

@@ -1,0 +1,1 @@
+"""Scores on the test part beside the baselines; the doctor; backtests."""

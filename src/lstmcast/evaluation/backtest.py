@@ -1,0 +1,561 @@
+"""Backtesting: time-series cross-validation of the LSTM and the reference models.
+
+One split is one sample. :func:`backtest` cuts the series into ``folds``
+(expanding or sliding training windows, each followed by its test part), and
+in every fold fits the whole preprocessing pipeline and the network on that
+fold's training part only, as :func:`lstmcast.evaluation.holdout.fit_evaluate` does for
+one split; the reference models (naive, seasonal naive, drift, mean, AutoARIMA,
+ETS) are fitted on the same rows. Then every model forecasts exactly the same
+points: from every origin ``t`` in the test part (the row before it included),
+the path of ``h = 1..H`` steps, cut at the end of the fold's test part. ``h = 1``
+is therefore the one-step forecast of every test point from its true history;
+``h = 2`` has one point less, and so on. Scores are on the original scale, per
+fold and per step, with skill measured against the naive forecast of the same
+step.
+
+The folds are generators of index arrays, as scikit-learn's TimeSeriesSplit::
+
+    for train, test in expanding_folds(200, n_folds=3, test_size=24, gap=2):
+        ...  # train.max() + gap < test.min()
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.core.config import ForecastConfig
+from lstmcast.core.errors import DataError
+from lstmcast.data.loading import SeriesData
+
+__all__ = ["DEFAULT_MODELS", "MODES", "BacktestResult", "backtest", "expanding_folds",
+           "sliding_folds"]
+
+MODES = ("expanding", "sliding")
+DEFAULT_MODELS = ("naive", "seasonal_naive", "drift", "mean", "arima", "ets")
+SUMMARY_METRICS = ("r2", "mae", "rmse", "mase", "skill_vs_naive")
+_HIGHER_IS_BETTER = ("r2", "skill_vs_naive")
+
+# ------------------------------------------------------------------ the folds
+
+
+def _positive(name: str, value: Any, low: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) \
+            or value < low:
+        raise DataError(f"The '{name}' parameter must be an int >= {low}. Got "
+                        f"{value!r} instead.")
+    return int(value)
+
+
+def fold_bounds(n: int, *, mode: str = "expanding", n_folds: int = 3,
+                test_size: int, gap: int = 0, stride: int | None = None,
+                train_size: int | None = None, min_train: int = 1
+                ) -> list[tuple[int, int, int, int]]:
+    """(train start, train end, test start, test end) of every fold, half-open.
+
+    The last fold's test part ends with the series; each earlier one starts
+    ``stride`` (default ``test_size``) rows before the next. A fold trains on
+    the rows up to ``gap`` rows before its test part: all of them (expanding) or
+    the last ``train_size`` (sliding; default: as many as the first fold has).
+
+    Raises
+    ------
+    DataError
+        For bad values, or a series too short for the settings (with counts).
+    """
+    if mode not in MODES:
+        raise DataError(f"The 'mode' parameter must be one of {', '.join(MODES)}. "
+                        f"Got {mode!r} instead.")
+    if mode == "expanding" and train_size is not None:
+        raise DataError(f"train_size={train_size} applies to sliding folds only: "
+                        "expanding folds train on every row before the gap. Use "
+                        "mode='sliding' or leave train_size out.")
+    n_folds, test_size = _positive("n_folds", n_folds), _positive("test_size",
+                                                                  test_size)
+    gap, stride = _positive("gap", gap, 0), _positive(
+        "stride", test_size if stride is None else stride)
+    first_test = n - test_size - (n_folds - 1) * stride
+    room = first_test - gap  # rows before the first fold's gap
+    size = room if train_size is None else _positive("train_size", train_size)
+    need = max(size, min_train)
+    if room < need:
+        raise DataError(
+            f"The series has {n} rows, too few for {n_folds} {mode} fold(s) of "
+            f"{test_size} test rows every {stride} rows with a gap of {gap}: the "
+            f"test parts take the last {n - first_test} rows, leaving {room} for "
+            f"the first fold's training part, which needs {need}. Use fewer "
+            "folds, a smaller test size, stride or gap"
+            + (", a smaller train size" if mode == "sliding" else "")
+            + f", or a series of at least {n - room + need} rows.")
+    bounds = []
+    for k in range(n_folds):
+        test_lo = first_test + k * stride
+        train_hi = test_lo - gap
+        train_lo = 0 if mode == "expanding" else train_hi - size
+        bounds.append((train_lo, train_hi, test_lo, test_lo + test_size))
+    return bounds
+
+
+def expanding_folds(n: int, *, n_folds: int = 3, test_size: int, gap: int = 0,
+                    stride: int | None = None, min_train: int = 1
+                    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(train, test) index arrays; every training part starts at row 0.
+
+    Settings are checked at once (not on the first iteration).
+    """
+    bounds = fold_bounds(n, mode="expanding", n_folds=n_folds, test_size=test_size,
+                         gap=gap, stride=stride, min_train=min_train)
+    return ((np.arange(a, b), np.arange(c, d)) for a, b, c, d in bounds)
+
+
+def sliding_folds(n: int, *, n_folds: int = 3, test_size: int,
+                  train_size: int | None = None, gap: int = 0,
+                  stride: int | None = None) -> Iterator[tuple[np.ndarray,
+                                                               np.ndarray]]:
+    """(train, test) index arrays; every training part has ``train_size`` rows.
+
+    Settings are checked at once (not on the first iteration).
+    """
+    bounds = fold_bounds(n, mode="sliding", n_folds=n_folds, test_size=test_size,
+                         gap=gap, stride=stride, train_size=train_size)
+    return ((np.arange(a, b), np.arange(c, d)) for a, b, c, d in bounds)
+
+
+# ------------------------------------------------------------------ the result
+
+
+@dataclass
+class BacktestResult:
+    """Scores and forecasts of every model in every fold.
+
+    Attributes
+    ----------
+    scores : DataFrame (fold, h, model, metric, value), every metric of
+        :func:`lstmcast.evaluation.metrics.evaluate`; an undefined score is NaN.
+    forecasts : DataFrame (fold, origin, h, timestamp, actual, model, forecast):
+        ``origin`` is the stamp of the last row known, ``timestamp`` the one
+        forecast.
+    timings : DataFrame (fold, model, fit_seconds, forecast_seconds).
+    folds : one dict per fold (rows and stamps of its parts, season, window).
+    settings : the backtest's settings, resolved.
+    failures : reference models that could not run in a fold (fold, model,
+        message); they are left out of that fold's scores, never filled in.
+    fitted : the fitted models of each fold, by name (not in ``to_dict``).
+    """
+
+    scores: pd.DataFrame
+    forecasts: pd.DataFrame
+    timings: pd.DataFrame
+    folds: list[dict[str, Any]]
+    settings: dict[str, Any]
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    fitted: list[dict[str, Any]] = field(default_factory=list, repr=False)
+
+    def _per_fold(self, steps: str) -> pd.DataFrame:
+        """(fold, model, metric) -> value at h = 1 or averaged over h."""
+        table = self.scores[self.scores["metric"].isin(SUMMARY_METRICS)]
+        if steps == "h1":
+            table = table[table["h"] == 1]
+        elif steps != "mean":
+            raise DataError(f"The 'steps' parameter must be 'h1' or 'mean'. Got "
+                            f"{steps!r} instead.")
+        return table.groupby(["fold", "model", "metric"], sort=False)["value"] \
+            .mean().reset_index()
+
+    def summary(self) -> pd.DataFrame:
+        """Per model: mean and std across folds of r2, mae, rmse, mase and
+        skill_vs_naive, at h = 1 (``steps`` "h1") and, for H > 1, averaged over
+        h = 1..H (``steps`` "mean"); ``folds`` counts the folds scored."""
+        rows = []
+        for steps in ("h1", "mean") if self.settings["horizon"] > 1 else ("h1",):
+            per_fold = self._per_fold(steps)
+            for model in self._models():
+                own = per_fold[per_fold["model"] == model]
+                row: dict[str, Any] = {"model": model, "steps": steps,
+                                       "folds": int(own["fold"].nunique())}
+                for metric in SUMMARY_METRICS:
+                    values = own.loc[own["metric"] == metric, "value"]
+                    row[f"{metric}_mean"] = values.mean()
+                    row[f"{metric}_std"] = values.std(ddof=1) if len(values) > 1 \
+                        else np.nan
+                rows.append(row)
+        return pd.DataFrame(rows)
+
+    def ranking(self, metric: str = "mase", steps: str = "mean") -> pd.DataFrame:
+        """Models from best to worst by ``metric`` (mean across folds, at h = 1
+        or averaged over h), with each model's mean rank over the folds."""
+        if metric not in SUMMARY_METRICS:
+            raise DataError(f"The 'metric' parameter must be one of "
+                            f"{', '.join(SUMMARY_METRICS)}. Got {metric!r} instead.")
+        per_fold = self._per_fold(steps)
+        per_fold = per_fold[per_fold["metric"] == metric]
+        wide = per_fold.pivot(index="fold", columns="model", values="value")
+        better_high = metric in _HIGHER_IS_BETTER
+        ranks = wide.rank(axis=1, ascending=not better_high)
+        table = pd.DataFrame({metric: wide.mean(), "mean_rank": ranks.mean(),
+                              "folds": wide.notna().sum()})
+        table = table.sort_values(metric, ascending=not better_high,
+                                  na_position="last")
+        table.insert(0, "rank", np.arange(1, len(table) + 1))
+        return table.reset_index()
+
+    def per_horizon(self, metric: str | None = None) -> pd.DataFrame:
+        """Mean and std across folds of every metric at each step h (tidy), or
+        for one ``metric`` a table of its mean: one row per h, one column per
+        model."""
+        grouped = self.scores.groupby(["h", "model", "metric"], sort=False)["value"]
+        table = grouped.agg(["mean", "std"]).reset_index()
+        if metric is None:
+            return table
+        own = table[table["metric"] == metric]
+        if own.empty:
+            raise DataError(f"No metric {metric!r}. Metrics: "
+                            f"{', '.join(self.scores['metric'].unique())}.")
+        return own.pivot(index="h", columns="model", values="mean")[self._models()]
+
+    def _models(self) -> list[str]:
+        return list(dict.fromkeys(self.scores["model"]))
+
+    def to_dict(self, *, forecasts: bool = False) -> dict[str, Any]:
+        """Plain JSON-ready dict (NaN becomes None; stamps become strings)."""
+        out = {"settings": self.settings, "folds": self.folds,
+               "summary": _records(self.summary()), "ranking": _records(
+                   self.ranking()), "per_horizon": _records(self.per_horizon()),
+               "scores": _records(self.scores), "timings": _records(self.timings),
+               "failures": self.failures}
+        if forecasts:
+            out["forecasts"] = _records(self.forecasts)
+        return out
+
+    def to_frame(self) -> pd.DataFrame:
+        """The summary as a DataFrame (see :meth:`summary`)."""
+        return self.summary()
+
+    def plot(self) -> Any:
+        """RMSE and skill vs naive per horizon step, every model (a matplotlib
+        Figure, shown inline in notebooks)."""
+        from lstmcast.report.backtest import per_horizon_errors
+        return per_horizon_errors(self.per_horizon())
+
+    def save(self, out: Any, series: SeriesData | None = None) -> Any:
+        """Write ``backtest.json``, per-fold and per-horizon CSVs, the forecasts
+        and ``report.html`` into folder ``out`` (with ``series``, the fold
+        layout shows the series too); return the report's path."""
+        from lstmcast.report.backtest import save_backtest
+        return save_backtest(self, out, series)
+
+    def __repr__(self) -> str:
+        best = self.ranking().iloc[0]
+        return (f"BacktestResult(folds={len(self.folds)}, "
+                f"horizon={self.settings['horizon']}, models={self._models()}, "
+                f"best={best['model']!r} by mase)")
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    def plain(v: Any) -> Any:
+        if isinstance(v, float | np.floating):
+            return float(v) if np.isfinite(v) else None
+        if isinstance(v, np.integer):
+            return int(v)
+        if isinstance(v, pd.Timestamp):
+            return v.isoformat()
+        return v
+    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
+
+
+# ------------------------------------------------------------------ the run
+
+
+def backtest(model: Any, data: Any, *, folds: int = 3, horizon: int | None = None,
+             mode: str = "expanding", test_size: int | None = None, gap: int = 0,
+             stride: int | None = None, train_size: int | None = None,
+             refit: bool = True, strategy: str | None = None,
+             models: Iterable[str] = DEFAULT_MODELS,
+             progress: bool = False) -> BacktestResult:
+    """Time-series cross-validation of an LSTM configuration and reference models.
+
+    Parameters
+    ----------
+    model : LSTMForecaster, ForecastConfig or None
+        The settings to backtest (an LSTMForecaster's parameters; it is not
+        modified). None: the defaults.
+    data : SeriesData, DataFrame, Series or path
+        Read with the config's data settings unless already a SeriesData.
+    folds : int
+        Number of folds.
+    horizon : int, optional
+        Steps H forecast from every origin. Default: the model's horizon
+        setting. The model's setting must be 1 or H.
+    mode : {"expanding", "sliding"}
+        Training parts growing from row 0, or of a constant ``train_size``.
+    test_size : int, optional
+        Test rows per fold. Default: the config's test fraction of the series
+        (0.2) split across the folds, at least 24 rows each.
+    gap, stride, train_size : int
+        Rows left out between training and test; rows between consecutive
+        test starts (default ``test_size``); training rows of sliding folds
+        (default: as many as the first fold has).
+    refit : bool
+        Fit every model in every fold (default), or once on the first fold's
+        training part and reuse the fits for the later folds.
+    strategy : {"auto", "mimo", "direct", "recursive"}, optional
+        The multi-step strategy. Default: the model's; a different explicit
+        one on both sides is an error.
+    models : names of reference models (see
+        :data:`lstmcast.baselines.classical.MODELS`).
+    progress : bool
+        Show a progress bar over the folds, with the time left (on stderr).
+
+    Returns
+    -------
+    BacktestResult
+    """
+    from lstmcast.baselines.classical import make_models
+    from lstmcast.forecaster.fitting import check_strategy
+    cfg = _config_of(model)
+    series = _series_of(data, cfg)
+    cfg = _resolve(cfg, horizon, strategy)
+    h = cfg.model.horizon
+    check_strategy(cfg.model.strategy, h, series.covariates)
+    names = list(models)
+    make_models(names, 1)  # unknown names fail before any fitting
+    size = test_size if test_size is not None else _default_test_size(
+        len(series), cfg.data.test_size, folds)
+    if _positive("test_size", size) < h:
+        raise DataError(f"Each fold's test part ({size} rows) must hold the horizon "
+                        f"({h} steps). Use a larger test_size or a shorter horizon.")
+    bounds = fold_bounds(len(series), mode=mode, n_folds=folds, test_size=size,
+                         gap=gap, stride=stride, train_size=train_size, min_train=2)
+    settings = {"folds": folds, "horizon": h, "mode": mode, "test_size": size,
+                "gap": gap, "stride": stride or size, "refit": bool(refit),
+                "strategy": cfg.model.strategy, "models": ["lstm", *names],
+                "n": len(series), "config": cfg.to_dict()}
+    run = _Run(series, cfg, names, h, False)
+    bar = _fold_bar(len(bounds)) if progress else None
+    for k, bound in enumerate(bounds):
+        run.fold(k, bound, bounds[0] if not refit else bound, fit=refit or k == 0)
+        if bar:
+            bar.advance(bar.task_ids[0])
+    if bar:
+        bar.stop()
+    return BacktestResult(pd.DataFrame(run.scores), pd.concat(run.forecasts,
+                          ignore_index=True), pd.DataFrame(run.timings), run.facts,
+                          settings, run.failures, run.fitted)
+
+
+def _fold_bar(total: int) -> Any:
+    """A started rich progress bar over the folds, on stderr."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    bar = Progress(TextColumn("backtest folds"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=True)
+    bar.add_task("folds", total=total)
+    bar.start()
+    return bar
+
+
+def _config_of(model: Any) -> ForecastConfig:
+    if model is None:
+        return ForecastConfig()
+    if isinstance(model, ForecastConfig):
+        return model
+    if hasattr(model, "config") and hasattr(model, "get_params"):
+        return model.config()
+    raise DataError(f"backtest() takes an LSTMForecaster, a ForecastConfig or None. "
+                    f"Got {type(model).__name__}.")
+
+
+def _series_of(data: Any, cfg: ForecastConfig) -> SeriesData:
+    from lstmcast.data.loading import load_data
+    if isinstance(data, SeriesData):
+        return data
+    return load_data(data, cfg.data)
+
+
+def _resolve(cfg: ForecastConfig, horizon: int | None,
+             strategy: str | None) -> ForecastConfig:
+    """The config with the backtest's horizon and strategy; conflicts are errors."""
+    own_h, own_s = cfg.model.horizon, cfg.model.strategy
+    if horizon is not None:
+        _positive("horizon", horizon)
+        if own_h not in (1, horizon):
+            raise DataError(f"backtest(horizon={horizon}) conflicts with the model's "
+                            f"horizon setting ({own_h}). Give the same value, or "
+                            "leave one of them out.")
+    if strategy is not None and own_s not in ("auto", strategy):
+        raise DataError(f"backtest(strategy={strategy!r}) conflicts with the model's "
+                        f"strategy setting ({own_s!r}). Give the same value, or "
+                        "leave one of them out.")
+    return cfg.replace(horizon=horizon or own_h, strategy=strategy or own_s)
+
+
+def _default_test_size(n: int, size: float, folds: int) -> int:
+    from lstmcast.data.split import count_test_rows
+    _positive("folds", folds)
+    if size < 1:
+        return count_test_rows(n, size / folds)
+    return max(int(np.ceil(size / folds)), 1)
+
+
+class _Run:
+    """The state of one backtest while its folds run."""
+
+    def __init__(self, series: SeriesData, cfg: ForecastConfig, names: list[str],
+                 horizon: int, progress: bool) -> None:
+        self.series, self.cfg, self.names = series, cfg, names
+        self.horizon, self.progress = horizon, progress
+        self.scores: list[dict[str, Any]] = []
+        self.forecasts: list[pd.DataFrame] = []
+        self.timings: list[dict[str, Any]] = []
+        self.facts: list[dict[str, Any]] = []
+        self.failures: list[dict[str, Any]] = []
+        self.fitted: list[dict[str, Any]] = []
+        self.current: dict[str, Any] = {}
+
+    def fold(self, k: int, bound: tuple[int, int, int, int],
+             fit_bound: tuple[int, int, int, int], *, fit: bool) -> None:
+        """Fit (unless reusing) and forecast one fold; append its scores."""
+        lo, hi = fit_bound[0], fit_bound[1]
+        test_lo, test_hi = bound[2], bound[3]
+        part = replace(self.series, frame=self.series.frame.iloc[lo:test_hi])
+        y = part.y
+        fit_seconds = self._fit(k, part.head(hi - lo), (lo, hi)) if fit else {}
+        origins = np.arange(test_lo - 1, test_hi - 1) - lo  # rows of ``part``
+        paths, seconds = self._paths(k, part, origins)
+        steps = origins[:, None] + 1 + np.arange(self.horizon)  # (B, H)
+        inside = steps < len(part)  # cut at the end of the fold's test part
+        truth = np.where(inside, y[np.minimum(steps, len(part) - 1)], np.nan)
+        self._score(k, truth, paths, y[: hi - lo], inside)
+        self._keep_forecasts(k, part, origins, steps, truth, paths, inside)
+        for name in self._reported(paths):
+            self.timings.append({"fold": k, "model": name,
+                                 "fit_seconds": fit_seconds.get(name, 0.0),
+                                 "forecast_seconds": seconds[name]})
+        self.facts.append(self._facts(k, bound, fit_bound))
+
+    def _fit(self, k: int, train: SeriesData, rows: tuple[int, int]
+             ) -> dict[str, float]:
+        from lstmcast.baselines.classical import make_models
+        from lstmcast.forecaster.estimator import LSTMForecaster
+        seconds: dict[str, float] = {}
+        tick = time.perf_counter()
+        est = LSTMForecaster.from_config(self.cfg)
+        try:
+            est.fit(train, progress=self.progress)
+        except DataError as exc:
+            raise DataError(f"Fold {k} (training rows {rows[0]}..{rows[1] - 1}, "
+                            f"{rows[1] - rows[0]} rows): {exc}") from None
+        seconds["lstm"] = time.perf_counter() - tick
+        refs = make_models(dict.fromkeys(["naive", *self.names]), est.season_)
+        fitted: dict[str, Any] = {"lstm": est}
+        for name, ref in refs.items():
+            tick = time.perf_counter()
+            try:
+                fitted[name] = ref.fit(train.y)
+            except (ValueError, np.linalg.LinAlgError) as exc:
+                self._failed(k, name, exc, "fit")
+            seconds[name] = time.perf_counter() - tick
+        self.current = fitted
+        self.fitted.append(fitted)
+        return seconds
+
+    def _paths(self, k: int, part: SeriesData, origins: np.ndarray
+               ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        """(B, H) paths of every model, and the seconds each took."""
+        from lstmcast.forecaster.fitting import multi_step
+        y, h = part.y, self.horizon
+        paths, seconds = {}, {}
+        for name, fitted in self.current.items():
+            tick = time.perf_counter()
+            if name == "lstm":
+                paths[name] = multi_step(fitted, part, origins, h)
+            else:
+                try:
+                    paths[name] = _reference_paths(fitted, y, origins, h)
+                except (ValueError, np.linalg.LinAlgError) as exc:
+                    self._failed(k, name, exc, "forecast")
+                    continue
+                if not np.isfinite(paths[name]).all():
+                    self._failed(k, name, ValueError("non-finite forecasts"),
+                                 "forecast")
+                    del paths[name]
+            seconds[name] = time.perf_counter() - tick
+        if "naive" not in paths:
+            raise DataError(f"Fold {k}: the naive forecast, the reference of every "
+                            "skill score, failed; see the warning above.")
+        return paths, seconds
+
+    def _reported(self, paths: dict[str, np.ndarray]) -> list[str]:
+        """The LSTM and the models asked for (naive is always run: the skill
+        reference), in the order asked."""
+        return [name for name in ["lstm", *self.names] if name in paths]
+
+    def _failed(self, k: int, name: str, exc: Exception, what: str) -> None:
+        message = f"{name} could not {what} in fold {k}: {exc}"
+        warnings.warn(message, stacklevel=4)
+        self.failures.append({"fold": k, "model": name, "message": str(exc)})
+
+    def _score(self, k: int, truth: np.ndarray, paths: dict[str, np.ndarray],
+               y_train: np.ndarray, inside: np.ndarray) -> None:
+        from lstmcast.evaluation.metrics import evaluate
+        season = self.current["lstm"].season_
+        for step in range(self.horizon):
+            keep = inside[:, step]
+            naive = paths["naive"][keep, step]
+            for name in self._reported(paths):
+                path = paths[name]
+                scores = evaluate(truth[keep, step], path[keep, step],
+                                  y_train=y_train, y_naive=naive, season=season)
+                for metric, value in scores.items():
+                    if metric != "r2_undefined_reason":
+                        self.scores.append({
+                            "fold": k, "h": step + 1, "model": name,
+                            "metric": metric,
+                            "value": np.nan if value is None else float(value)})
+
+    def _keep_forecasts(self, k: int, part: SeriesData, origins: np.ndarray,
+                        steps: np.ndarray, truth: np.ndarray,
+                        paths: dict[str, np.ndarray], inside: np.ndarray) -> None:
+        index = part.index
+        rows, cols = np.nonzero(inside)
+        base = pd.DataFrame({"fold": k, "origin": index[origins[rows]],
+                             "h": cols + 1, "timestamp": index[steps[rows, cols]],
+                             "actual": truth[rows, cols]})
+        for name in self._reported(paths):
+            self.forecasts.append(base.assign(model=name,
+                                              forecast=paths[name][rows, cols]))
+
+    def _facts(self, k: int, bound: tuple[int, int, int, int],
+               fit_bound: tuple[int, int, int, int]) -> dict[str, Any]:
+        index, est = self.series.index, self.current["lstm"]
+        test_lo, test_hi = bound[2], bound[3]
+        return {"fold": k, "train_rows": [fit_bound[0], fit_bound[1] - 1],
+                "test_rows": [test_lo, test_hi - 1],
+                "train": [str(index[fit_bound[0]]), str(index[fit_bound[1] - 1])],
+                "test": [str(index[test_lo]), str(index[test_hi - 1])],
+                "n_train": fit_bound[1] - fit_bound[0], "n_test": test_hi - test_lo,
+                "fitted_in_fold": fit_bound == bound, "season": est.season_,
+                "window": est.window_, "strategy": est.strategy_}
+
+
+def _reference_paths(model: Any, y: np.ndarray, origins: np.ndarray,
+                     horizon: int) -> np.ndarray:
+    """(B, H) paths of a reference model: vectorised where it can, else one
+    ``forecast`` per origin."""
+    if hasattr(model, "forecast_paths"):
+        return model.forecast_paths(y, origins, horizon)
+    return np.stack([model.forecast(y[: t + 1], horizon) for t in origins])

@@ -1,0 +1,202 @@
+"""Hold-out evaluation: fit on the past, forecast the future, compare honestly.
+
+The test part is the last ``max(ceil(0.2 n), 24)`` rows (``test_size``), as in
+the benchmark catalog, so numbers compare with other libraries'. The LSTM and
+every baseline forecast the very same test points, one step ahead from the true
+history with fixed parameters, and are scored on the original scale.
+"""
+
+from __future__ import annotations
+
+import io as _io
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.core.config import ForecastConfig
+from lstmcast.core.errors import DataError
+from lstmcast.core.persist import atomic_write_bytes, atomic_write_json
+from lstmcast.data.loading import SeriesData
+from lstmcast.data.split import check_length, count_test_rows
+
+
+@dataclass
+class FitResult:
+    """A fitted forecaster and its evaluation on the test part."""
+
+    forecaster: Any
+    metrics: dict[str, dict[str, Any]]
+    predictions: pd.DataFrame
+    split: dict[str, Any]
+    config: ForecastConfig
+    seconds: float
+    horizon_metrics: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    series: SeriesData | None = None
+    doctor: list[Any] = field(default_factory=list)
+    auto: dict[str, Any] | None = None  # what `fit --auto` chose and why
+
+    @property
+    def verdict(self) -> str:
+        """The doctor's verdict in one plain sentence."""
+        from lstmcast.evaluation.doctor import explain_summary
+        return explain_summary(self.doctor)
+
+    def table(self) -> pd.DataFrame:
+        """One row per model (lstm first, then the baselines)."""
+        from lstmcast.evaluation.metrics import metrics_table
+        return metrics_table(self.metrics)
+
+    def plot(self) -> Any:
+        """The test forecasts of every model against the actual values (a
+        matplotlib Figure, shown inline in notebooks)."""
+        from lstmcast.figures.plots import forecasts
+        return forecasts(self.predictions)
+
+    def to_frame(self) -> pd.DataFrame:
+        """The scores as a DataFrame (the same as :meth:`table`)."""
+        return self.table()
+
+    def __repr__(self) -> str:
+        def num(value: Any) -> str:
+            return "undefined" if value is None else f"{value:+.3f}"
+        lstm = self.metrics.get("lstm", {})
+        best = max(((m, v.get("r2")) for m, v in self.metrics.items()
+                    if m != "lstm" and v.get("r2") is not None),
+                   key=lambda item: item[1], default=("none", None))
+        return (f"FitResult(target={self.config.data.target!r}, "
+                f"r2={num(lstm.get('r2'))}, "
+                f"skill_vs_naive={num(lstm.get('skill_vs_naive'))}, "
+                f"best_baseline={best[0]!r} r2={num(best[1])}, "
+                f"n_test={self.split['n_test']}, seconds={self.seconds:.1f})")
+
+    def to_dict(self) -> dict[str, Any]:
+        est = self.forecaster
+        return {"models": self.metrics, "horizon_metrics": self.horizon_metrics,
+                "split": self.split, "config": self.config.to_dict(),
+                "season": est.season_, "window": est.window_,
+                "training": {k: v for k, v in est.history_.to_dict().items()
+                             if k != "history"},
+                "seconds": self.seconds, "verdict": self.verdict,
+                "doctor": [f.to_dict() for f in self.doctor],
+                **({"auto": self.auto} if self.auto is not None else {})}
+
+    def save(self, out: str | Path) -> None:
+        """Model folder plus ``metrics.json``, ``test_predictions.csv``,
+        ``series.csv`` (the target, thinned to at most 20,000 rows, for plots),
+        ``auto.json`` (after ``fit --auto``: the candidates and the choice) and
+        ``report.html``."""
+        from lstmcast.report.fit import write_fit_report
+        out = Path(out)
+        self.forecaster.save(str(out))
+        atomic_write_json(out / "metrics.json", self.to_dict())
+        if self.auto is not None:
+            atomic_write_json(out / "auto.json", self.auto)
+        _write_csv(out / "test_predictions.csv", self.predictions)
+        if self.series is not None:
+            _write_csv(out / "series.csv", _plot_series(self.series))
+        write_fit_report(out)
+
+
+def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
+                 progress: bool = False, doctor: bool = True) -> FitResult:
+    """Split in time, fit on the training part, score every model on the test part.
+
+    ``doctor=False`` skips the findings after the fit (they retrain a copy of
+    the network; the tuner's validation folds do not need them).
+    """
+    from lstmcast.forecaster.estimator import LSTMForecaster
+    from lstmcast.forecaster.fitting import resolve_shape
+    started = time.perf_counter()
+    n = len(series)
+    n_test = count_test_rows(n, config.data.test_size)
+    n_train = n - n_test
+    train_part = series.head(n_train)
+    season, window, warm, n_val = resolve_shape(train_part, config)
+    check_length(n, window=window + warm, horizon=config.model.horizon,
+                 n_test=n_test, n_val=n_val)
+    config = config.replace(season=season, window=window)
+    est = LSTMForecaster.from_config(config)
+    est.fit(train_part, progress=progress)
+    est.config_ = config
+    rows = np.arange(n_train, n)
+    forecasts = {"lstm": est.predict_one_step(series, rows)}
+    forecasts.update(_baseline_forecasts(series.y, n_train, rows, season))
+    metrics = _score(series.y, n_train, rows, forecasts, season)
+    predictions = pd.DataFrame({"timestamp": series.index[rows],
+                                "actual": series.y[rows], **forecasts})
+    split = _split_facts(series, n_train, n_val, n_test)
+    result = FitResult(est, metrics, predictions, split, config,
+                       time.perf_counter() - started, series=series)
+    if est.horizon_ > 1:
+        result.horizon_metrics = _horizon_metrics(est, series, n_train, season)
+    if doctor:
+        from lstmcast.evaluation.doctor import explain
+        result.doctor = explain(result, series)
+    return result
+
+
+def _write_csv(path: Path, frame: pd.DataFrame) -> None:
+    buffer = _io.StringIO()
+    frame.to_csv(buffer, index=False)
+    atomic_write_bytes(path, buffer.getvalue().encode())
+
+
+def _plot_series(series: SeriesData, limit: int = 20_000) -> pd.DataFrame:
+    step = max(1, -(-len(series) // limit))
+    rows = np.arange(0, len(series), step)
+    return pd.DataFrame({"timestamp": series.index[rows], "actual": series.y[rows]})
+
+
+def _baseline_forecasts(y: np.ndarray, n_train: int, rows: np.ndarray,
+                        season: int) -> dict[str, np.ndarray]:
+    from lstmcast.baselines.simple import make_baselines
+    models = make_baselines(season)
+    return {name: model.fit(y[:n_train]).predict_one_step(y, rows)
+            for name, model in models.items()}
+
+
+def _score(y: np.ndarray, n_train: int, rows: np.ndarray,
+           forecasts: dict[str, np.ndarray], season: int) -> dict[str, dict]:
+    from lstmcast.evaluation.metrics import evaluate
+    return {name: evaluate(y[rows], pred, y_train=y[:n_train],
+                           y_naive=forecasts["naive"], season=season)
+            for name, pred in forecasts.items()}
+
+
+def _split_facts(series: SeriesData, n_train: int, n_val: int,
+                 n_test: int) -> dict[str, Any]:
+    def stamp(i: int) -> str:
+        return str(series.index[i])
+    return {"n": len(series), "n_train": n_train - n_val, "n_val": n_val,
+            "n_test": n_test,
+            "train": [stamp(0), stamp(n_train - n_val - 1)],
+            "validation": [stamp(n_train - n_val), stamp(n_train - 1)],
+            "test": [stamp(n_train), stamp(len(series) - 1)]}
+
+
+def _horizon_metrics(est: Any, series: SeriesData, n_train: int,
+                     season: int) -> dict[str, dict[str, dict[str, Any]]]:
+    """Metrics of the h-step forecasts (h = 1..K) from every test origin."""
+    from lstmcast.baselines.simple import make_baselines
+    from lstmcast.evaluation.metrics import evaluate
+    from lstmcast.forecaster.fitting import multi_step
+    k, y = est.horizon_, series.y
+    origins = np.arange(n_train - 1, len(series) - k)
+    if len(origins) == 0:
+        raise DataError(f"The test part is shorter than the horizon ({k}).")
+    paths = {"lstm": multi_step(est, series, origins)}
+    for name, model in make_baselines(season).items():
+        model.fit(y[:n_train])
+        paths[name] = np.stack([model.forecast(y[: t + 1], k) for t in origins])
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for h in range(k):
+        truth = y[origins + 1 + h]
+        out[f"h{h + 1}"] = {name: evaluate(truth, p[:, h], y_train=y[:n_train],
+                                           y_naive=paths["naive"][:, h],
+                                           season=season)
+                            for name, p in paths.items()}
+    return out

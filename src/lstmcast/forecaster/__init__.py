@@ -1,0 +1,1 @@
+"""LSTMForecaster: fit, predict, save and load."""

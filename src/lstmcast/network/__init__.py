@@ -1,0 +1,1 @@
+"""The LSTM network, its windows and sequences, training, checkpoints."""

@@ -1,0 +1,1 @@
+"""Transforms fitted on the training part and inverted exactly; features."""

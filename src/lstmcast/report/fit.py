@@ -1,0 +1,80 @@
+"""The report of a ``fit`` run, rebuilt from the files in its folder.
+
+``write_fit_report(run_dir)`` reads ``metrics.json``, ``test_predictions.csv``,
+``series.csv`` and ``model.json`` (all written by ``lstmcast fit``) and writes
+``report.html`` beside them: the summary first (R² against the baselines and a
+verdict in plain words), then the evidence (figures, training, settings).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from lstmcast.core.persist import atomic_write_bytes, read_json
+from lstmcast.figures import plots
+from lstmcast.report import html
+from lstmcast.report.runs import REPORT, verdict
+
+
+def write_fit_report(run_dir: str | Path, findings: list[dict[str, Any]] | None
+                     = None) -> Path:
+    """Write ``report.html`` for a ``fit`` run folder and return its path."""
+    run = Path(run_dir)
+    html.require_files(run, ("metrics.json", "test_predictions.csv", "model.json"),
+                       "fit")
+    metrics = read_json(run / "metrics.json")
+    meta = read_json(run / "model.json")
+    predictions = pd.read_csv(run / "test_predictions.csv")
+    findings = findings if findings is not None else metrics.get("doctor", [])
+    text, tone = verdict(metrics["models"])
+    text = metrics.get("verdict") or text
+    facts, split = meta["fitted"], metrics["split"]
+    history = meta["history"]["history"]
+    sections = [("", html.verdict_block(text, tone)),
+                ("Test part, original scale", html.metrics_table(metrics["models"])),
+                ("What the doctor says", html.findings_block(
+                    [f for f in findings if f["severity"] != "info"])),
+                ("Forecasts", html.figure_block(
+                    plots.forecasts(predictions),
+                    "Each model forecasts every test point one step ahead from "
+                    "the true history, with parameters fixed after training."))]
+    if (run / "series.csv").is_file():
+        series = pd.read_csv(run / "series.csv")
+        sections.append(("Data", html.figure_block(
+            plots.series_split(series, split), "The target with the parts "
+            "of the temporal split shaded.")))
+    if metrics.get("horizon_metrics"):
+        sections.append(("Errors per horizon step", html.figure_block(
+            _horizon_figure(metrics["horizon_metrics"]), "h-step forecasts from "
+            "every test origin: errors usually grow with h.")))
+    sections += [
+        ("Residuals", html.figure_block(
+            plots.residuals(predictions), "Residuals of the LSTM on the test part: "
+            "structure left in them is signal the model missed.")),
+        ("Training", html.figure_block(
+            plots.learning_curves(history), f"{meta['history']['stopped']}; best "
+            f"epoch {meta['history']['best_epoch']}.") if history else
+         "<p>No training history.</p>"),
+        ("Settings", html.pre_json({"season": facts["season"],
+                                    "window": facts["window"],
+                                    "features": facts["feature_names"],
+                                    "split": split, "config": metrics["config"]}))]
+    title = f"lstmcast: {facts['target']}"
+    subtitle = (f"{split['n']} points, test {split['test'][0]} to "
+                f"{split['test'][1]}; season {facts['season']}, window "
+                f"{facts['window']}")
+    path = run / REPORT
+    atomic_write_bytes(path, html.page(title, subtitle, sections).encode("utf-8"))
+    return path
+
+
+def _horizon_figure(horizon_metrics: dict[str, dict[str, dict[str, Any]]]) -> Any:
+    from lstmcast.report.backtest import per_horizon_errors
+    rows = [{"h": int(h[1:]), "model": model, "metric": metric, "mean": value}
+            for h, models in horizon_metrics.items()
+            for model, values in models.items()
+            for metric, value in values.items() if isinstance(value, float | int)]
+    return per_horizon_errors(pd.DataFrame(rows))
