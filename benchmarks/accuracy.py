@@ -127,7 +127,7 @@ def warm_up() -> None:
     """A one-epoch fit on 200 synthetic points, untimed: every module a fit
     imports is loaded before the clock starts (peers.py warms up alike)."""
     from lstmcast.core.config import ForecastConfig
-    from lstmcast.data.loading import SeriesData
+    from lstmcast.data.series import SeriesData
     from lstmcast.evaluation.holdout import fit_evaluate
     t = np.arange(200)
     frame = pd.DataFrame({"value": np.sin(t / 5) + 0.01 * t},

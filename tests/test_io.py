@@ -14,7 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lstmcast.core.errors import DataError
-from lstmcast.data.loading import SeriesData, load
+from lstmcast.data.loading import load
+from lstmcast.data.series import SeriesData
 from lstmcast.data.split import check_length
 
 

@@ -21,7 +21,7 @@ _EXPORTS = {
     "ModelConfig": "lstmcast.core.config",
     "TrainConfig": "lstmcast.core.config",
     "load": "lstmcast.data.loading",
-    "SeriesData": "lstmcast.data.loading",
+    "SeriesData": "lstmcast.data.series",
     "load_dataset": "lstmcast.data.bundled",
     "list_datasets": "lstmcast.data.bundled",
     "LSTMForecaster": "lstmcast.forecaster.estimator",

@@ -24,7 +24,8 @@ from typing import Any
 import pandas as pd
 
 from lstmcast.core.errors import DataError
-from lstmcast.data.loading import SeriesData, load
+from lstmcast.data.loading import load
+from lstmcast.data.series import SeriesData
 
 __all__ = ["dataset_info", "dataset_path", "list_datasets", "load_dataset"]
 

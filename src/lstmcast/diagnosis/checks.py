@@ -17,7 +17,7 @@ import pandas as pd
 
 from lstmcast.core.config import ModelConfig
 from lstmcast.core.findings import Finding
-from lstmcast.data.loading import SeriesData
+from lstmcast.data.series import SeriesData
 from lstmcast.diagnosis.stats import (
     OUTLIER_Z,
     PARAMS_PER_WINDOW,

@@ -30,7 +30,8 @@ import pandas as pd
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.core.findings import Finding, by_severity, findings_frame, json_ready
-from lstmcast.data.loading import SeriesData, load
+from lstmcast.data.loading import load
+from lstmcast.data.series import SeriesData
 from lstmcast.diagnosis.checks import (
     _p,
     check_covariates,

@@ -32,7 +32,7 @@ import pandas as pd
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
-from lstmcast.data.loading import SeriesData
+from lstmcast.data.series import SeriesData
 
 __all__ = ["DEFAULT_MODELS", "MODES", "BacktestResult", "backtest", "expanding_folds",
            "sliding_folds"]

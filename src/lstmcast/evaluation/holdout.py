@@ -20,7 +20,7 @@ import pandas as pd
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.core.persist import atomic_write_bytes, atomic_write_json
-from lstmcast.data.loading import SeriesData
+from lstmcast.data.series import SeriesData
 from lstmcast.data.split import check_length, count_test_rows
 
 

@@ -33,8 +33,9 @@ from lstmcast.core.config import (
     TrainConfig,
 )
 from lstmcast.core.errors import DataError, NotFittedError
-from lstmcast.data.loading import SeriesData, load
-from lstmcast.data.timeparse import max_grid, regular_grid
+from lstmcast.data.loading import load
+from lstmcast.data.series import SeriesData
+from lstmcast.data.timegrid import max_grid, regular_grid
 
 _SECTIONS = {"preprocess": PreprocessConfig, "model": ModelConfig,
              "train": TrainConfig}

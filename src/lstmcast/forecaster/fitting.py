@@ -25,7 +25,7 @@ import pandas as pd
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
-from lstmcast.data.loading import SeriesData
+from lstmcast.data.series import SeriesData
 from lstmcast.data.split import check_length
 from lstmcast.network.model import inference_batch
 from lstmcast.network.windows import WindowSet, valid_origins

@@ -32,7 +32,7 @@ from lstmcast.core.persist import (
     write_with_manifest,
 )
 from lstmcast.core.version import __version__
-from lstmcast.data.loading import SeriesData
+from lstmcast.data.series import SeriesData
 
 _DIRECT = "direct.h"
 #: The oldest model format ``load`` reads (folders of format 1 and later are

@@ -65,7 +65,7 @@ import numpy as np
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.core.findings import Finding
-from lstmcast.data.loading import SeriesData
+from lstmcast.data.series import SeriesData
 from lstmcast.data.split import count_test_rows
 from lstmcast.evaluation.holdout import FitResult, fit_evaluate
 

@@ -50,7 +50,8 @@ import pandas as pd
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
-from lstmcast.data.loading import SeriesData, load
+from lstmcast.data.loading import load
+from lstmcast.data.series import SeriesData
 from lstmcast.evaluation.holdout import FitResult, fit_evaluate
 
 __all__ = ["ARTICLE", "LadderResult", "Rung", "improve", "validation_r2",

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
-from lstmcast.data.loading import SeriesData
+from lstmcast.data.series import SeriesData
 from lstmcast.search.tune_result import TuneResult, build_result
 from lstmcast.search.tune_run import Job, open_study, quiet, search, threads, trial_seed
 from lstmcast.search.tune_space import (

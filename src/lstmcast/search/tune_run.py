@@ -21,7 +21,7 @@ import numpy as np
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
-from lstmcast.data.loading import SeriesData
+from lstmcast.data.series import SeriesData
 from lstmcast.search.tune_space import Param, sample
 from lstmcast.search.tune_storage import mark_owner, open_storage, recover_orphans
 
