@@ -1,5 +1,6 @@
-"""Tests of lstmcast.preprocess.transforms: exact inverses, no leakage, state,
-errors."""
+"""Tests of the target transforms of lstmcast.preprocess (impute, outliers, power,
+difference, decompose, scale) and their pipeline: exact inverses, no leakage,
+state, errors."""
 
 from __future__ import annotations
 
@@ -14,18 +15,14 @@ from hypothesis.extra.numpy import arrays
 
 from lstmcast.core.config import PreprocessConfig
 from lstmcast.core.errors import DataError, NotFittedError
+from lstmcast.preprocess.base import Transform
+from lstmcast.preprocess.decompose import Decompose
+from lstmcast.preprocess.difference import Difference
+from lstmcast.preprocess.impute import Impute
+from lstmcast.preprocess.outliers import Outliers, detect_outliers
 from lstmcast.preprocess.pipeline import Pipeline, build_pipeline, transform_from_state
-from lstmcast.preprocess.transforms import (
-    BoxCox,
-    Decompose,
-    Difference,
-    Impute,
-    Log,
-    Outliers,
-    Scaler,
-    Transform,
-    detect_outliers,
-)
+from lstmcast.preprocess.power import BoxCox, Log
+from lstmcast.preprocess.scale import Scaler
 
 PROPERTY = settings(max_examples=40, deadline=None, derandomize=True)
 TRAIN_FRACTION = 0.7

@@ -154,7 +154,7 @@ def check_missing(series: SeriesData, n_train: int,
 def _clip_method(y: np.ndarray, found: np.ndarray) -> tuple[str | None, dict[str, int]]:
     """The config's detector (mad, then hampel) that flags at least half of
     ``found`` and not many more points; None when neither does."""
-    from lstmcast.preprocess.transforms import detect_outliers
+    from lstmcast.preprocess.outliers import detect_outliers
     counts: dict[str, int] = {}
     for method in ("mad", "hampel"):
         flagged = np.flatnonzero(detect_outliers(y, method=method,

@@ -193,7 +193,8 @@ def _interpolated(y: np.ndarray) -> np.ndarray:
 
 
 def _fit_covariates(est: Any, series: SeriesData, n_fit: int, impute: str) -> None:
-    from lstmcast.preprocess.transforms import Impute, Scaler
+    from lstmcast.preprocess.impute import Impute
+    from lstmcast.preprocess.scale import Scaler
     method = impute if impute != "none" else "ffill"
     est.cov_impute_ = [Impute(method).fit(series.X[:n_fit, j])
                        for j in range(len(series.covariates))]

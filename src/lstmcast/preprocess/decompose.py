@@ -1,10 +1,10 @@
-"""The maths of the ``Decompose`` transform: trend + season fitted on train.
+"""Decomposition: the ``Decompose`` transform and its maths (trend + season).
 
 ``fit_decomposition`` splits the training part into trend, season and
 remainder (STL or classical) and summarises how to carry trend and season
 beyond it; ``decomposition_component`` gives trend + season at any position
-counted from the first training point. The thin class that holds this state
-is ``lstmcast.preprocess.transforms.Decompose``.
+counted from the first training point. :class:`Decompose` is the thin
+transform that holds this state and subtracts it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from lstmcast.core.checks import check_choice, check_int
 from lstmcast.core.errors import DataError
+from lstmcast.preprocess.base import Transform, as_series
 
 PROFILE_SEASONS = 3  # the seasonal profile averages at most the last 3 seasons
 
@@ -127,3 +129,53 @@ def decomposition_component(t: np.ndarray, fitted: dict[str, Any],
     ahead = (fitted["last_trend"] + fitted["slope"] * (t - (n_fit - 1))
              + fitted["profile"][t % period])
     return np.where(inside, in_sample, np.where(beyond, ahead, np.nan))
+
+
+class Decompose(Transform):
+    """Subtract trend + season fitted on the training part; model the remainder.
+
+    Inside the training part the in-sample components are subtracted; beyond
+    it, the last trend value carried on with the recent slope plus the mean
+    seasonal profile of the last 3 seasons (see :func:`decomposition_component`).
+    """
+
+    _kind = "decompose"
+    _fitted = ("trend_", "seasonal_", "profile_", "last_trend_", "slope_")
+
+    def __init__(self, method: str = "stl", period: int = 12) -> None:
+        self.method = method
+        self.period = period
+
+    def fit(self, x: np.ndarray) -> Decompose:
+        """Decompose the training part (leading NaN allowed, >= 2 periods)."""
+        check_choice("method", self.method, ("stl", "classical"))
+        check_int("period", self.period, 2, " Use decompose='none'.")
+        fitted = fit_decomposition(as_series(x), self.method, self.period)
+        for name, value in fitted.items():
+            setattr(self, f"{name}_", value)
+        return self
+
+    def _component(self, t: np.ndarray) -> np.ndarray:
+        fitted = {name[:-1]: getattr(self, name) for name in self._fitted}
+        return decomposition_component(t, fitted, self.period)
+
+    def transform(self, x: np.ndarray, start: int = 0) -> np.ndarray:
+        """x minus trend + season at positions start, start + 1, ..."""
+        self._check_fitted()
+        x = as_series(x)
+        return x - self._component(start + np.arange(x.size))
+
+    def inverse_one_step(self, z_hat: np.ndarray, positions: np.ndarray,
+                         x: np.ndarray, start: int = 0) -> np.ndarray:
+        """Add trend + season back at the forecast positions."""
+        self._check_fitted()
+        t = start + np.asarray(positions, dtype=int)
+        return np.asarray(z_hat, dtype=np.float64) + self._component(t)
+
+    def inverse_path(self, z_path: np.ndarray, history: np.ndarray,
+                     start: int = 0) -> np.ndarray:
+        """Add trend + season back at positions start + T + h."""
+        self._check_fitted()
+        z = np.asarray(z_path, dtype=np.float64)
+        t = start + as_series(history).size + np.arange(z.size)
+        return z + self._component(t)

@@ -14,18 +14,14 @@ import numpy as np
 
 from lstmcast.core.config import PreprocessConfig
 from lstmcast.core.errors import DataError
+from lstmcast.preprocess.base import Transform, as_series
+from lstmcast.preprocess.decompose import Decompose
+from lstmcast.preprocess.difference import Difference
+from lstmcast.preprocess.impute import Impute
+from lstmcast.preprocess.outliers import Outliers
+from lstmcast.preprocess.power import BoxCox, Log
 from lstmcast.preprocess.residual import Combine, Residual
-from lstmcast.preprocess.transforms import (
-    BoxCox,
-    Decompose,
-    Difference,
-    Impute,
-    Log,
-    Outliers,
-    Scaler,
-    Transform,
-    _as_series,
-)
+from lstmcast.preprocess.scale import Scaler
 
 
 def _apply(step: Transform, x: np.ndarray, start: int,
@@ -57,7 +53,7 @@ class Pipeline:
 
     def fit(self, x: np.ndarray, times: np.ndarray | None = None) -> Pipeline:
         """Fit each step on the training output of the previous one."""
-        current = _as_series(x)
+        current = as_series(x)
         for step in self.steps:
             if isinstance(step, Impute):
                 step.fit(current, times)
@@ -69,7 +65,7 @@ class Pipeline:
     def transform_stages(self, x: np.ndarray, start: int = 0,
                          times: np.ndarray | None = None) -> list[np.ndarray]:
         """The input of every step plus the final output (len(steps) + 1)."""
-        stages = [_as_series(x)]
+        stages = [as_series(x)]
         for step in self.steps:
             stages.append(_apply(step, stages[-1], start, times))
         return stages

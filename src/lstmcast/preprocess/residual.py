@@ -4,7 +4,7 @@
 AutoARIMA fitted on the training part only), so that a zero network output is
 the classical forecast and the network learns what it misses. ``Combine``: a
 forecast combination of the network with that fallback (shrinkage towards it).
-Both follow the protocol of :class:`lstmcast.preprocess.transforms.Transform`.
+Both follow the protocol of :class:`lstmcast.preprocess.base.Transform`.
 """
 
 from __future__ import annotations
@@ -14,14 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from lstmcast.core.checks import check_choice, check_int
 from lstmcast.core.errors import DataError
-from lstmcast.preprocess.transforms import (
-    Transform,
-    _as_series,
-    _check_choice,
-    _check_int,
-    _finite,
-)
+from lstmcast.preprocess.base import Transform, as_series, finite_values
 
 RESIDUAL_BUDGET = 20.0  # seconds for fitting the classical model of Residual
 # fitted states by (model, season, budget, hash of the training values): the fit is
@@ -54,10 +49,10 @@ class Residual(Transform):
     def fit(self, x: np.ndarray) -> Residual:
         """Fit the classical model on the training part (leading NaN allowed)."""
         from lstmcast.baselines.classical import CLASSICAL, classical_state
-        _check_choice("model", self.model, tuple(CLASSICAL))
-        _check_int("season", self.season, 1)
-        x = _as_series(x)
-        _finite(x, f"residual_of='{self.model}'")
+        check_choice("model", self.model, tuple(CLASSICAL))
+        check_int("season", self.season, 1)
+        x = as_series(x)
+        finite_values(x, f"residual_of='{self.model}'")
         key = (self.model, int(self.season), float(self.time_budget),
                hashlib.sha256(x.tobytes()).hexdigest())  # not the data itself
         if key not in _RESIDUAL_FITS:
@@ -90,7 +85,7 @@ class Residual(Transform):
                 f"the first training point, but the data starts {start - n_fit} "
                 f"step(s) after the training part ({n_fit} points) ended. Give data "
                 "that starts at or before the end of the training data.")
-        return np.concatenate([self.train_[:start], _as_series(x)])
+        return np.concatenate([self.train_[:start], as_series(x)])
 
     def _forecasts(self, full: np.ndarray) -> np.ndarray:
         """One-step forecasts of positions 0..len(full) (NaN at 0)."""
@@ -107,7 +102,7 @@ class Residual(Transform):
 
     def transform(self, x: np.ndarray, start: int = 0) -> np.ndarray:
         """x minus the classical one-step forecast of each value."""
-        return _as_series(x) - self.forecasts(x, start)
+        return as_series(x) - self.forecasts(x, start)
 
     def inverse_one_step(self, z_hat: np.ndarray, positions: np.ndarray,
                          x: np.ndarray, start: int = 0) -> np.ndarray:
@@ -157,17 +152,17 @@ class Combine(Transform):
 
     def fit(self, x: np.ndarray) -> Combine:
         """Check the settings; nothing to learn."""
-        _check_choice("fallback", self.fallback, ("last", "zero"))
+        check_choice("fallback", self.fallback, ("last", "zero"))
         if not 0.0 <= float(self.weight) <= 1.0:
             raise DataError(f"The 'network_weight' setting must lie in [0, 1]. Got "
                             f"{self.weight!r} instead.")
-        self.n_fit_ = _as_series(x).size
+        self.n_fit_ = as_series(x).size
         return self
 
     def transform(self, x: np.ndarray, start: int = 0) -> np.ndarray:
         """The identity."""
         self._check_fitted()
-        return _as_series(x)
+        return as_series(x)
 
     def _mix(self, z: np.ndarray, base: np.ndarray | float) -> np.ndarray:
         w = float(self.weight)
@@ -179,14 +174,14 @@ class Combine(Transform):
         self._check_fitted()
         if self.fallback == "zero":
             return self._mix(z_hat, 0.0)
-        x, prev = _as_series(x), np.asarray(positions, dtype=int) - 1
+        x, prev = as_series(x), np.asarray(positions, dtype=int) - 1
         return self._mix(z_hat, np.where(prev >= 0, x[np.maximum(prev, 0)], np.nan))
 
     def inverse_path(self, z_path: np.ndarray, history: np.ndarray,
                      start: int = 0) -> np.ndarray:
         """Combine with the fallback path: 0, or the last value held."""
         self._check_fitted()
-        history = _as_series(history)
+        history = as_series(history)
         base = 0.0 if self.fallback == "zero" else (
             history[-1] if history.size else np.nan)
         return self._mix(z_path, base)
