@@ -1,5 +1,6 @@
-"""Tests of lstmcast.baselines.simple: exact forecasts, a plain-loop reference, no
-leakage of y[p] into the forecast of y[p], and parameters fitted on train only."""
+"""Tests of lstmcast.baselines.simple and .base: exact forecasts, a plain-loop
+reference, no leakage of y[p] into the forecast of y[p], and parameters fitted
+on train only."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lstmcast.baselines.base import Baseline
 from lstmcast.baselines.simple import (
     BASELINES,
-    Baseline,
     Drift,
     Mean,
     Naive,

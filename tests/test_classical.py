@@ -3,14 +3,9 @@ import warnings
 import numpy as np
 import pytest
 
-from lstmcast.baselines.classical import (
-    CLASSICAL,
-    ETS,
-    MODELS,
-    AutoARIMA,
-    _regressors,
-    make_models,
-)
+from lstmcast.baselines.arima import AutoARIMA, _regressors
+from lstmcast.baselines.classical import CLASSICAL, MODELS, make_models
+from lstmcast.baselines.ets import ETS
 from lstmcast.baselines.simple import BASELINES, Naive, make_baselines
 from lstmcast.core.errors import DataError, NotFittedError
 

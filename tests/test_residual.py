@@ -10,7 +10,8 @@ import torch
 
 from conftest import FAST, ar_series
 from lstmcast import ForecastConfig, LSTMForecaster, load
-from lstmcast.baselines.classical import ETS, AutoARIMA
+from lstmcast.baselines.arima import AutoARIMA
+from lstmcast.baselines.ets import ETS
 from lstmcast.core.errors import DataError
 from lstmcast.evaluation.holdout import fit_evaluate
 from lstmcast.preprocess.pipeline import transform_from_state
