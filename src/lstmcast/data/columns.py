@@ -18,8 +18,8 @@ from lstmcast.data.timeparse import detect_time_column, is_integer_steps
 
 
 def resolve_columns(frame: pd.DataFrame, target: str | None, time: str | None,
-                     covs: tuple[str, ...], where: str,
-                     notes: list[str]) -> tuple[str, str | None]:
+                    covs: tuple[str, ...], where: str,
+                    notes: list[str]) -> tuple[str, str | None]:
     """Check the named columns exist, then detect the time and the target."""
     columns = list(frame.columns)
     named = [("Target", target), ("Time", time)] + [("Covariate", c) for c in covs]

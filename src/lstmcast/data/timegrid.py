@@ -291,7 +291,7 @@ def resample_rule(rule: str | None) -> str | None:
 
 
 def resample_rows(values: pd.DataFrame, rule: str, how: str,
-             notes: list[str]) -> tuple[pd.DataFrame, int]:
+                  notes: list[str]) -> tuple[pd.DataFrame, int]:
     """The rows aggregated into the bins of ``rule`` by ``how``; bins with no
     rows are left out (the gap check then reports, fills or refuses them).
 
