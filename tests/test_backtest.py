@@ -18,7 +18,7 @@ from lstmcast.evaluation.backtest import (
     sliding_folds,
 )
 from lstmcast.forecaster.estimator import LSTMForecaster
-from lstmcast.forecaster.fitting import multi_step
+from lstmcast.forecaster.predict import multi_step
 
 TINY = {**FAST, "epochs": 2}
 
@@ -207,19 +207,21 @@ def strategies(sine):
 def test_recursive_direct_and_mimo_agree_at_h1_on_a_sine(sine, strategies):
     origins = np.arange(159, 197)
     truth = sine.y[origins + 1]
-    first = {s: multi_step(est, sine, origins)[:, 0] for s, est in strategies.items()}
+    first = {s: multi_step(est.state_, sine, origins)[:, 0]
+             for s, est in strategies.items()}
     for forecast in first.values():
         np.testing.assert_allclose(forecast, truth, atol=0.05)
     # direct's one-step network is the recursive one: same targets, same seed
     np.testing.assert_array_equal(first["direct"], first["recursive"])
     np.testing.assert_allclose(first["mimo"], first["recursive"], atol=0.05)
     for s, est in strategies.items():
-        paths = multi_step(est, sine, origins)
+        paths = multi_step(est.state_, sine, origins)
         assert paths.shape == (38, 3)
         np.testing.assert_allclose(paths[:, 2], sine.y[origins + 3], atol=0.15,
                                    err_msg=s)
     assert len(strategies["direct"].nets_) == 3
-    assert strategies["recursive"].outputs_ == 1 and strategies["mimo"].outputs_ == 3
+    assert strategies["recursive"].state_.shape.outputs == 1
+    assert strategies["mimo"].state_.shape.outputs == 3
 
 
 def test_explicit_strategies_do_not_extend_silently(sine, strategies):

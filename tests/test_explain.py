@@ -173,7 +173,7 @@ def test_explain_a_real_fit(fitted):
     size = check_model_size(result.forecaster, result.config)
     assert (size is None) == (
         sum(p.numel() for p in result.forecaster.net_.parameters())
-        <= 10 * result.forecaster.n_train_windows_)
+        <= 10 * result.forecaster.state_.networks.n_train_windows)
     rank = {"problem": 0, "warning": 1, "info": 2}
     assert [rank[f.severity] for f in findings] == sorted(
         rank[f.severity] for f in findings)

@@ -64,12 +64,12 @@ def test_all_zero_network_is_the_ets_forecast_and_round_trips(tmp_path):
     series = load(frame, target="y")
     est = _zero(LSTMForecaster(**{**FIT, "window": 8}, season=1, residual_of="ets",
                                target_mode="level").fit(series))
-    ets = ETS(season=1).fit(series.y[:est.n_fit_])
+    ets = ETS(season=1).fit(series.y[:est.state_.shape.n_fit])
     rows = np.arange(250, 300)
     pred = est.predict_one_step(series, rows)
     np.testing.assert_allclose(pred, ets.predict_one_step(series.y, rows), atol=1e-9)
     # the kept context reaches back to the rows ETS was fitted on
-    assert est.context_start_ <= est.n_fit_
+    assert est.state_.context.start <= est.state_.shape.n_fit
     path = est.predict(3)["forecast"].to_numpy()
     np.testing.assert_allclose(path, ets.forecast(series.y, 3), atol=1e-9)
     est.save(str(tmp_path / "m"))
@@ -113,7 +113,7 @@ def test_weight_zero_over_the_residual_is_the_ets_forecast():
     est = LSTMForecaster(**FIT, season=1, residual_of="ets", target_mode="level",
                          network_weight=0.0).fit(series)
     rows = np.arange(170, 200)
-    ets = ETS(season=1).fit(series.y[:est.n_fit_])
+    ets = ETS(season=1).fit(series.y[:est.state_.shape.n_fit])
     np.testing.assert_allclose(est.predict_one_step(series, rows),
                                ets.predict_one_step(series.y, rows), atol=1e-9)
 

@@ -26,7 +26,8 @@ def test_round_trip_gives_identical_forecasts(saved, series_frame):
     np.testing.assert_array_equal(est.predict_one_step(series_frame, rows),
                                   back.predict_one_step(series_frame, rows))
     assert back.get_params() == est.get_params()
-    assert back.train_range_ == est.train_range_ and back.train_range_["rows"] == 240
+    train_range = back.state_.data.train_range
+    assert train_range == est.state_.data.train_range and train_range["rows"] == 240
     assert {p.name for p in folder.iterdir()} >= {"model.safetensors", "config.json",
                                                   "pipeline.json", "model.json",
                                                   "manifest.json"}

@@ -16,7 +16,7 @@ from lstmcast.core.errors import DataError
 from lstmcast.core.persist import json_bytes
 from lstmcast.evaluation.metrics import evaluate
 from lstmcast.forecaster.estimator import LSTMForecaster
-from lstmcast.forecaster.fitting import finite
+from lstmcast.forecaster.predict import finite
 
 
 def test_non_finite_forecasts_never_leave(tmp_path):

@@ -19,7 +19,7 @@ from lstmcast.core.errors import DataError, DataWarning, NotFittedError
 from lstmcast.data.loading import load
 from lstmcast.data.split import check_length
 from lstmcast.forecaster.estimator import LSTMForecaster
-from lstmcast.forecaster.fitting import check_strategy
+from lstmcast.forecaster.shape import check_strategy
 from lstmcast.network.train import pick_device
 
 NUMBERS = [1.0, 3.0, 2.0, 5.0, 4.0, 6.0, 8.0, 7.0, 9.0, 10.0]

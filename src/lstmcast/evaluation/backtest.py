@@ -317,7 +317,7 @@ def backtest(model: Any, data: Any, *, folds: int = 3, horizon: int | None = Non
     BacktestResult
     """
     from lstmcast.baselines.classical import make_models
-    from lstmcast.forecaster.fitting import check_strategy
+    from lstmcast.forecaster.shape import check_strategy
     cfg = _config_of(model)
     series = _series_of(data, cfg)
     cfg = _resolve(cfg, horizon, strategy)
@@ -476,13 +476,13 @@ class _Run:
     def _paths(self, k: int, part: SeriesData, origins: np.ndarray
                ) -> tuple[dict[str, np.ndarray], dict[str, float]]:
         """(B, H) paths of every model, and the seconds each took."""
-        from lstmcast.forecaster.fitting import multi_step
+        from lstmcast.forecaster.predict import multi_step
         y, h = part.y, self.horizon
         paths, seconds = {}, {}
         for name, fitted in self.current.items():
             tick = time.perf_counter()
             if name == "lstm":
-                paths[name] = multi_step(fitted, part, origins, h)
+                paths[name] = multi_step(fitted.state_, part, origins, h)
             else:
                 try:
                     paths[name] = _reference_paths(fitted, y, origins, h)

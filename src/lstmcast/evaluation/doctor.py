@@ -8,12 +8,13 @@ small pure function of the numbers it needs, so it can be tested on made-up
 forecasts and histories.
 
 Losses are compared in the units the network was trained in. Its targets are
-standardised (``fitting._targets``): by default the change from the last value
-divided by the training changes' standard deviation (``target_mode="delta"``),
-or the standardised differenced series. Predicting zero then has an MSE of
-about 1: "no change" (the naive forecast) in delta mode, the average change
-(the naive forecast plus drift) on a differenced series. A training loss that
-stays near that reference has learned nothing beyond it.
+standardised (:func:`lstmcast.forecaster.inputs.targets`): by default the change
+from the last value divided by the training changes' standard deviation
+(``target_mode="delta"``), or the standardised differenced series. Predicting
+zero then has an MSE of about 1: "no change" (the naive forecast) in delta
+mode, the average change (the naive forecast plus drift) on a differenced
+series. A training loss that stays near that reference has learned nothing
+beyond it.
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def explain(result: Any, series: Any = None) -> list[Finding]:
         check_beaten(result.metrics, season, cfg),
         check_lag_copying(pred),
         check_flat(pred, cfg),
-        check_underfitting(history.history, cfg, est.target_mode_ == "delta"
+        check_underfitting(history.history, cfg,
+                           est.state_.shape.target_mode == "delta"
                            or differenced),
         check_overfitting(history.history, history.best_epoch, cfg),
         check_gradients(history.history, cfg.train.clip_grad, history.diverged, cfg),
@@ -95,17 +97,18 @@ def overfit_one_batch(est: Any, series: Any, n_train: int, *, batch: int = 32,
 
     import torch
 
-    from lstmcast.forecaster.fitting import _targets, features_of
+    from lstmcast.forecaster.inputs import features_of, targets
     from lstmcast.network.windows import WindowSet, valid_origins
-    train = series.head(n_train)
-    z, feats = features_of(est, train, 0)
-    targets = _targets(z, train.y, [1], est.target_mode_, est.delta_scale_)
-    origins = valid_origins(feats, targets, est.window_, 0, n_train - 1)
+    state = est.state_
+    shape, train = state.shape, series.head(n_train)
+    z, feats = features_of(state.transforms, state.features, train, 0)
+    goals = targets(z, train.y, [1], shape.target_mode, shape.delta_scale)
+    origins = valid_origins(feats, goals, shape.window, 0, n_train - 1)
     origins = origins[np.linspace(0, len(origins) - 1, min(batch, len(origins)))
                       .astype(int)]
-    x, y = WindowSet(torch.from_numpy(feats), torch.from_numpy(targets),
-                     est.window_, origins).batch(np.arange(len(origins)))
-    net = copy.deepcopy(est.net_).eval()  # eval: no dropout; gradients still flow
+    x, y = WindowSet(torch.from_numpy(feats), torch.from_numpy(goals),
+                     shape.window, origins).batch(np.arange(len(origins)))
+    net = copy.deepcopy(state.net).eval()  # eval: no dropout; gradients still flow
     opt = torch.optim.Adam(net.parameters(), lr=1e-2)
     torch.manual_seed(0)
     losses = []
@@ -448,7 +451,7 @@ def check_model_size(est: Any, cfg: Any) -> Finding | None:
     """Too little data for the network: parameters vs training windows."""
     from lstmcast.diagnosis.stats import suggest_hidden_size
     params = int(sum(p.numel() for p in est.net_.parameters()))
-    windows = int(est.n_train_windows_)
+    windows = int(est.state_.networks.n_train_windows)
     if params <= PARAMS_PER_WINDOW * windows:
         return None
     hidden = suggest_hidden_size(cfg.model, windows, len(est.feature_names_),

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io as _io
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +109,7 @@ def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
     the network; the tuner's validation folds do not need them).
     """
     from lstmcast.forecaster.estimator import LSTMForecaster
-    from lstmcast.forecaster.fitting import resolve_shape
+    from lstmcast.forecaster.shape import resolve_shape
     started = time.perf_counter()
     n = len(series)
     n_test = count_test_rows(n, config.data.test_size)
@@ -121,7 +121,7 @@ def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
     config = config.replace(season=season, window=window)
     est = LSTMForecaster.from_config(config)
     est.fit(train_part, progress=progress)
-    est.config_ = config
+    est.state_ = replace(est.state_, config=config)
     rows = np.arange(n_train, n)
     forecasts = {"lstm": est.predict_one_step(series, rows)}
     forecasts.update(_baseline_forecasts(series.y, n_train, rows, season))
@@ -183,12 +183,12 @@ def _horizon_metrics(est: Any, series: SeriesData, n_train: int,
     """Metrics of the h-step forecasts (h = 1..K) from every test origin."""
     from lstmcast.baselines.simple import make_baselines
     from lstmcast.evaluation.metrics import evaluate
-    from lstmcast.forecaster.fitting import multi_step
+    from lstmcast.forecaster.predict import multi_step
     k, y = est.horizon_, series.y
     origins = np.arange(n_train - 1, len(series) - k)
     if len(origins) == 0:
         raise DataError(f"The test part is shorter than the horizon ({k}).")
-    paths = {"lstm": multi_step(est, series, origins)}
+    paths = {"lstm": multi_step(est.state_, series, origins)}
     for name, model in make_baselines(season).items():
         model.fit(y[:n_train])
         paths[name] = np.stack([model.forecast(y[: t + 1], k) for t in origins])

@@ -9,7 +9,13 @@ weights, batched); ``predict`` forecasts the steps after a history; ``save`` and
 ``horizon`` H > 1 is forecast by ``strategy``: ``mimo`` (one network, H
 outputs), ``direct`` (one network per step), ``recursive`` (a one-step network
 fed its own forecasts); ``auto``, the default, is ``mimo`` up to H and
-recursive beyond it (see :mod:`lstmcast.forecaster.fitting`).
+recursive beyond it (see :mod:`lstmcast.forecaster.shape`).
+
+What ``fit`` learns is one :class:`~lstmcast.forecaster.state.FittedState`
+(``state_``), made by :func:`~lstmcast.forecaster.fit.fit_state`, read by
+:mod:`lstmcast.forecaster.predict` and saved by
+:mod:`lstmcast.forecaster.serialize`; the estimator holds it and its
+constructor parameters.
 
 By default the network predicts the *change* from the last input value
 (``target_mode="delta"``): an untrained or unsure network then falls back to
@@ -19,8 +25,10 @@ the naive forecast instead of a flat line, the commonest LSTM failure.
 from __future__ import annotations
 
 import inspect
+import os
 from dataclasses import fields
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -37,6 +45,13 @@ from lstmcast.data.loading import load
 from lstmcast.data.series import SeriesData
 from lstmcast.data.timegrid import max_grid, regular_grid
 
+if TYPE_CHECKING:
+    from torch import nn
+
+    from lstmcast.forecaster.state import FittedState
+    from lstmcast.network.train import TrainResult
+    from lstmcast.preprocess.pipeline import Pipeline
+
 _SECTIONS = {"preprocess": PreprocessConfig, "model": ModelConfig,
              "train": TrainConfig}
 _DATA_PARAMS = ("val_size", "season")
@@ -44,7 +59,6 @@ PARAMS: dict[str, Any] = {
     **{f.name: f.default for cls in _SECTIONS.values() for f in fields(cls)},
     **{f.name: f.default for f in fields(DataConfig) if f.name in _DATA_PARAMS},
 }
-
 
 
 class LSTMForecaster:
@@ -56,8 +70,14 @@ class LSTMForecaster:
 
     Attributes (after ``fit``)
     --------------------------
-    pipeline_, net_, season_, window_, feature_names_, history_, ...
+    state_ : FittedState
+        Everything ``fit`` learned. The read-only ``window_``, ``season_``,
+        ``horizon_``, ``strategy_``, ``target_``, ``covariates_``,
+        ``feature_names_``, ``pipeline_``, ``net_``, ``nets_``, ``history_``,
+        ``histories_`` and ``config_`` are shortcuts into it.
     """
+
+    state_: FittedState
 
     def __init__(self, **params: Any) -> None:
         unknown = sorted(set(params) - set(PARAMS))
@@ -84,7 +104,7 @@ class LSTMForecaster:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items()
                    if v != PARAMS[k]]
         state = "not fitted"
-        if hasattr(self, "net_"):
+        if hasattr(self, "state_"):
             state = (f"fitted on '{self.target_}': window {self.window_}, season "
                      f"{self.season_}, horizon {self.horizon_}, "
                      f"{len(self.feature_names_)} features")
@@ -111,41 +131,94 @@ class LSTMForecaster:
             progress: bool = False) -> LSTMForecaster:
         """Learn transforms and weights from ``data`` (all of it is training
         data; its tail of ``val_size`` is held out for early stopping)."""
-        from lstmcast.forecaster import fitting as fitting
+        from lstmcast.forecaster.fit import fit_state
         series = _as_series(data, target, time, covariates)
         cfg = self.config(DataConfig(target=series.target,
                                      covariates=series.covariates))
-        if cfg.model.predictor == "naive" and cfg.preprocess.residual_of != "none":
-            raise DataError(
-                "predictor='naive' repeats the last value, which a residual over "
-                f"a classical forecast (residual_of='{cfg.preprocess.residual_of}') "
-                "is not. Use --residual-of none with --predictor naive, or "
-                "--predictor lstm.")
-        if cfg.model.horizon > 1 and cfg.preprocess.residual_of != "none":
-            raise DataError(
-                f"residual_of='{cfg.preprocess.residual_of}' is fitted for one-step "
-                f"forecasts: with horizon={cfg.model.horizon} every step of every "
-                "path would refilter the classical model over the whole history "
-                "(minutes for a backtest). Use --horizon 1 (predict then goes "
-                "further recursively), or --residual-of none.")
-        fitting.fit_forecaster(self, series, cfg, progress=progress)
-        _keep_residual_context(self, series)
-        self.config_ = cfg
+        self.state_ = fit_state(series, cfg, progress=progress)
         return self
 
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "net_"):
+    def _fitted(self) -> FittedState:
+        """The fitted state, or a NotFittedError (an AttributeError too, so
+        ``hasattr(est, "window_")`` is False before ``fit``)."""
+        if not hasattr(self, "state_"):
             raise NotFittedError.of(self)
+        return self.state_
+
+    # -- fitted attributes (read-only views of state_) -----------------------
+    @property
+    def window_(self) -> int:
+        """Input steps per window."""
+        return self._fitted().shape.window
+
+    @property
+    def season_(self) -> int:
+        """The season used (given or detected on the training data)."""
+        return self._fitted().shape.season
+
+    @property
+    def horizon_(self) -> int:
+        """Steps the networks were trained to forecast."""
+        return self._fitted().shape.horizon
+
+    @property
+    def strategy_(self) -> str:
+        """The multi-step strategy fitted (see :mod:`lstmcast.forecaster.shape`)."""
+        return self._fitted().shape.strategy
+
+    @property
+    def target_(self) -> str:
+        """The target column."""
+        return self._fitted().data.target
+
+    @property
+    def covariates_(self) -> tuple[str, ...]:
+        """The covariate columns, in the order the network reads them."""
+        return self._fitted().features.covariates
+
+    @property
+    def feature_names_(self) -> list[str]:
+        """The network's input features, in column order."""
+        return self._fitted().features.names
+
+    @property
+    def pipeline_(self) -> Pipeline:
+        """The target's fitted transform pipeline."""
+        return self._fitted().transforms.pipeline
+
+    @property
+    def net_(self) -> nn.Module:
+        """The first (with ``direct``: step 1's) network."""
+        return self._fitted().net
+
+    @property
+    def nets_(self) -> list[nn.Module]:
+        """Every network (one per step with ``strategy="direct"``)."""
+        return self._fitted().networks.nets
+
+    @property
+    def history_(self) -> TrainResult:
+        """The first network's training history."""
+        return self._fitted().history
+
+    @property
+    def histories_(self) -> list[TrainResult]:
+        """The training history of every network."""
+        return self._fitted().networks.histories
+
+    @property
+    def config_(self) -> ForecastConfig:
+        """The validated settings the model was fitted with."""
+        return self._fitted().config
 
     # -- forecasting ---------------------------------------------------------
     def predict_one_step(self, data: Any, rows: np.ndarray | None = None
                          ) -> np.ndarray:
         """One-step forecasts of ``data``'s target at ``rows`` (default: every
         row with enough history), each from the true values before it."""
-        from lstmcast.forecaster import fitting as fitting
-        self._check_fitted()
-        series = self._coerce(data)
-        return fitting.one_step(self, series, rows)
+        from lstmcast.forecaster.predict import one_step
+        state = self._fitted()
+        return one_step(state, self._coerce(data), rows)
 
     def predict(self, horizon: int | None = None, data: Any = None) -> pd.DataFrame:
         """Forecast the ``horizon`` steps after ``data`` (default: after the
@@ -155,23 +228,22 @@ class LSTMForecaster:
         and ``recursive`` feed forecasts back; ``mimo`` and ``direct`` raise a
         DataError (refit with the longer horizon).
         """
-        from lstmcast.forecaster import fitting as fitting
-        self._check_fitted()
+        from lstmcast.forecaster.predict import path
+        state = self._fitted()
         series = self.context_series() if data is None else self._coerce(data)
-        horizon = horizon or self.horizon_
-        path = fitting.path(self, series, len(series) - 1, horizon)
+        horizon = horizon or state.shape.horizon
+        forecast = path(state, series, len(series) - 1, horizon)
         stamps = series.future_index(horizon)
-        return pd.DataFrame({"forecast": path}, index=stamps)
+        return pd.DataFrame({"forecast": forecast}, index=stamps)
 
     def context_series(self) -> SeriesData:
         """The tail of the fitted data kept for forecasting without new data."""
-        self._check_fitted()
-        return self.context_
+        return self._fitted().context.series
 
     def _time_column(self, data: Any) -> str | None:
         """The training data's time column if ``data`` has it, else None (a
         frame indexed by time, or row positions, which ``load`` detects)."""
-        name = self.time_name_
+        name = self._fitted().data.time_name
         if isinstance(data, pd.DataFrame):
             return name if name in data.columns else None
         if isinstance(data, pd.Series):
@@ -179,44 +251,42 @@ class LSTMForecaster:
         return None if name in (None, "step", "time") else name
 
     def _coerce(self, data: Any) -> SeriesData:
+        state = self._fitted()
+        target, covariates = state.data.target, state.features.covariates
         if isinstance(data, SeriesData):
             series = data
         else:
-            series = load(data, target=self.target_, time=self._time_column(data),
-                          covariates=self.covariates_, constant_covariates="keep")
-        missing = [c for c in (self.target_, *self.covariates_)
+            series = load(data, target=target, time=self._time_column(data),
+                          covariates=covariates, constant_covariates="keep")
+        missing = [c for c in (target, *covariates)
                    if c not in series.frame.columns]
         if missing:
             raise DataError(f"The data lacks column(s) {', '.join(missing)} that "
                             "the model was trained with. Columns present: "
                             f"{', '.join(series.frame.columns)}.")
-        _check_same_freq(getattr(self, "freq_", None), series)
+        _check_same_freq(state.data.freq, series)
         return series
 
     # -- persistence ----------------------------------------------------------
-    def save(self, path: str) -> None:
-        """Write a pickle-free model folder (safetensors weights + JSON)."""
-        from lstmcast.forecaster import serialize as saving
-        self._check_fitted()
-        saving.save_forecaster(self, path)
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write a pickle-free model folder (safetensors weights + JSON) and
+        return it."""
+        from lstmcast.forecaster.serialize import save_state
+        return save_state(self._fitted(), self.get_params(), path)
 
     @classmethod
-    def load(cls, path: str) -> LSTMForecaster:
+    def load(cls, path: str | os.PathLike[str]) -> LSTMForecaster:
         """Read a folder written by ``save``; checks hashes, never unpickles."""
-        from lstmcast.forecaster import serialize as saving
-        return saving.load_forecaster(cls, path)
+        from lstmcast.forecaster.serialize import load_forecaster
+        return load_forecaster(path, cls._with_state)
 
-
-def _keep_residual_context(est: LSTMForecaster, series: SeriesData) -> None:
-    """A residual over a classical forecast filters the series from the first
-    training point, so the kept context must reach back to the end of the rows
-    its model was fitted on (the rest of the training part is in its state)."""
-    from lstmcast.forecaster.fitting import _tail
-    from lstmcast.preprocess.residual import Residual
-    if any(isinstance(s, Residual) for s in est.pipeline_.steps) \
-            and est.context_start_ > est.n_fit_:
-        est.context_start_ = est.n_fit_
-        est.context_ = _tail(series, len(series) - est.n_fit_)
+    @classmethod
+    def _with_state(cls, params: dict[str, Any], state: FittedState
+                    ) -> LSTMForecaster:
+        """A forecaster with constructor ``params`` that has learned ``state``."""
+        est = cls(**params)
+        est.state_ = state
+        return est
 
 
 def _as_series(data: Any, target: str | None, time: str | None,

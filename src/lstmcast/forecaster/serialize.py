@@ -3,8 +3,9 @@
 Files: ``model.safetensors`` (weights; with ``strategy="direct"`` the networks
 of steps 2..H follow under the key prefixes ``direct.h2.``, ``direct.h3.``, ...),
 ``config.json`` (the settings, reusable with ``lstmcast fit --config``),
-``pipeline.json`` (fitted transform state as numbers), ``model.json`` (fitted
-facts: window, season, strategy, features, training range, training history,
+``pipeline.json`` (fitted transform state as numbers), ``model.json`` (the
+fitted facts declared by :class:`~lstmcast.forecaster.state.FittedState`: window,
+season, strategy, features, training range; the training histories and the
 context rows), ``manifest.json`` (hashes, written last). ``fit`` adds
 ``metrics.json`` and ``test_predictions.csv`` beside them.
 
@@ -17,8 +18,11 @@ repairs made to it while loading.
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable
+from dataclasses import fields
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -33,21 +37,36 @@ from lstmcast.core.persist import (
 )
 from lstmcast.core.version import __version__
 from lstmcast.data.series import SeriesData
+from lstmcast.forecaster.state import (
+    FACT,
+    Context,
+    DataFacts,
+    Features,
+    FittedState,
+    Networks,
+    Shape,
+    Transforms,
+    stamp_to_json,
+)
+
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+
+    from lstmcast.network.train import TrainResult
 
 _DIRECT = "direct.h"
 #: The oldest model format ``load`` reads (folders of format 1 and later are
 #: kept loadable: tests/robustness/data/model_v1 is one, loaded in CI).
 MIN_FORMAT_VERSION = 1
 _TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags")
-
-
-def _stamp_to_json(stamp: Any) -> Any:
-    return stamp.isoformat() if isinstance(stamp, pd.Timestamp) else int(stamp)
+Group = TypeVar("Group")
+Built = TypeVar("Built")
 
 
 def _frame_to_json(series: SeriesData) -> dict[str, Any]:
     frame = series.frame
-    return {"index": [_stamp_to_json(s) for s in frame.index],
+    return {"index": [stamp_to_json(s) for s in frame.index],
             "index_name": frame.index.name,
             "tz": str(tz) if (tz := getattr(frame.index, "tz", None)) else None,
             "columns": {c: [None if not np.isfinite(v) else float(v)
@@ -70,33 +89,41 @@ def _frame_from_json(state: dict[str, Any], target: str, covariates: tuple[str, 
     return SeriesData(frame=frame, target=target, covariates=covariates, freq=freq)
 
 
-def save_forecaster(est: Any, path: str) -> None:
-    """Write every model file atomically, then the manifest of their hashes."""
+def _tensors(net: nn.Module, prefix: str = "") -> dict[str, torch.Tensor]:
+    return {f"{prefix}{k}": v.detach().cpu().contiguous()
+            for k, v in net.state_dict().items()}
+
+
+def save_state(state: FittedState, params: dict[str, Any],
+               path: str | os.PathLike[str]) -> Path:
+    """Write every model file atomically, then the manifest of their hashes;
+    returns the folder. ``params`` are the estimator's constructor parameters."""
     from safetensors.torch import save as save_tensors
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().cpu().contiguous() for k, v in est.net_.state_dict().items()}
-    for h, net in enumerate(getattr(est, "nets_", [est.net_])[1:], start=2):
-        state.update({f"{_DIRECT}{h}.{k}": v.detach().cpu().contiguous()
-                      for k, v in net.state_dict().items()})
+    nets, transforms = state.networks.nets, state.transforms
+    weights = _tensors(nets[0])
+    for h, net in enumerate(nets[1:], start=2):
+        weights.update(_tensors(net, f"{_DIRECT}{h}."))
+    scaler = transforms.cov_scaler
     files = {
-        "model.safetensors": save_tensors(state),
+        "model.safetensors": save_tensors(weights),
         "config.json": json_bytes({"format_version": FORMAT_VERSION,
-                                   **est.config_.to_dict()}),
+                                   **state.config.to_dict()}),
         "pipeline.json": json_bytes({
-            "target": est.pipeline_.get_state(),
-            "covariate_impute": [imp.get_state() for imp in est.cov_impute_],
-            "covariate_scaler": est.cov_scaler_.get_state() if est.cov_scaler_
-            else None}),
+            "target": transforms.pipeline.get_state(),
+            "covariate_impute": [imp.get_state() for imp in transforms.cov_impute],
+            "covariate_scaler": scaler.get_state() if scaler is not None else None}),
         "model.json": json_bytes({
             "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
-            "torch_version": versions()["torch"], "params": est.get_params(),
-            "fitted": _fitted_facts(est), "history": est.history_.to_dict(),
+            "torch_version": versions()["torch"], "params": params,
+            "fitted": fitted_facts(state), "history": state.history.to_dict(),
             "direct_histories": [h.to_dict()
-                                 for h in getattr(est, "histories_", [])[1:]],
-            "context": _frame_to_json(est.context_)}),
+                                 for h in state.networks.histories[1:]],
+            "context": _frame_to_json(state.context.series)}),
     }
-    write_with_manifest(folder, files, run_record(est))
+    write_with_manifest(folder, files, run_record(state, params["seed"]))
+    return folder
 
 
 def versions() -> dict[str, str]:
@@ -109,45 +136,48 @@ def versions() -> dict[str, str]:
             "pandas": pd.__version__, "platform": platform.platform()}
 
 
-def run_record(est: Any) -> dict[str, Any]:
+def run_record(state: FittedState, seed: int) -> dict[str, Any]:
     """How the model was made: seed, threads, versions, training data, repairs."""
     import torch
-    return {"seed": est.get_params()["seed"], "threads": torch.get_num_threads(),
-            "versions": versions(), "data_sha256": getattr(est, "data_hash_", None),
-            "repairs": [r.to_dict() for r in getattr(est, "repairs_", ())]}
+    return {"seed": seed, "threads": torch.get_num_threads(),
+            "versions": versions(), "data_sha256": state.data.data_hash,
+            "repairs": [r.to_dict() for r in state.data.repairs]}
 
 
-def _fitted_facts(est: Any) -> dict[str, Any]:
-    return {
-        "season": est.season_, "window": est.window_, "horizon": est.horizon_,
-        "strategy": est.strategy_, "outputs": est.outputs_,
-        "target_mode": est.target_mode_, "delta_scale": est.delta_scale_,
-        "n_fit": est.n_fit_, "warmup": est.warmup_, "target": est.target_,
-        "covariates": list(est.covariates_), "time_name": est.time_name_,
-        "freq": est.freq_, "first_stamp": _stamp_to_json(est.first_stamp_),
-        "feature_names": est.feature_names_, "input_size": len(est.feature_names_),
-        "context_start": est.context_start_, "train_range": est.train_range_,
-        "n_train_windows": est.n_train_windows_, "n_val_windows": est.n_val_windows_,
-        "lags": list(est.lags_), "rolling": list(est.rolling_),
-        "rolling_stats": list(est.rolling_stats_), "calendar": est.calendar_,
-        "covariate_lags": list(est.covariate_lags_),
-    }
+def fitted_facts(state: FittedState) -> dict[str, Any]:
+    """The ``fitted`` entry of model.json: every fact field (see
+    :func:`lstmcast.forecaster.state.fact`) of the state's groups, plus the
+    networks' input size."""
+    facts: dict[str, Any] = {}
+    for group in state.fact_groups():
+        for f in fields(group):
+            if (spec := f.metadata.get(FACT)) is not None:
+                facts[spec.key or f.name] = spec.dump(getattr(group, f.name))
+    facts["input_size"] = len(state.features.names)
+    return facts
 
 
-def load_forecaster(cls: type, path: str) -> Any:
-    """Rebuild a fitted forecaster; hashes are checked first, nothing unpickled."""
+def _from_facts(cls: type[Group], facts: dict[str, Any],
+                **others: Any) -> Group:
+    """A group of the state: its fact fields read from ``facts``, the rest given."""
+    values = {f.name: spec.load(facts[spec.key or f.name])
+              for f in fields(cls) if (spec := f.metadata.get(FACT)) is not None}
+    return cls(**values, **others)
+
+
+def load_forecaster(path: str | os.PathLike[str],
+                    build: Callable[[dict[str, Any], FittedState], Built]) -> Built:
+    """Read a model folder and ``build`` the forecaster from its constructor
+    parameters and fitted state; hashes are checked first, nothing unpickled."""
     try:
-        return _load(cls, Path(path))
+        return build(*_load(Path(path)))
     except (KeyError, TypeError, IndexError) as exc:
         raise DataError(f"{path} is not a model folder this lstmcast ({__version__}) "
                         f"can read: an entry is missing or malformed ({exc!r}). "
                         "Fit the model again.") from None
 
 
-def _load(cls: type, folder: Path) -> Any:
-    from lstmcast.network.ensemble import build_net
-    from lstmcast.network.train import TrainResult
-    from lstmcast.preprocess.pipeline import Pipeline, transform_from_state
+def _load(folder: Path) -> tuple[dict[str, Any], FittedState]:
     verify_folder(folder)
     meta = read_json(folder / "model.json")
     if meta.get("format_version", 0) > FORMAT_VERSION:
@@ -166,21 +196,43 @@ def _load(cls: type, folder: Path) -> Any:
                         "that wrote it.")
     params = {k: tuple(v) if k in _TUPLE_PARAMS else v
               for k, v in meta["params"].items()}
-    est = cls(**params)
-    est.config_ = ForecastConfig.from_dict(read_json(folder / "config.json"))
-    facts = meta["fitted"]
-    _restore_facts(est, facts)
-    pipes = read_json(folder / "pipeline.json")
-    est.pipeline_ = Pipeline.from_state(pipes["target"])
-    est.cov_impute_ = [transform_from_state(s) for s in pipes["covariate_impute"]]
+    config = ForecastConfig.from_dict(read_json(folder / "config.json"))
+    # folders written before the strategies existed: one MIMO network
+    facts = {"strategy": "auto", "outputs": meta["fitted"]["horizon"],
+             **meta["fitted"]}
+    data = _from_facts(DataFacts, facts)
+    shape = _from_facts(Shape, facts)
+    features = _from_facts(Features, facts)
+    transforms = _read_transforms(read_json(folder / "pipeline.json"))
+    nets = _read_nets(folder, config, shape, facts["input_size"])
+    networks = _from_facts(Networks, facts, nets=nets,
+                                     histories=_read_histories(meta))
+    context = _from_facts(Context, facts, series=_frame_from_json(
+        meta["context"], data.target, features.covariates, data.freq))
+    return params, FittedState(data=data, shape=shape, features=features,
+                               transforms=transforms, networks=networks,
+                               context=context, config=config)
+
+
+def _read_transforms(pipes: dict[str, Any]) -> Transforms:
+    from lstmcast.preprocess.pipeline import Pipeline, transform_from_state
     scaler = pipes["covariate_scaler"]
-    est.cov_scaler_ = transform_from_state(scaler) if scaler else None
-    cfg = est.config_.model
+    return Transforms(
+        pipeline=Pipeline.from_state(pipes["target"]),
+        cov_impute=[transform_from_state(s) for s in pipes["covariate_impute"]],
+        cov_scaler=transform_from_state(scaler) if scaler else None)
+
+
+def _read_nets(folder: Path, config: ForecastConfig, shape: Shape,
+               input_size: int) -> list[nn.Module]:
+    """The networks (with ``direct``: one per step), weights loaded strictly."""
+    from lstmcast.network.ensemble import build_net
+    cfg = config.model
     weights = _read_weights(folder / "model.safetensors")
-    est.nets_ = []
-    for h in range(1, (est.horizon_ if est.strategy_ == "direct" else 1) + 1):
+    nets = []
+    for h in range(1, (shape.horizon if shape.strategy == "direct" else 1) + 1):
         prefix = f"{_DIRECT}{h}." if h > 1 else ""
-        net = build_net(cfg, facts["input_size"], facts["window"], est.outputs_,
+        net = build_net(cfg, input_size, shape.window, shape.outputs,
                         members=cfg.ensemble)
         own = {k[len(prefix):]: v for k, v in weights.items()
                if (k.startswith(prefix) if prefix else not k.startswith(_DIRECT))}
@@ -191,29 +243,15 @@ def _load(cls: type, folder: Path) -> Any:
                             "fit the network described in model.json "
                             f"({str(exc).splitlines()[0]}). Fit the model again."
                             ) from None
-        est.nets_.append(net.eval())
-    est.net_ = est.nets_[0]
-    est.histories_ = [TrainResult(**{k: v for k, v in h.items() if v is not None})
-                      for h in [meta["history"], *meta.get("direct_histories", [])]]
-    est.history_ = est.histories_[0]
-    est.context_ = _frame_from_json(meta["context"], est.target_, est.covariates_,
-                                    est.freq_)
-    return est
+        nets.append(net.eval())
+    return nets
 
 
-def _restore_facts(est: Any, facts: dict[str, Any]) -> None:
-    for key in ("season", "window", "horizon", "target_mode", "delta_scale",
-                "n_fit", "warmup", "target", "time_name", "freq", "feature_names",
-                "context_start", "n_train_windows", "n_val_windows", "calendar",
-                "train_range"):
-        setattr(est, f"{key}_", facts[key])
-    for key in ("covariates", "lags", "rolling", "rolling_stats", "covariate_lags"):
-        setattr(est, f"{key}_", tuple(facts[key]))
-    # folders written before the strategies existed: one MIMO network
-    est.strategy_ = facts.get("strategy", "auto")
-    est.outputs_ = facts.get("outputs", facts["horizon"])
-    first = facts["first_stamp"]
-    est.first_stamp_ = pd.Timestamp(first) if isinstance(first, str) else first
+def _read_histories(meta: dict[str, Any]) -> list[TrainResult]:
+    """The training history of each network."""
+    from lstmcast.network.train import TrainResult
+    return [TrainResult(**{k: v for k, v in h.items() if v is not None})
+            for h in [meta["history"], *meta.get("direct_histories", [])]]
 
 
 def _read_weights(path: Path) -> dict[str, Any]:

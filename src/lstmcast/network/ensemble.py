@@ -3,7 +3,7 @@
 :func:`build_net` makes the network a :class:`~lstmcast.core.config.ModelConfig`
 describes: one :class:`~lstmcast.network.model.LSTMNet`, or with ``ensemble = k > 1``
 a :class:`MeanOf` k of them (each trained from its own seed by
-:mod:`lstmcast.forecaster.fitting`). ``MeanOf`` is an ``nn.Module`` like the net it
+:mod:`lstmcast.forecaster.fit`). ``MeanOf`` is an ``nn.Module`` like the net it
 averages, so forecasting, saving (its state dict: ``members.0.*``,
 ``members.1.*``, ...) and loading need no special case.
 """

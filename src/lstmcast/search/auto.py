@@ -149,7 +149,7 @@ def fit_auto(series: SeriesData, config: ForecastConfig, *,
     the user's value, or is skipped (with a note) when the setting is what
     defines it (see :data:`DEFINES`).
     """
-    from lstmcast.forecaster.fitting import resolve_shape
+    from lstmcast.forecaster.shape import resolve_shape
     started = time.perf_counter()
     budget = DEFAULT_BUDGET if budget is None else float(budget)
     if not budget > 0:

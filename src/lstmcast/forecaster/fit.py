@@ -1,0 +1,210 @@
+"""Fitting: from a series and a validated config to a :class:`FittedState`.
+
+Transforms are fitted on the training rows only (the rows before the
+validation tail), windows are built over the transformed series, and one
+network per entry of :func:`~lstmcast.forecaster.shape.network_steps` is
+trained (see :mod:`lstmcast.forecaster.shape` for the multi-step strategies).
+The estimator only holds the result, so each step here can be read alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lstmcast.core.config import ForecastConfig, PreprocessConfig
+from lstmcast.core.errors import DataError
+from lstmcast.data.series import SeriesData
+from lstmcast.data.split import check_length
+from lstmcast.forecaster.inputs import (
+    covariates_of,
+    feature_settings,
+    features_of,
+    tail,
+    targets,
+)
+from lstmcast.forecaster.shape import check_strategy, network_steps, resolve_shape
+from lstmcast.forecaster.state import (
+    Context,
+    DataFacts,
+    FittedState,
+    Networks,
+    Shape,
+    Transforms,
+)
+from lstmcast.network.windows import WindowSet, valid_origins
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from lstmcast.network.train import TrainResult
+    from lstmcast.preprocess.base import Transform
+
+
+def fit_state(series: SeriesData, config: ForecastConfig, *,
+              progress: bool = False) -> FittedState:
+    """Fit transforms and networks on ``series`` (all of it training data; its
+    tail of ``val_size`` rows is held out for early stopping)."""
+    _check_settings(config, series.covariates)
+    pre, mcfg = config.preprocess, config.model
+    n = len(series)
+    steps = network_steps(mcfg.strategy, mcfg.horizon)
+    season, window, warm, n_val = resolve_shape(series, config)
+    n_fit = n - n_val
+    check_length(n, window=window + warm, horizon=steps[-1][-1], n_test=0,
+                 n_val=n_val)
+    transforms = _fit_transforms(series, pre, season, n_fit)
+    features = feature_settings(pre, series)
+    z, feats = features_of(transforms, features, series, 0)
+    delta_scale = _delta_scale(z[:n_fit]) if mcfg.target_mode == "delta" else 1.0
+    shape = Shape(season=season, window=window, horizon=mcfg.horizon,
+                  strategy=mcfg.strategy, outputs=len(steps[0]),
+                  target_mode=mcfg.target_mode, delta_scale=delta_scale,
+                  n_fit=n_fit, warmup=warm)
+    fitted = [_fit_network(config, shape, z, feats, series.y, s, progress=progress)
+              for s in steps]
+    networks = Networks(nets=[net for net, _, _, _ in fitted],
+                        histories=[history for _, history, _, _ in fitted],
+                        n_train_windows=fitted[0][2], n_val_windows=fitted[0][3])
+    return FittedState(data=_data_facts(series, n_fit), shape=shape,
+                       features=features, transforms=transforms, networks=networks,
+                       context=_context(series, shape, transforms), config=config)
+
+
+def _check_settings(cfg: ForecastConfig, covariates: tuple[str, ...]) -> None:
+    """Refuse settings that cannot be fitted together (a DataError naming the
+    fix)."""
+    pre, mcfg = cfg.preprocess, cfg.model
+    if mcfg.predictor == "naive" and pre.residual_of != "none":
+        raise DataError(
+            "predictor='naive' repeats the last value, which a residual over "
+            f"a classical forecast (residual_of='{pre.residual_of}') "
+            "is not. Use --residual-of none with --predictor naive, or "
+            "--predictor lstm.")
+    if mcfg.horizon > 1 and pre.residual_of != "none":
+        raise DataError(
+            f"residual_of='{pre.residual_of}' is fitted for one-step "
+            f"forecasts: with horizon={mcfg.horizon} every step of every "
+            "path would refilter the classical model over the whole history "
+            "(minutes for a backtest). Use --horizon 1 (predict then goes "
+            "further recursively), or --residual-of none.")
+    check_strategy(mcfg.strategy, mcfg.horizon, covariates)
+    if mcfg.predictor == "naive" and (mcfg.target_mode != "delta" or pre.difference
+                                      or pre.seasonal_difference
+                                      or pre.decompose != "none"):
+        raise DataError("predictor='naive' repeats the last value through a zero "
+                        "change, which needs target_mode='delta' on the levels. Set "
+                        "--target-mode delta --difference 0 --seasonal-difference 0 "
+                        "--decompose none, or use --predictor lstm.")
+
+
+def _fit_transforms(series: SeriesData, pre: PreprocessConfig, season: int,
+                    n_fit: int) -> Transforms:
+    """The target pipeline, covariate imputers and covariate scaler, fitted on
+    the first ``n_fit`` rows."""
+    from lstmcast.preprocess.impute import Impute
+    from lstmcast.preprocess.pipeline import build_pipeline
+    from lstmcast.preprocess.scale import Scaler
+    times = series.times_float()
+    pipeline = build_pipeline(pre, season).fit(series.y[:n_fit], times=times[:n_fit])
+    method = pre.impute if pre.impute != "none" else "ffill"
+    cov_impute: list[Transform] = [Impute(method).fit(series.X[:n_fit, j])
+                                   for j in range(len(series.covariates))]
+    filled = covariates_of(cov_impute, series, 0)
+    cov_scaler = Scaler("standard").fit(filled[:n_fit]) if filled.shape[1] else None
+    return Transforms(pipeline=pipeline, cov_impute=cov_impute, cov_scaler=cov_scaler)
+
+
+def _data_facts(series: SeriesData, n_fit: int) -> DataFacts:
+    """What the training data was: target, time axis, range, hash, repairs."""
+    n = len(series)
+    return DataFacts(
+        target=series.target, time_name=series.frame.index.name, freq=series.freq,
+        first_stamp=series.index[0],
+        train_range={"first": str(series.index[0]), "last": str(series.index[-1]),
+                     "rows": n, "rows_fitting_transforms": n_fit,
+                     "last_fitting_transforms": str(series.index[n_fit - 1])},
+        data_hash=series.fingerprint(), repairs=series.repairs)
+
+
+def _context(series: SeriesData, shape: Shape, transforms: Transforms) -> Context:
+    """The tail kept for forecasting without new data: enough rows for a window,
+    the warm-up and three seasons. A residual over a classical forecast filters
+    the series from the first training point, so its context reaches back to
+    the end of the rows its model was fitted on (the rest is in its state)."""
+    from lstmcast.preprocess.residual import Residual
+    n = len(series)
+    keep = min(n, shape.window + shape.warmup + 3 * max(shape.season, 1) + 16)
+    if any(isinstance(s, Residual) for s in transforms.pipeline.steps) \
+            and n - keep > shape.n_fit:
+        keep = n - shape.n_fit
+    return Context(series=tail(series, keep), start=n - keep)
+
+
+def _delta_scale(z_train: np.ndarray) -> float:
+    steps = np.diff(z_train)
+    scale = float(np.nanstd(steps[np.isfinite(steps)])) if np.isfinite(steps).any() \
+        else 1.0
+    return scale if scale > 1e-12 else 1.0
+
+
+def _fit_network(cfg: ForecastConfig, shape: Shape, z: np.ndarray, feats: np.ndarray,
+                 y: np.ndarray, steps: list[int], *, progress: bool
+                 ) -> tuple[nn.Module, TrainResult, int, int]:
+    """Train one network on the targets ``steps`` ahead: (net, history, windows
+    for training, windows for validation)."""
+    import torch
+
+    from lstmcast.network.ensemble import MeanOf, build_net
+    from lstmcast.network.sequences import (
+        VALIDATION_CHUNK,
+        SequenceSet,
+        auto_chunk,
+        check_sequences,
+    )
+    from lstmcast.network.train import seed_everything, train
+    mcfg, window, n_fit, last = cfg.model, shape.window, shape.n_fit, steps[-1]
+    goals = targets(z, y, steps, shape.target_mode, shape.delta_scale)
+    train_origins = valid_origins(feats, goals, window, 0, n_fit - last)
+    val_origins = valid_origins(feats, goals, window, n_fit - 1, len(z) - last)
+    if len(train_origins) == 0:
+        raise DataError(f"No complete training window: {n_fit} training rows, window "
+                        f"{window}, warm-up {shape.warmup}, {last} step(s) ahead. Use "
+                        "a smaller --window or more data.")
+    feats_t, targets_t = torch.from_numpy(feats), torch.from_numpy(goals)
+    train_set: WindowSet | SequenceSet = WindowSet(feats_t, targets_t, window,
+                                                   train_origins)
+    if cfg.train.batching == "sequences" and mcfg.predictor != "naive":
+        check_sequences(mcfg.bidirectional)  # the same origins, scored per step
+        train_set = SequenceSet(feats_t, targets_t, window, train_origins,
+                                cfg.train.chunk or auto_chunk(window))
+    val_set: WindowSet | SequenceSet | None = WindowSet(
+        feats_t, targets_t, window, val_origins) if len(val_origins) else None
+    if val_set is not None and isinstance(train_set, SequenceSet):
+        val_set = SequenceSet(feats_t, targets_t, window, val_origins,
+                              min(len(val_origins), VALIDATION_CHUNK))
+    members, histories = [], []
+    for member in range(mcfg.ensemble):  # an ensemble: one seed per member
+        tcfg = replace(cfg.train, seed=cfg.train.seed + member)
+        seed_everything(tcfg.seed)  # the initial weights come from the seed too
+        net = build_net(mcfg, feats.shape[1], window, len(steps))
+        histories.append(_untrained(net) if mcfg.predictor == "naive" else train(
+            net, train_set, val_set, tcfg, progress=progress))
+        members.append(net.to("cpu"))
+    net = members[0] if len(members) == 1 else MeanOf(members)
+    return net, histories[0], len(train_origins), len(val_origins)
+
+
+def _untrained(net: nn.Module) -> TrainResult:
+    """Zero every weight (output 0: no change from the last value) and return
+    an empty training history: the naive predictor."""
+    import torch
+
+    from lstmcast.network.train import TrainResult
+    with torch.no_grad():
+        for p in net.parameters():
+            p.zero_()
+    return TrainResult(stopped="not trained: the naive predictor (no change from "
+                       "the last value)")

@@ -1,0 +1,115 @@
+"""From a series to the network's inputs and targets, as fitting and forecasting
+both need them: transformed target, feature matrix, training targets, time
+stamps, and where a series sits relative to the training rows."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.core.config import PreprocessConfig
+from lstmcast.core.errors import DataError
+from lstmcast.data.series import SeriesData
+from lstmcast.forecaster.state import Features, Transforms
+from lstmcast.preprocess.features import build_features
+
+if TYPE_CHECKING:
+    from lstmcast.forecaster.state import FittedState
+    from lstmcast.preprocess.base import Transform
+
+
+def feature_settings(pre: PreprocessConfig, series: SeriesData) -> Features:
+    """The features a fit with ``pre`` feeds the network for ``series``' columns,
+    with their names."""
+    head = tail(series, min(len(series), 3))
+    stamps = next_stamps(head)[:3] if pre.calendar else None
+    _, names = build_features(np.zeros(len(head)), np.zeros((len(head),
+                              len(series.covariates))), stamps, lags=pre.lags,
+                              rolling_windows=pre.rolling,
+                              rolling_stats=pre.rolling_stats,
+                              covariate_names=series.covariates,
+                              covariate_lags=pre.covariate_lags)
+    return Features(covariates=series.covariates, lags=pre.lags, rolling=pre.rolling,
+                    rolling_stats=pre.rolling_stats, calendar=pre.calendar,
+                    covariate_lags=pre.covariate_lags, names=names)
+
+
+def covariates_of(cov_impute: list[Transform], series: SeriesData,
+                  start: int) -> np.ndarray:
+    """(N, C) covariates of ``series`` filled by the fitted imputers (unscaled)."""
+    cols = [imp.transform(series.X[:, j], start=start)
+            for j, imp in enumerate(cov_impute)]
+    return np.column_stack(cols) if cols else np.empty((len(series), 0))
+
+
+def features_of(transforms: Transforms, features: Features, series: SeriesData,
+                start: int) -> tuple[np.ndarray, np.ndarray]:
+    """Transformed target z (N,) and the input features (N, F) of ``series``,
+    whose first row is row ``start`` of the training data."""
+    z = transforms.pipeline.transform(series.y, start=start,
+                                      times=series.times_float())
+    cov = covariates_of(transforms.cov_impute, series, start)
+    if transforms.cov_scaler is not None:
+        cov = transforms.cov_scaler.transform(cov)
+    stamps = next_stamps(series)[: len(series)] if features.calendar else None
+    feats, _ = build_features(z, cov, stamps, lags=features.lags,
+                              rolling_windows=features.rolling,
+                              rolling_stats=features.rolling_stats,
+                              covariate_names=features.covariates,
+                              covariate_lags=features.covariate_lags)
+    return z, feats
+
+
+def targets(z: np.ndarray, y: np.ndarray, steps: list[int], mode: str,
+            scale: float) -> np.ndarray:
+    """(N, K) float32 targets by origin t: the values ``steps`` (K of them) after
+    t, NaN where the true value was missing (imputed values are never learned
+    as truth). In ``delta`` mode: the change from z[t], divided by ``scale``."""
+    n = len(z)
+    out = np.full((n, len(steps)), np.nan)
+    truth = np.where(np.isfinite(y), z, np.nan)
+    for k, h in enumerate(steps):
+        ahead = np.full(n, np.nan)
+        ahead[: n - h] = truth[h:]
+        out[:, k] = (ahead - z) / scale if mode == "delta" else ahead
+    return out.astype(np.float32)
+
+
+def next_stamps(series: SeriesData, extra: int = 1) -> pd.Index:
+    """The stamp after each row (and ``extra - 1`` more beyond the end)."""
+    index = series.index
+    try:
+        future = series.future_index(extra)
+    except DataError:
+        step = index[-1] - index[-2] if len(index) > 1 else 1
+        future = pd.Index([index[-1] + step * (k + 1) for k in range(extra)])
+    return index[1:].append(future)
+
+
+def tail(series: SeriesData, keep: int) -> SeriesData:
+    """The last ``keep`` rows of ``series`` (without its notes and repairs)."""
+    frame = series.frame.iloc[len(series) - keep:].copy()
+    return SeriesData(frame=frame, target=series.target,
+                      covariates=series.covariates, freq=series.freq)
+
+
+def start_of(state: FittedState, series: SeriesData) -> int:
+    """Position of ``series``' first row counted from the first training row."""
+    first, data = series.index[0], state.data
+    if first == data.first_stamp:
+        return 0
+    context = state.context.series.index
+    if first in context:
+        return state.context.start + int(context.get_loc(first))
+    if not isinstance(first, pd.Timestamp):
+        return int(first - data.first_stamp)
+    if data.freq:
+        lo, hi = sorted([first, data.first_stamp])
+        steps = len(pd.date_range(lo, hi, freq=data.freq)) - 1
+        return steps if first > data.first_stamp else -steps
+    raise DataError(f"Cannot place data starting at {first} relative to the "
+                    f"training data (which started at {data.first_stamp}) because "
+                    "the series has no regular frequency. Give data that starts "
+                    "at the training start, or refit with --gaps fill.")

@@ -1,0 +1,175 @@
+"""FittedState: everything ``LSTMForecaster.fit`` learns, as one typed value.
+
+The groups follow the fit: facts about the training data (:class:`DataFacts`),
+the shape of the problem (:class:`Shape`), which input features the network
+reads (:class:`Features`), the fitted transforms (:class:`Transforms`), the
+trained networks (:class:`Networks`) and the tail of the data kept for
+forecasting without new data (:class:`Context`), plus the validated config.
+
+Fields whose metadata is made by :func:`fact` are the "fitted facts" of a saved model's
+``model.json``; :mod:`lstmcast.forecaster.serialize` writes and reads them by
+walking these dataclasses, so a new fact is declared once, here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from lstmcast.core.config import ForecastConfig
+    from lstmcast.data.loading import Repair, SeriesData
+    from lstmcast.network.train import TrainResult
+    from lstmcast.preprocess.base import Transform
+    from lstmcast.preprocess.pipeline import Pipeline
+
+#: The metadata key of a field that is a fitted fact (its value: a :class:`Fact`).
+FACT = "fact"
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+@dataclass(frozen=True)
+class Fact:
+    """How one field is written among the fitted facts of ``model.json``:
+    under ``key`` (default: the field's name), converted by ``dump`` on the way
+    out and by ``load`` on the way in."""
+
+    key: str | None = None
+    dump: Callable[[Any], Any] = _same
+    load: Callable[[Any], Any] = _same
+
+
+def fact(key: str | None = None, *, dump: Callable[[Any], Any] = _same,
+         load: Callable[[Any], Any] = _same) -> dict[str, Fact]:
+    """The metadata of a dataclass field saved among the fitted facts:
+    ``x: int = field(metadata=fact())``."""
+    return {FACT: Fact(key, dump, load)}
+
+
+def stamp_to_json(stamp: pd.Timestamp | int) -> str | int:
+    """A time stamp as ISO text, a row number as an int."""
+    return stamp.isoformat() if isinstance(stamp, pd.Timestamp) else int(stamp)
+
+
+def stamp_from_json(value: str | int) -> pd.Timestamp | int:
+    """The inverse of :func:`stamp_to_json`."""
+    return pd.Timestamp(value) if isinstance(value, str) else value
+
+
+@dataclass(frozen=True)
+class DataFacts:
+    """What the training data was: its target, time axis and provenance.
+
+    ``train_range`` holds the first and last stamps, the row count and the rows
+    the transforms were fitted on; ``data_hash`` and ``repairs`` go to the
+    manifest (they are not read back by ``load``)."""
+
+    target: str = field(metadata=fact())
+    time_name: str | None = field(metadata=fact())
+    freq: str | None = field(metadata=fact())
+    first_stamp: pd.Timestamp | int = field(
+        metadata=fact(dump=stamp_to_json, load=stamp_from_json))
+    train_range: dict[str, Any] = field(metadata=fact())
+    data_hash: str | None = None
+    repairs: tuple[Repair, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shape:
+    """The shape of the forecasting problem as fitted.
+
+    ``outputs`` is the number of outputs of each network (H for ``mimo``, 1
+    otherwise); ``delta_scale`` divides the changes learned in ``delta`` target
+    mode; ``n_fit`` is the rows the transforms were fitted on (the training
+    rows before the validation tail); ``warmup`` the rows before the first
+    complete feature row."""
+
+    season: int = field(metadata=fact())
+    window: int = field(metadata=fact())
+    horizon: int = field(metadata=fact())
+    strategy: str = field(metadata=fact())
+    outputs: int = field(metadata=fact())
+    target_mode: str = field(metadata=fact())
+    delta_scale: float = field(metadata=fact())
+    n_fit: int = field(metadata=fact())
+    warmup: int = field(metadata=fact())
+
+
+@dataclass(frozen=True)
+class Features:
+    """Which input features the network reads, in column order: the target,
+    its lags and rolling statistics, calendar features, then each covariate
+    (and its lags). ``names`` are the resulting column names."""
+
+    covariates: tuple[str, ...] = field(metadata=fact(load=tuple))
+    lags: tuple[int, ...] = field(metadata=fact(load=tuple))
+    rolling: tuple[int, ...] = field(metadata=fact(load=tuple))
+    rolling_stats: tuple[str, ...] = field(metadata=fact(load=tuple))
+    calendar: bool = field(metadata=fact())
+    covariate_lags: tuple[int, ...] = field(metadata=fact(load=tuple))
+    names: list[str] = field(metadata=fact("feature_names"))
+
+
+@dataclass(frozen=True)
+class Transforms:
+    """The transforms fitted on the training rows: the target's pipeline, one
+    imputer per covariate and the covariates' scaler (None without any)."""
+
+    pipeline: Pipeline
+    cov_impute: list[Transform]
+    cov_scaler: Transform | None
+
+
+@dataclass(frozen=True)
+class Networks:
+    """The trained networks (one, or one per step with ``strategy="direct"``),
+    their training histories, and the first one's window counts."""
+
+    nets: list[nn.Module]
+    histories: list[TrainResult]
+    n_train_windows: int = field(metadata=fact())
+    n_val_windows: int = field(metadata=fact())
+
+
+@dataclass(frozen=True)
+class Context:
+    """The tail of the fitted data kept for forecasting without new data, and
+    the position of its first row among the training rows."""
+
+    series: SeriesData
+    start: int = field(metadata=fact("context_start"))
+
+
+@dataclass(frozen=True)
+class FittedState:
+    """Everything ``fit`` learns; ``LSTMForecaster.state_`` after a fit."""
+
+    data: DataFacts
+    shape: Shape
+    features: Features
+    transforms: Transforms
+    networks: Networks
+    context: Context
+    config: ForecastConfig
+
+    @property
+    def net(self) -> nn.Module:
+        """The first (with ``mimo``, ``recursive``, ``auto``: the only) network."""
+        return self.networks.nets[0]
+
+    @property
+    def history(self) -> TrainResult:
+        """The first network's training history."""
+        return self.networks.histories[0]
+
+    def fact_groups(self) -> tuple[Shape, DataFacts, Features, Networks, Context]:
+        """The groups holding fitted facts, in the order they are saved."""
+        return (self.shape, self.data, self.features, self.networks, self.context)
