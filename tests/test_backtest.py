@@ -11,12 +11,8 @@ from conftest import FAST, ar_series
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.data.loading import load
-from lstmcast.evaluation.backtest import (
-    backtest,
-    expanding_folds,
-    fold_bounds,
-    sliding_folds,
-)
+from lstmcast.evaluation.backtest import backtest
+from lstmcast.evaluation.folds import expanding_folds, fold_bounds, sliding_folds
 from lstmcast.forecaster.estimator import LSTMForecaster
 from lstmcast.forecaster.predict import multi_step
 

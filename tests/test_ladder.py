@@ -1,6 +1,5 @@
 """The R² ladder: rungs, same test rows, choice on validation, files, CLI."""
 
-import importlib.util
 import json
 import sys
 from types import SimpleNamespace
@@ -9,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
+from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
 from conftest import ar_series
@@ -17,6 +17,7 @@ from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.data.loading import load
 from lstmcast.evaluation.holdout import fit_evaluate
+from lstmcast.report.runs import write_report
 from lstmcast.search.ladder import ARTICLE, _Climb, _tuned, improve, validation_r2
 
 torch.set_num_threads(1)
@@ -153,8 +154,9 @@ def test_saved_files(ladder):
         result.best_rung.metric("r2"))
     for name in ("test_predictions.csv", "series.csv", "model.safetensors"):
         assert (out / name).exists()
-    if importlib.util.find_spec("lstmcast.report.ladder"):
-        assert "lstmcast improve" in (out / "report.html").read_text()
+    assert not (out / "report.html").exists()  # save() writes the data only
+    assert "lstmcast improve" in write_report(out).read_text()
+    assert isinstance(result.plot(), Figure)
 
 
 def test_tuned_rung_starts_from_the_best_rung(series, monkeypatch):

@@ -1,5 +1,7 @@
 """The reports of backtest, tune and improve folders, and `lstmcast report`
-telling the kind of a folder; each page opened in headless Chromium.
+telling the kind of a folder; each page opened in headless Chromium. Every
+kind of run: ``save()`` writes the data and returns the folder, and
+``write_report`` builds the page from those files, writing nothing else.
 
 The tune and improve files are written here by hand, in the formats their
 commands write, around the files of a real (tiny) fit."""
@@ -7,15 +9,21 @@ commands write, around the files of a real (tiny) fit."""
 import json
 import re
 import shutil
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+import lstmcast
 from conftest import ar_series
+from lstmcast import diagnose, load
 from lstmcast.cli.app import app
 from lstmcast.core.config import ForecastConfig
+from lstmcast.core.errors import DataError
+from lstmcast.report import runs
 from lstmcast.report.ladder import write_ladder_report
+from lstmcast.report.runs import REPORT, run_kind, write_report
 from lstmcast.report.tune import write_tune_report
 from test_report import CHROMIUM, _images, check_in_chromium
 
@@ -23,15 +31,27 @@ FIT_FILES = ("metrics.json", "test_predictions.csv", "series.csv", "model.json")
 
 
 @pytest.fixture(scope="module")
-def run_dir(tmp_path_factory):
+def fit_result():
     """A tiny real fit, in-process (its files feed the tune and improve folders)."""
     import torch
 
-    from lstmcast import fit_evaluate, load
+    from lstmcast import fit_evaluate
     torch.set_num_threads(1)
-    folder = tmp_path_factory.mktemp("fit") / "out"
     cfg = ForecastConfig().replace(target="y", hidden_size=8, epochs=2, window=12)
-    fit_evaluate(load(ar_series(200), target="y"), cfg).save(folder)
+    return fit_evaluate(load(ar_series(200), target="y"), cfg)
+
+
+@pytest.fixture(scope="module")
+def run_dir(fit_result, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fit") / "out"
+    lstmcast.write_report(fit_result.save(folder))
+    return folder
+
+
+@pytest.fixture(scope="module")
+def diagnose_dir(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("diagnose") / "out"
+    write_report(diagnose(load(ar_series(200), target="y")).save(folder))
     return folder
 
 
@@ -96,6 +116,78 @@ def ladder_dir(run_dir, tmp_path_factory):
                                             "arima": 0.75, "ets": None}}))
     write_ladder_report(folder)
     return folder
+
+
+RUN_DIRS = {"fit": "run_dir", "diagnose": "diagnose_dir", "backtest": "backtest_dir",
+            "tune": "tune_dir", "improve": "ladder_dir"}
+
+
+def _files(folder):
+    """Every file under ``folder``: its bytes and when it was last written."""
+    return {path.relative_to(folder).as_posix(): (path.read_bytes(),
+                                                  path.stat().st_mtime_ns)
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def _unstamped(page):
+    return re.sub(rb"generated [^<]* by lstmcast", b"", page)
+
+
+@pytest.mark.parametrize("kind", list(RUN_DIRS))
+def test_write_report_rebuilds_the_page_and_writes_nothing_else(kind, request):
+    folder = request.getfixturevalue(RUN_DIRS[kind])
+    before = _files(folder)
+    page, _ = before.pop(REPORT)
+    assert run_kind(folder) == kind
+    assert write_report(folder) == folder / REPORT
+    after = _files(folder)
+    assert _unstamped(after.pop(REPORT)[0]) == _unstamped(page)
+    assert after == before
+
+
+def test_only_the_page_writer_writes_files_in_report():
+    folder = Path(runs.__file__).parent
+    writers = {path.name for path in folder.glob("*.py") if re.search(
+        r"atomic_write|\.to_csv\(|\.to_json\(|\.write_(text|bytes)\(|open\(|mkdir",
+        path.read_text())}
+    assert writers == {"html.py"}  # html.write_page: report.html only
+
+
+def test_fit_and_diagnosis_save_return_the_folder_and_write_no_page(
+        fit_result, run_dir, diagnose_dir, tmp_path):
+    found = diagnose(load(ar_series(200), target="y"))
+    for result, folder, done in ((fit_result, tmp_path / "fit", run_dir),
+                                 (found, tmp_path / "diagnose", diagnose_dir)):
+        assert result.save(folder) == folder
+        assert not (folder / REPORT).exists()
+        for name in ("metrics.json", "test_predictions.csv", "series.csv",
+                     "diagnosis.json"):
+            if (done / name).exists():
+                assert (folder / name).read_bytes() == (done / name).read_bytes()
+    found.series = None
+    with pytest.raises(DataError, match="no series to save"):
+        found.save(tmp_path / "none")
+
+
+@pytest.mark.parametrize("command", ["fit", "diagnose"])
+def test_the_command_writes_the_report_once(command, tmp_path, monkeypatch):
+    calls = []
+    real = runs.write_report
+    monkeypatch.setattr(runs, "write_report",
+                        lambda out: calls.append(out) or real(out))
+    ar_series(200).to_csv(tmp_path / "data.csv", index=False)
+    extra = (["--no-auto", "--hidden-size", "8", "--epochs", "2", "--window", "12",
+              "--threads", "1", "--quiet"] if command == "fit" else [])
+    res = CliRunner().invoke(app, [command, str(tmp_path / "data.csv"), "--target",
+                                   "y", "--out", str(tmp_path / "out"), *extra])
+    assert res.exit_code == 0, res.output
+    assert [str(out) for out in calls] == [str(tmp_path / "out")]
+    assert (tmp_path / "out" / REPORT).is_file()
+
+
+def test_write_report_is_public():
+    assert lstmcast.write_report is runs.write_report
+    assert "write_report" in lstmcast.__all__
 
 
 def test_backtest_out_writes_files_and_report(backtest_dir):

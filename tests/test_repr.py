@@ -60,8 +60,9 @@ def test_backtest_result_repr_frame_and_figure(series, config, tmp_path):
     assert set(frame["model"]) == {"lstm", "naive", "drift"}
     fig = result.plot()
     assert isinstance(fig, Figure) and len(fig.axes) == 2
-    assert result.save(tmp_path / "bt").name == "report.html"
+    assert result.save(tmp_path / "bt") == tmp_path / "bt"
     assert (tmp_path / "bt" / "per_horizon.csv").is_file()
+    assert not (tmp_path / "bt" / "report.html").exists()
 
 
 def test_diagnosis_repr_frame_and_figure(series):

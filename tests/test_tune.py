@@ -13,6 +13,7 @@ import optuna
 import pandas as pd
 import pytest
 import torch
+from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
 from conftest import ar_series
@@ -22,6 +23,7 @@ from lstmcast.core.errors import DataError
 from lstmcast.data.split import count_test_rows
 from lstmcast.evaluation.holdout import fit_evaluate
 from lstmcast.network.train import watch_epochs
+from lstmcast.report.runs import write_report
 from lstmcast.search.tune import plan_search, trial_seed, tune
 from lstmcast.search.tune_space import Param, base_point, default_space
 from lstmcast.search.tune_storage import JOURNAL, redact
@@ -100,6 +102,18 @@ def test_study_writes_its_files_and_table(study_run):
     assert json.loads((out / "importances.json").read_text()) == result.importances
     assert pd.read_csv(out / "trials.csv").shape == frame.shape
     assert set(result.test.metrics) >= {"lstm", "naive", "seasonal_naive"}
+    assert not (out / "report.html").exists()  # save() writes the data only
+
+
+def test_result_saves_its_files_and_the_report_reads_them(study_run, tmp_path):
+    result, out = study_run
+    assert result.save(tmp_path) == tmp_path
+    assert not (tmp_path / "report.html").exists()
+    for name in ("best_config.json", "trials.csv", "importances.json", "tune.json",
+                 "metrics.json", "test_predictions.csv"):
+        assert (tmp_path / name).read_bytes() == (out / name).read_bytes(), name
+    assert "lstmcast tune" in write_report(tmp_path).read_text()
+    assert isinstance(result.plot(), Figure)
 
 
 def test_best_config_reproduces_its_validation_score(study_run, series):

@@ -30,12 +30,13 @@ _EXPORTS = {
     "diagnose": "lstmcast.diagnosis.diagnose",
     "Diagnosis": "lstmcast.diagnosis.diagnose",
     "backtest": "lstmcast.evaluation.backtest",
-    "BacktestResult": "lstmcast.evaluation.backtest",
+    "BacktestResult": "lstmcast.evaluation.backtest_result",
     "fit_auto": "lstmcast.search.auto",
     "tune": "lstmcast.search.tune",
     "TuneResult": "lstmcast.search.tune_result",
     "improve": "lstmcast.search.ladder",
     "LadderResult": "lstmcast.search.ladder",
+    "write_report": "lstmcast.report.runs",
 }
 
 __all__ = ["__version__", *sorted(_EXPORTS)]

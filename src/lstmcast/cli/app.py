@@ -239,7 +239,9 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
                               fixed=explicit_settings(config_file, settings))
         else:
             result = fit_evaluate(series, cfg, progress=progress)
-        result.save(out)  # inside: a failed save leaves the checkpoints to resume
+        from lstmcast.report.runs import write_report
+        # inside: a failed save leaves the checkpoints to resume
+        write_report(result.save(out))
     if json_out:
         typer.echo((Path(out) / "metrics.json").read_text())
     elif not quiet:
@@ -435,8 +437,8 @@ def diagnose(
         result = run_diagnosis(series, test_size=test_size, season=season,
                                window=window)
         if out:
-            from lstmcast.report.diagnosis import write_diagnosis_report
-            write_diagnosis_report(result, series, out)
+            from lstmcast.report.runs import write_report
+            write_report(result.save(out))
         if json_file:
             atomic_write_json(json_file, result.to_dict())
         if write_config:
@@ -518,7 +520,8 @@ def backtest(
         if json_file:
             atomic_write_json(json_file, result.to_dict())
         if out:
-            result.save(out, series)
+            from lstmcast.report.runs import write_report
+            write_report(result.save(out))
         if not quiet:
             _print_backtest(result, json_file)
             if out:
@@ -636,7 +639,8 @@ def demo(out: Annotated[str, typer.Option("--out", "-o", help="Output folder.")]
         else:
             from lstmcast.search.auto import fit_auto
             result = fit_auto(series, cfg, progress=sys.stderr.isatty())
-        result.save(out)
+        from lstmcast.report.runs import write_report
+        write_report(result.save(out))
         if result.auto is not None:
             _print_auto(result.auto)
         _print_result(result, series, out)
@@ -693,6 +697,8 @@ def improve(
         result = climb(series, cfg, trials=trials, timeout=timeout,
                        seed=cfg.train.seed, progress=not quiet and sys.stderr.isatty(),
                        out_dir=out, classical=names, on_rung=show)
+        from lstmcast.report.runs import write_report
+        write_report(out)
         if json_out:
             typer.echo((Path(out) / "ladder.json").read_text())
         elif not quiet:
@@ -779,12 +785,8 @@ def tune(
                           storage=storage, study_name=study_name, out_dir=out,
                           workers=workers, seed=cfg.train.seed, pruner=pruner,
                           fixed=fixed, progress=not quiet and sys.stderr.isatty())
-        try:
-            from lstmcast.report.tune import write_tune_report
-        except ImportError:  # the tuning report is optional
-            pass
-        else:
-            write_tune_report(out)
+        from lstmcast.report.runs import write_report
+        write_report(out)
         if not quiet:
             _print_tune(result, out)
     _run(run)

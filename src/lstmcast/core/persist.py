@@ -15,9 +15,12 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lstmcast.core.errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MANIFEST = "manifest.json"
 
@@ -104,6 +107,11 @@ def json_bytes(value: Any) -> bytes:
 def atomic_write_json(path: str | os.PathLike, value: Any) -> None:
     """Write ``value`` as strict JSON (no NaN) atomically."""
     atomic_write_bytes(path, json_bytes(value))
+
+
+def atomic_write_csv(path: str | os.PathLike, frame: pd.DataFrame) -> None:
+    """Write ``frame`` as CSV without its index, atomically."""
+    atomic_write_bytes(path, frame.to_csv(index=False).encode())
 
 
 def sha256(path: str | os.PathLike) -> str:

@@ -22,7 +22,8 @@ z-score of 5 for outliers, at most 10 network parameters per training window.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -30,6 +31,7 @@ import pandas as pd
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.core.findings import Finding, by_severity, findings_frame, json_ready
+from lstmcast.core.persist import atomic_write_csv, atomic_write_json
 from lstmcast.data.loading import load
 from lstmcast.data.series import SeriesData
 from lstmcast.diagnosis.checks import (
@@ -63,6 +65,9 @@ from lstmcast.diagnosis.stats import (
 from lstmcast.diagnosis.stats import adf_pvalue as adf_pvalue
 from lstmcast.diagnosis.stats import leak_correlation as leak_correlation
 from lstmcast.diagnosis.stats import spikes as spikes
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 # Public here as before: the names in __all__, and adf_pvalue,
 # leak_correlation and spikes (the ``x as x`` imports above).
@@ -126,7 +131,7 @@ class Diagnosis:
         """The findings as a DataFrame (the same as :meth:`table`)."""
         return self.table()
 
-    def plot(self) -> Any:
+    def plot(self) -> Figure:
         """STL decomposition of the training part (a matplotlib Figure)."""
         from lstmcast.figures.plots import decomposition
         if self.series is None:
@@ -135,6 +140,21 @@ class Diagnosis:
         return decomposition(self.series.y[:self.n_train],
                              self.series.index[:self.n_train].to_numpy(),
                              self.season_length or 1)
+
+    def save(self, out: str | Path) -> Path:
+        """Write the run's files into folder ``out`` and return it:
+        ``diagnosis.json`` (:meth:`to_dict`) and ``series.csv`` (timestamp,
+        actual). :func:`lstmcast.report.runs.write_report` builds the page
+        from them."""
+        if self.series is None:
+            raise DataError("This Diagnosis has no series to save: it was not "
+                            "made by lstmcast.diagnose().")
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        atomic_write_json(out / "diagnosis.json", self.to_dict())
+        atomic_write_csv(out / "series.csv", pd.DataFrame(
+            {"timestamp": self.series.index.astype(str), "actual": self.series.y}))
+        return out
 
     def __repr__(self) -> str:
         st, after = self.stationarity, self.stationarity.get("after", {})

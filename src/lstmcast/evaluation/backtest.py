@@ -13,18 +13,16 @@ is therefore the one-step forecast of every test point from its true history;
 fold and per step, with skill measured against the naive forecast of the same
 step.
 
-The folds are generators of index arrays, as scikit-learn's TimeSeriesSplit::
-
-    for train, test in expanding_folds(200, n_folds=3, test_size=24, gap=2):
-        ...  # train.max() + gap < test.min()
+The folds come from :mod:`lstmcast.evaluation.folds`, the result class from
+:mod:`lstmcast.evaluation.backtest_result`.
 """
 
 from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -33,16 +31,12 @@ import pandas as pd
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.data.series import SeriesData
+from lstmcast.evaluation.backtest_result import BacktestResult
+from lstmcast.evaluation.folds import fold_bounds
 
-__all__ = ["DEFAULT_MODELS", "MODES", "BacktestResult", "backtest", "expanding_folds",
-           "sliding_folds"]
+__all__ = ["DEFAULT_MODELS", "backtest"]
 
-MODES = ("expanding", "sliding")
 DEFAULT_MODELS = ("naive", "seasonal_naive", "drift", "mean", "arima", "ets")
-SUMMARY_METRICS = ("r2", "mae", "rmse", "mase", "skill_vs_naive")
-_HIGHER_IS_BETTER = ("r2", "skill_vs_naive")
-
-# ------------------------------------------------------------------ the folds
 
 
 def _positive(name: str, value: Any, low: int = 1) -> int:
@@ -51,225 +45,6 @@ def _positive(name: str, value: Any, low: int = 1) -> int:
         raise DataError(f"The '{name}' parameter must be an int >= {low}. Got "
                         f"{value!r} instead.")
     return int(value)
-
-
-def fold_bounds(n: int, *, mode: str = "expanding", n_folds: int = 3,
-                test_size: int, gap: int = 0, stride: int | None = None,
-                train_size: int | None = None, min_train: int = 1
-                ) -> list[tuple[int, int, int, int]]:
-    """(train start, train end, test start, test end) of every fold, half-open.
-
-    The last fold's test part ends with the series; each earlier one starts
-    ``stride`` (default ``test_size``) rows before the next. A fold trains on
-    the rows up to ``gap`` rows before its test part: all of them (expanding) or
-    the last ``train_size`` (sliding; default: as many as the first fold has).
-
-    Raises
-    ------
-    DataError
-        For bad values, or a series too short for the settings (with counts).
-    """
-    if mode not in MODES:
-        raise DataError(f"The 'mode' parameter must be one of {', '.join(MODES)}. "
-                        f"Got {mode!r} instead.")
-    if mode == "expanding" and train_size is not None:
-        raise DataError(f"train_size={train_size} applies to sliding folds only: "
-                        "expanding folds train on every row before the gap. Use "
-                        "mode='sliding' or leave train_size out.")
-    n_folds, test_size = _positive("n_folds", n_folds), _positive("test_size",
-                                                                  test_size)
-    gap, stride = _positive("gap", gap, 0), _positive(
-        "stride", test_size if stride is None else stride)
-    first_test = n - test_size - (n_folds - 1) * stride
-    room = first_test - gap  # rows before the first fold's gap
-    size = room if train_size is None else _positive("train_size", train_size)
-    need = max(size, min_train)
-    if room < need:
-        raise DataError(
-            f"The series has {n} rows, too few for {n_folds} {mode} fold(s) of "
-            f"{test_size} test rows every {stride} rows with a gap of {gap}: the "
-            f"test parts take the last {n - first_test} rows, leaving {room} for "
-            f"the first fold's training part, which needs {need}. Use fewer "
-            "folds, a smaller test size, stride or gap"
-            + (", a smaller train size" if mode == "sliding" else "")
-            + f", or a series of at least {n - room + need} rows.")
-    bounds = []
-    for k in range(n_folds):
-        test_lo = first_test + k * stride
-        train_hi = test_lo - gap
-        train_lo = 0 if mode == "expanding" else train_hi - size
-        bounds.append((train_lo, train_hi, test_lo, test_lo + test_size))
-    return bounds
-
-
-def expanding_folds(n: int, *, n_folds: int = 3, test_size: int, gap: int = 0,
-                    stride: int | None = None, min_train: int = 1
-                    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-    """(train, test) index arrays; every training part starts at row 0.
-
-    Settings are checked at once (not on the first iteration).
-    """
-    bounds = fold_bounds(n, mode="expanding", n_folds=n_folds, test_size=test_size,
-                         gap=gap, stride=stride, min_train=min_train)
-    return ((np.arange(a, b), np.arange(c, d)) for a, b, c, d in bounds)
-
-
-def sliding_folds(n: int, *, n_folds: int = 3, test_size: int,
-                  train_size: int | None = None, gap: int = 0,
-                  stride: int | None = None) -> Iterator[tuple[np.ndarray,
-                                                               np.ndarray]]:
-    """(train, test) index arrays; every training part has ``train_size`` rows.
-
-    Settings are checked at once (not on the first iteration).
-    """
-    bounds = fold_bounds(n, mode="sliding", n_folds=n_folds, test_size=test_size,
-                         gap=gap, stride=stride, train_size=train_size)
-    return ((np.arange(a, b), np.arange(c, d)) for a, b, c, d in bounds)
-
-
-# ------------------------------------------------------------------ the result
-
-
-@dataclass
-class BacktestResult:
-    """Scores and forecasts of every model in every fold.
-
-    Attributes
-    ----------
-    scores : DataFrame (fold, h, model, metric, value), every metric of
-        :func:`lstmcast.evaluation.metrics.evaluate`; an undefined score is NaN.
-    forecasts : DataFrame (fold, origin, h, timestamp, actual, model, forecast):
-        ``origin`` is the stamp of the last row known, ``timestamp`` the one
-        forecast.
-    timings : DataFrame (fold, model, fit_seconds, forecast_seconds).
-    folds : one dict per fold (rows and stamps of its parts, season, window).
-    settings : the backtest's settings, resolved.
-    failures : reference models that could not run in a fold (fold, model,
-        message); they are left out of that fold's scores, never filled in.
-    fitted : the fitted models of each fold, by name (not in ``to_dict``).
-    """
-
-    scores: pd.DataFrame
-    forecasts: pd.DataFrame
-    timings: pd.DataFrame
-    folds: list[dict[str, Any]]
-    settings: dict[str, Any]
-    failures: list[dict[str, Any]] = field(default_factory=list)
-    fitted: list[dict[str, Any]] = field(default_factory=list, repr=False)
-
-    def _per_fold(self, steps: str) -> pd.DataFrame:
-        """(fold, model, metric) -> value at h = 1 or averaged over h."""
-        table = self.scores[self.scores["metric"].isin(SUMMARY_METRICS)]
-        if steps == "h1":
-            table = table[table["h"] == 1]
-        elif steps != "mean":
-            raise DataError(f"The 'steps' parameter must be 'h1' or 'mean'. Got "
-                            f"{steps!r} instead.")
-        return table.groupby(["fold", "model", "metric"], sort=False)["value"] \
-            .mean().reset_index()
-
-    def summary(self) -> pd.DataFrame:
-        """Per model: mean and std across folds of r2, mae, rmse, mase and
-        skill_vs_naive, at h = 1 (``steps`` "h1") and, for H > 1, averaged over
-        h = 1..H (``steps`` "mean"); ``folds`` counts the folds scored."""
-        rows = []
-        for steps in ("h1", "mean") if self.settings["horizon"] > 1 else ("h1",):
-            per_fold = self._per_fold(steps)
-            for model in self._models():
-                own = per_fold[per_fold["model"] == model]
-                row: dict[str, Any] = {"model": model, "steps": steps,
-                                       "folds": int(own["fold"].nunique())}
-                for metric in SUMMARY_METRICS:
-                    values = own.loc[own["metric"] == metric, "value"]
-                    row[f"{metric}_mean"] = values.mean()
-                    row[f"{metric}_std"] = values.std(ddof=1) if len(values) > 1 \
-                        else np.nan
-                rows.append(row)
-        return pd.DataFrame(rows)
-
-    def ranking(self, metric: str = "mase", steps: str = "mean") -> pd.DataFrame:
-        """Models from best to worst by ``metric`` (mean across folds, at h = 1
-        or averaged over h), with each model's mean rank over the folds."""
-        if metric not in SUMMARY_METRICS:
-            raise DataError(f"The 'metric' parameter must be one of "
-                            f"{', '.join(SUMMARY_METRICS)}. Got {metric!r} instead.")
-        per_fold = self._per_fold(steps)
-        per_fold = per_fold[per_fold["metric"] == metric]
-        wide = per_fold.pivot(index="fold", columns="model", values="value")
-        better_high = metric in _HIGHER_IS_BETTER
-        ranks = wide.rank(axis=1, ascending=not better_high)
-        table = pd.DataFrame({metric: wide.mean(), "mean_rank": ranks.mean(),
-                              "folds": wide.notna().sum()})
-        table = table.sort_values(metric, ascending=not better_high,
-                                  na_position="last")
-        table.insert(0, "rank", np.arange(1, len(table) + 1))
-        return table.reset_index()
-
-    def per_horizon(self, metric: str | None = None) -> pd.DataFrame:
-        """Mean and std across folds of every metric at each step h (tidy), or
-        for one ``metric`` a table of its mean: one row per h, one column per
-        model."""
-        grouped = self.scores.groupby(["h", "model", "metric"], sort=False)["value"]
-        table = grouped.agg(["mean", "std"]).reset_index()
-        if metric is None:
-            return table
-        own = table[table["metric"] == metric]
-        if own.empty:
-            raise DataError(f"No metric {metric!r}. Metrics: "
-                            f"{', '.join(self.scores['metric'].unique())}.")
-        return own.pivot(index="h", columns="model", values="mean")[self._models()]
-
-    def _models(self) -> list[str]:
-        return list(dict.fromkeys(self.scores["model"]))
-
-    def to_dict(self, *, forecasts: bool = False) -> dict[str, Any]:
-        """Plain JSON-ready dict (NaN becomes None; stamps become strings)."""
-        out = {"settings": self.settings, "folds": self.folds,
-               "summary": _records(self.summary()), "ranking": _records(
-                   self.ranking()), "per_horizon": _records(self.per_horizon()),
-               "scores": _records(self.scores), "timings": _records(self.timings),
-               "failures": self.failures}
-        if forecasts:
-            out["forecasts"] = _records(self.forecasts)
-        return out
-
-    def to_frame(self) -> pd.DataFrame:
-        """The summary as a DataFrame (see :meth:`summary`)."""
-        return self.summary()
-
-    def plot(self) -> Any:
-        """RMSE and skill vs naive per horizon step, every model (a matplotlib
-        Figure, shown inline in notebooks)."""
-        from lstmcast.report.backtest import per_horizon_errors
-        return per_horizon_errors(self.per_horizon())
-
-    def save(self, out: Any, series: SeriesData | None = None) -> Any:
-        """Write ``backtest.json``, per-fold and per-horizon CSVs, the forecasts
-        and ``report.html`` into folder ``out`` (with ``series``, the fold
-        layout shows the series too); return the report's path."""
-        from lstmcast.report.backtest import save_backtest
-        return save_backtest(self, out, series)
-
-    def __repr__(self) -> str:
-        best = self.ranking().iloc[0]
-        return (f"BacktestResult(folds={len(self.folds)}, "
-                f"horizon={self.settings['horizon']}, models={self._models()}, "
-                f"best={best['model']!r} by mase)")
-
-
-def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    def plain(v: Any) -> Any:
-        if isinstance(v, float | np.floating):
-            return float(v) if np.isfinite(v) else None
-        if isinstance(v, np.integer):
-            return int(v)
-        if isinstance(v, pd.Timestamp):
-            return v.isoformat()
-        return v
-    return [{k: plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
-
-
-# ------------------------------------------------------------------ the run
 
 
 def backtest(model: Any, data: Any, *, folds: int = 3, horizon: int | None = None,
@@ -346,7 +121,7 @@ def backtest(model: Any, data: Any, *, folds: int = 3, horizon: int | None = Non
         bar.stop()
     return BacktestResult(pd.DataFrame(run.scores), pd.concat(run.forecasts,
                           ignore_index=True), pd.DataFrame(run.timings), run.facts,
-                          settings, run.failures, run.fitted)
+                          settings, run.failures, run.fitted, series)
 
 
 def _fold_bar(total: int) -> Any:

@@ -8,20 +8,22 @@ history with fixed parameters, and are scored on the original scale.
 
 from __future__ import annotations
 
-import io as _io
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
-from lstmcast.core.persist import atomic_write_bytes, atomic_write_json
+from lstmcast.core.persist import atomic_write_csv, atomic_write_json
 from lstmcast.data.series import SeriesData
 from lstmcast.data.split import check_length, count_test_rows
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @dataclass
@@ -50,7 +52,7 @@ class FitResult:
         from lstmcast.evaluation.metrics import metrics_table
         return metrics_table(self.metrics)
 
-    def plot(self) -> Any:
+    def plot(self) -> Figure:
         """The test forecasts of every model against the actual values (a
         matplotlib Figure, shown inline in notebooks)."""
         from lstmcast.figures.plots import forecasts
@@ -84,21 +86,21 @@ class FitResult:
                 "doctor": [f.to_dict() for f in self.doctor],
                 **({"auto": self.auto} if self.auto is not None else {})}
 
-    def save(self, out: str | Path) -> None:
-        """Model folder plus ``metrics.json``, ``test_predictions.csv``,
-        ``series.csv`` (the target, thinned to at most 20,000 rows, for plots),
-        ``auto.json`` (after ``fit --auto``: the candidates and the choice) and
-        ``report.html``."""
-        from lstmcast.report.fit import write_fit_report
+    def save(self, out: str | Path) -> Path:
+        """Write the run's files into folder ``out`` and return it: the model
+        folder plus ``metrics.json``, ``test_predictions.csv``, ``series.csv``
+        (the target, thinned to at most 20,000 rows, for plots) and
+        ``auto.json`` (after ``fit --auto``: the candidates and the choice).
+        :func:`lstmcast.report.runs.write_report` builds the page from them."""
         out = Path(out)
         self.forecaster.save(str(out))
         atomic_write_json(out / "metrics.json", self.to_dict())
         if self.auto is not None:
             atomic_write_json(out / "auto.json", self.auto)
-        _write_csv(out / "test_predictions.csv", self.predictions)
+        atomic_write_csv(out / "test_predictions.csv", self.predictions)
         if self.series is not None:
-            _write_csv(out / "series.csv", _plot_series(self.series))
-        write_fit_report(out)
+            atomic_write_csv(out / "series.csv", _plot_series(self.series))
+        return out
 
 
 def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
@@ -137,12 +139,6 @@ def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
         from lstmcast.evaluation.doctor import explain
         result.doctor = explain(result, series)
     return result
-
-
-def _write_csv(path: Path, frame: pd.DataFrame) -> None:
-    buffer = _io.StringIO()
-    frame.to_csv(buffer, index=False)
-    atomic_write_bytes(path, buffer.getvalue().encode())
 
 
 def _plot_series(series: SeriesData, limit: int = 20_000) -> pd.DataFrame:

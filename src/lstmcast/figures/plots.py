@@ -1,7 +1,10 @@
-"""The figures of a fit, as matplotlib Figures (no pyplot state, no display).
+"""The figures of a fit and of a diagnosis, as matplotlib Figures (no pyplot
+state, no display).
 
 Each function takes plain frames/dicts read from a run folder, so a report can
-be rebuilt from the saved files alone (``lstmcast report DIR``).
+be rebuilt from the saved files alone (``lstmcast report DIR``); the figures of
+the other runs are in :mod:`lstmcast.figures.backtest`,
+:mod:`lstmcast.figures.tune` and :mod:`lstmcast.figures.ladder`.
 """
 
 from __future__ import annotations
@@ -28,10 +31,10 @@ def _figure(width: float = 9.0, height: float = 3.4, ncols: int = 1) -> tuple[
 def series_split(series: pd.DataFrame, split: dict[str, Any]) -> Figure:
     """The whole target series with the train / validation / test parts shaded."""
     fig, ax = _figure()
-    stamps = _stamps(series["timestamp"])
+    stamps = to_stamps(series["timestamp"])
     ax.plot(stamps, series["actual"], color=COLORS["actual"], lw=0.9)
     for part in ("train", "validation", "test"):
-        lo, hi = (_stamps(pd.Series(split[part])))
+        lo, hi = (to_stamps(pd.Series(split[part])))
         ax.axvspan(lo, hi, color=SHADES[part], zorder=0, label=part)
     ax.set_title(f"Series and split: train {split['n_train']}, validation "
                  f"{split['n_val']}, test {split['n_test']} points")
@@ -43,7 +46,7 @@ def forecasts(predictions: pd.DataFrame, models: tuple[str, ...] = (
         "lstm", "naive", "seasonal_naive")) -> Figure:
     """One-step forecasts of the test part against the actual values."""
     fig, ax = _figure()
-    stamps = _stamps(predictions["timestamp"])
+    stamps = to_stamps(predictions["timestamp"])
     ax.plot(stamps, predictions["actual"], color=COLORS["actual"], lw=2,
             label="actual")
     for model in models:
@@ -61,7 +64,7 @@ def residuals(predictions: pd.DataFrame, max_lag: int = 24) -> Figure:
     fig, (ax_time, ax_hist, ax_acf) = _figure(11.0, 3.2, 3)
     resid = (predictions["actual"] - predictions["lstm"]).to_numpy(float)
     ok = np.isfinite(resid)
-    ax_time.plot(_stamps(predictions["timestamp"])[ok], resid[ok],
+    ax_time.plot(to_stamps(predictions["timestamp"])[ok], resid[ok],
                  color=COLORS["lstm"], lw=0.9)
     ax_time.axhline(0, color="black", lw=0.6)
     ax_time.xaxis.set_major_locator(MaxNLocator(4))
@@ -103,7 +106,7 @@ def _acf(x: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
     return lags, np.array([np.dot(x[k:], x[:-k]) / denom for k in lags])
 
 
-def _stamps(values: pd.Series) -> np.ndarray:
+def to_stamps(values: pd.Series) -> np.ndarray:
     """Plain step numbers where they are numbers, else datetimes."""
     numbers = pd.to_numeric(values, errors="coerce")
     if numbers.notna().all():

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from torch import nn
 
     from lstmcast.core.config import ForecastConfig
-    from lstmcast.data.loading import Repair, SeriesData
+    from lstmcast.data.series import Repair, SeriesData
     from lstmcast.network.train import TrainResult
     from lstmcast.preprocess.base import Transform
     from lstmcast.preprocess.pipeline import Pipeline

@@ -1,37 +1,24 @@
 """The HTML report of ``lstmcast diagnose``: findings first, then the evidence.
 
-:func:`write_diagnosis_report` saves ``diagnosis.json`` (``Diagnosis.to_dict``)
-and ``series.csv`` (timestamp, actual) into the folder, then renders the page
-from those two files alone, so ``lstmcast report DIR`` rebuilds it
-(:func:`render_diagnosis_report`).
+:func:`write_diagnosis_report` renders the page from the two files
+:meth:`lstmcast.diagnosis.diagnose.Diagnosis.save` writes, ``diagnosis.json``
+(``Diagnosis.to_dict``) and ``series.csv`` (timestamp, actual), so ``lstmcast
+report DIR`` rebuilds it.
 """
 
 from __future__ import annotations
 
-import io as _io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from lstmcast.core.persist import atomic_write_bytes, atomic_write_json, read_json
+from lstmcast.core.persist import read_json
 from lstmcast.figures import plots
 from lstmcast.report import html
 
 DIAGNOSIS = "diagnosis.json"
-
-
-def write_diagnosis_report(diagnosis: Any, series: Any, out: str | Path) -> Path:
-    """Save a diagnosis of ``series`` into folder ``out``; write ``report.html``."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    atomic_write_json(out / DIAGNOSIS, diagnosis.to_dict())
-    buffer = _io.StringIO()
-    pd.DataFrame({"timestamp": series.index.astype(str), "actual": series.y}
-                 ).to_csv(buffer, index=False)
-    atomic_write_bytes(out / "series.csv", buffer.getvalue().encode())
-    return render_diagnosis_report(out)
 
 
 def stationarity_table(st: dict[str, Any]) -> str:
@@ -51,14 +38,14 @@ def stationarity_table(st: dict[str, Any]) -> str:
             "combines both (training part only).</p>")
 
 
-def render_diagnosis_report(out: str | Path) -> Path:
+def write_diagnosis_report(out: str | Path) -> Path:
     """Write ``report.html`` of a diagnose folder from its saved files."""
     out = Path(out)
     html.require_files(out, (DIAGNOSIS, "series.csv"), "diagnose")
     d = read_json(out / DIAGNOSIS)
     frame = pd.read_csv(out / "series.csv")
     st, n_train, season = d["stationarity"], d["n_train"], d["season_length"]
-    stamps = plots._stamps(frame["timestamp"])
+    stamps = plots.to_stamps(frame["timestamp"])
     y = frame["actual"].to_numpy(float)
     issues = [f for f in d["findings"] if f["severity"] != "info"]
     notes = [f for f in d["findings"] if f["severity"] == "info"]
@@ -89,11 +76,8 @@ def render_diagnosis_report(out: str | Path) -> Path:
             "Bars outside the grey band are autocorrelation a model can use.")),
         ("Other facts", html.findings_block(notes)),
         ("Recommended settings", html.pre_json(d["recommended_config"]))]
-    page = html.page(f"lstmcast diagnose: {d['target']}",
-                     f"{d['n']} points, frequency {d['frequency']}", sections)
-    path = out / "report.html"
-    atomic_write_bytes(path, page.encode("utf-8"))
-    return path
+    return html.write_page(out, f"lstmcast diagnose: {d['target']}",
+                           f"{d['n']} points, frequency {d['frequency']}", sections)
 
 
 def _p(value: Any) -> str:

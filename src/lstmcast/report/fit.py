@@ -1,7 +1,8 @@
 """The report of a ``fit`` run, rebuilt from the files in its folder.
 
 ``write_fit_report(run_dir)`` reads ``metrics.json``, ``test_predictions.csv``,
-``series.csv`` and ``model.json`` (all written by ``lstmcast fit``) and writes
+``series.csv`` and ``model.json`` (all written by
+:meth:`lstmcast.evaluation.holdout.FitResult.save`) and writes
 ``report.html`` beside them: the summary first (R² against the baselines and a
 verdict in plain words), then the evidence (figures, training, settings).
 """
@@ -12,15 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from matplotlib.figure import Figure
 
-from lstmcast.core.persist import atomic_write_bytes, read_json
+from lstmcast.core.persist import read_json
 from lstmcast.figures import plots
+from lstmcast.figures.backtest import per_horizon_errors
 from lstmcast.report import html
-from lstmcast.report.runs import REPORT, verdict
+from lstmcast.report.runs import verdict
 
 
-def write_fit_report(run_dir: str | Path, findings: list[dict[str, Any]] | None
-                     = None) -> Path:
+def write_fit_report(run_dir: str | Path) -> Path:
     """Write ``report.html`` for a ``fit`` run folder and return its path."""
     run = Path(run_dir)
     html.require_files(run, ("metrics.json", "test_predictions.csv", "model.json"),
@@ -28,7 +30,7 @@ def write_fit_report(run_dir: str | Path, findings: list[dict[str, Any]] | None
     metrics = read_json(run / "metrics.json")
     meta = read_json(run / "model.json")
     predictions = pd.read_csv(run / "test_predictions.csv")
-    findings = findings if findings is not None else metrics.get("doctor", [])
+    findings = metrics.get("doctor", [])
     text, tone = verdict(metrics["models"])
     text = metrics.get("verdict") or text
     facts, split = meta["fitted"], metrics["split"]
@@ -66,13 +68,13 @@ def write_fit_report(run_dir: str | Path, findings: list[dict[str, Any]] | None
     subtitle = (f"{split['n']} points, test {split['test'][0]} to "
                 f"{split['test'][1]}; season {facts['season']}, window "
                 f"{facts['window']}")
-    path = run / REPORT
-    atomic_write_bytes(path, html.page(title, subtitle, sections).encode("utf-8"))
-    return path
+    return html.write_page(run, title, subtitle, sections)
 
 
-def _horizon_figure(horizon_metrics: dict[str, dict[str, dict[str, Any]]]) -> Any:
-    from lstmcast.report.backtest import per_horizon_errors
+def _horizon_figure(horizon_metrics: dict[str, dict[str, dict[str, Any]]]
+                    ) -> Figure:
+    """The errors per step h of the multi-step forecasts (``horizon_metrics``
+    of ``metrics.json``), drawn as a backtest's errors per horizon step."""
     rows = [{"h": int(h[1:]), "model": model, "metric": metric, "mean": value}
             for h, models in horizon_metrics.items()
             for model, values in models.items()

@@ -1,6 +1,7 @@
 """A self-contained HTML report: summary first, then the evidence.
 
-One file, no network: CSS inline, figures embedded as base64 PNG.
+One file, no network: CSS inline, figures embedded as base64 PNG;
+:func:`write_page` writes it as ``report.html``, the only file a report writes.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from matplotlib.figure import Figure
+
+from lstmcast.core.persist import atomic_write_bytes
+from lstmcast.report.runs import REPORT
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;
@@ -105,6 +109,15 @@ def page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str:
             f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>"
             f"<h1>{esc(title)}</h1><p class='sub'>{esc(subtitle)} · generated "
             f"{stamp} by lstmcast</p>{body}</main></body></html>")
+
+
+def write_page(folder: Path, title: str, subtitle: str,
+               sections: list[tuple[str, str]]) -> Path:
+    """Write the page (see :func:`page`) as ``report.html`` of ``folder``, the
+    one file a report writes; return its path."""
+    path = folder / REPORT
+    atomic_write_bytes(path, page(title, subtitle, sections).encode("utf-8"))
+    return path
 
 
 def figure_block(fig: Figure, caption: str) -> str:

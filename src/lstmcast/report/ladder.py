@@ -2,79 +2,27 @@
 
 Files read: ``ladder.csv`` (rung, description, r2, skill, mae, rmse, seconds,
 config_json: one row per rung, each adding one step to the one before),
-``ladder.json`` (best_rung; baselines {name: R²}), and the best rung's files as
+``ladder.json`` (best_rung; baselines {name: R²}), both written by
+:meth:`lstmcast.search.ladder.LadderResult.save`, and the best rung's files as
 :meth:`lstmcast.evaluation.holdout.FitResult.save` writes them (``metrics.json``,
 ``test_predictions.csv``, ...), which are optional.
 """
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from lstmcast.core.errors import DataError
-from lstmcast.core.persist import atomic_write_bytes, read_json
+from lstmcast.core.persist import read_json
 from lstmcast.figures import plots
+from lstmcast.figures.ladder import r2_ladder, seconds_per_rung
 from lstmcast.report import html
 
 LADDER = "ladder.json"
-REFERENCE_STYLE = {"naive": ("#7f7f7f", "--"), "seasonal_naive": ("#17becf", "--"),
-                   "arima": ("#ff7f0e", ":"), "ets": ("#2ca02c", ":")}
-
-
-def _labels(ladder: pd.DataFrame) -> list[str]:
-    """Rung names (the table beside the figure has the descriptions)."""
-    return [textwrap.shorten(str(r), 30, placeholder="…") for r in ladder["rung"]]
-
-
-def r2_ladder(ladder: pd.DataFrame, baselines: dict[str, float | None],
-              best: Any = None) -> Figure:
-    """R² of every rung as a bar, with the baselines as reference lines; bars
-    below the axis are clipped at -1 and labelled with their value."""
-    fig = Figure(figsize=(9.0, 1.4 + 0.42 * len(ladder)), layout="constrained")
-    ax = fig.subplots()
-    r2 = ladder["r2"].to_numpy(float)
-    y = np.arange(len(ladder))[::-1]
-    colors = [plots.COLORS["lstm"] if str(rung) == str(best) else "#e89a9a"
-              for rung in ladder["rung"]]
-    ax.barh(y, np.clip(np.nan_to_num(r2, nan=-1.0), -1.0, None), color=colors)
-    for yi, value in zip(y, r2, strict=True):
-        ax.text(max(value, -1.0) if np.isfinite(value) else -1.0, yi,
-                f" {value:.3f}" if np.isfinite(value) else " undefined",
-                va="center", fontsize=8)
-    for name, value in baselines.items():
-        if name not in REFERENCE_STYLE or value is None or not np.isfinite(value):
-            continue
-        color, style = REFERENCE_STYLE.get(name, ("#9467bd", "-."))
-        ax.axvline(max(value, -1.0), color=color, ls=style, lw=1.4,
-                   label=f"{name} {value:.3f}")
-    ax.set_yticks(y, _labels(ladder), fontsize=8)
-    refs = [v for k, v in baselines.items() if k in REFERENCE_STYLE and v is not None]
-    low = min(np.nanmin(np.r_[r2, refs, 0.0]), 0.0)
-    ax.set_xlim(max(low, -1.0) - 0.05, 1.08)
-    ax.axvline(0, color="black", lw=0.6)
-    ax.set_xlabel("R² on the test part (original scale)")
-    ax.set_title("The R² ladder: what each step adds")
-    if ax.get_legend_handles_labels()[0]:
-        fig.legend(fontsize=8, loc="outside lower center", ncols=4)
-    return fig
-
-
-def seconds_per_rung(ladder: pd.DataFrame) -> Figure:
-    """Wall time of every rung."""
-    fig = Figure(figsize=(9.0, 1.2 + 0.3 * len(ladder)), layout="constrained")
-    ax = fig.subplots()
-    y = np.arange(len(ladder))[::-1]
-    ax.barh(y, ladder["seconds"].to_numpy(float), color=plots.COLORS["actual"])
-    ax.set_yticks(y, _labels(ladder), fontsize=8)
-    ax.set_xlabel("seconds")
-    ax.set_title("Time per rung")
-    return fig
 
 
 def ladder_verdict(ladder: pd.DataFrame, info: dict[str, Any]) -> tuple[str, str]:
@@ -141,8 +89,6 @@ def write_ladder_report(out_dir: str | Path) -> Path:
             json.loads(best.iloc[0]["config_json"]))))
     target = (metrics or {}).get("config", {}).get("data", {}).get("target") \
         or "target"
-    path = out / "report.html"
-    page = html.page(f"lstmcast improve: {target}",
-                     f"{len(ladder)} rungs; best: {info.get('best_rung')}", sections)
-    atomic_write_bytes(path, page.encode("utf-8"))
-    return path
+    return html.write_page(out, f"lstmcast improve: {target}",
+                           f"{len(ladder)} rungs; best: {info.get('best_rung')}",
+                           sections)

@@ -44,8 +44,8 @@ def write_report(run_dir: str | Path) -> Path:
         from lstmcast.report.backtest import write_backtest_report
         return write_backtest_report(run_dir)
     if kind == "diagnose":
-        from lstmcast.report.diagnosis import render_diagnosis_report
-        return render_diagnosis_report(run_dir)
+        from lstmcast.report.diagnosis import write_diagnosis_report
+        return write_diagnosis_report(run_dir)
     from lstmcast.report.fit import write_fit_report
     return write_fit_report(run_dir)
 

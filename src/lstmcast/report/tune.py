@@ -3,10 +3,11 @@
 Files read: ``tune.json`` (best_value, best_r2, n_trials, metric; optionally
 direction), ``trials.csv`` (number, state, value, r2, duration_s and one
 ``param_<name>`` column per parameter), ``importances.json`` ({param:
-importance}), ``best_config.json``, and the refit's files as
-:meth:`lstmcast.evaluation.holdout.FitResult.save` writes them (``metrics.json``,
-``test_predictions.csv``, ``series.csv``, the model files); the refit's are
-optional, so a study without a refit still gets its page.
+importance}) and ``best_config.json``, all written by
+:meth:`lstmcast.search.tune_result.TuneResult.save`, and the refit's files as
+:meth:`lstmcast.evaluation.holdout.FitResult.save` writes them
+(``metrics.json``, ``test_predictions.csv``, ``series.csv``, the model files);
+the refit's are optional, so a study without a refit still gets its page.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
-from lstmcast.core.persist import atomic_write_bytes, read_json
+from lstmcast.core.persist import read_json
 from lstmcast.figures import plots
+from lstmcast.figures.tune import history, importances
 from lstmcast.report import html
+from lstmcast.report.runs import verdict
 
 TUNE = "tune.json"
 HIGHER_IS_BETTER = ("r2", "skill", "skill_vs_naive")
@@ -34,54 +34,6 @@ def _maximise(info: dict[str, Any]) -> bool:
     return str(info.get("metric", "")).lower() in HIGHER_IS_BETTER
 
 
-def history(trials: pd.DataFrame, metric: str, maximise: bool) -> Figure:
-    """The value of every finished trial, the best so far, and the trials that
-    were pruned or failed (marked at the bottom)."""
-    fig = Figure(figsize=(9.0, 3.4), layout="constrained")
-    ax = fig.subplots()
-    state = trials["state"].astype(str).str.upper()
-    done = trials[(state == "COMPLETE") & trials["value"].notna()]
-    ax.scatter(done["number"], done["value"], s=18, color=plots.COLORS["actual"],
-               label="trial", zorder=3)
-    if len(done):
-        values = done["value"].to_numpy(float)
-        best = np.maximum.accumulate(values) if maximise else \
-            np.minimum.accumulate(values)
-        ax.step(done["number"], best, where="post", color=plots.COLORS["lstm"],
-                lw=1.8, label="best so far")
-        if values.min() > 0 and values.max() / values.min() > 10:
-            ax.set_yscale("log")
-    low = ax.get_ylim()[0]
-    for name, marker, color in (("PRUNED", "x", "#e8a200"), ("FAIL", "v", "#555555")):
-        rows = trials[state == name]
-        if len(rows):
-            ax.scatter(rows["number"], np.full(len(rows), low), marker=marker,
-                       color=color, s=30, label=f"{name.lower()} ({len(rows)})",
-                       clip_on=False, zorder=4)
-    ax.set_xlabel("trial")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel(metric)
-    ax.set_title(f"Optimisation history ({'higher' if maximise else 'lower'} "
-                 "is better)")
-    ax.legend(fontsize=8, ncols=4)
-    return fig
-
-
-def importances(values: dict[str, float]) -> Figure:
-    """Parameter importance as horizontal bars, the most important on top."""
-    items = sorted(values.items(), key=lambda item: item[1])
-    fig = Figure(figsize=(9.0, 0.9 + 0.32 * max(len(items), 1)),
-                 layout="constrained")
-    ax = fig.subplots()
-    ax.barh([name for name, _ in items], [v for _, v in items],
-            color=plots.COLORS["actual"])
-    for i, (_, v) in enumerate(items):
-        ax.text(v, i, f" {v:.2f}", va="center", fontsize=8)
-    ax.set_xlim(0, max([v for _, v in items], default=1.0) * 1.15 or 1.0)
-    ax.set_title("Parameter importance (share of the variation of the objective)")
-    return fig
-
-
 def tune_verdict(info: dict[str, Any], metrics: dict[str, Any] | None
                  ) -> tuple[str, str]:
     """The best trial in plain words; with the refit, its R² against the
@@ -91,7 +43,6 @@ def tune_verdict(info: dict[str, Any], metrics: dict[str, Any] | None
             f"{_f(info.get('best_value'))} (R² {_f(info.get('best_r2'))}).")
     if metrics is None:
         return head + " No refit was saved.", "meh"
-    from lstmcast.report.runs import verdict
     text, tone = verdict(metrics["models"])
     return f"{head} Refit with these settings on the test part: {text}", tone
 
@@ -160,7 +111,4 @@ def write_tune_report(out_dir: str | Path) -> Path:
         or "target"
     subtitle = (f"{info.get('n_trials')} trials, objective {info.get('metric')} "
                 f"({'maximised' if maximise else 'minimised'})")
-    path = out / "report.html"
-    atomic_write_bytes(path, html.page(f"lstmcast tune: {target}", subtitle,
-                                       sections).encode("utf-8"))
-    return path
+    return html.write_page(out, f"lstmcast tune: {target}", subtitle, sections)

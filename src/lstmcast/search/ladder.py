@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -53,6 +53,9 @@ from lstmcast.core.errors import DataError
 from lstmcast.data.loading import load
 from lstmcast.data.series import SeriesData
 from lstmcast.evaluation.holdout import FitResult, fit_evaluate
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["ARTICLE", "LadderResult", "Rung", "improve", "validation_r2",
            "with_covariates"]
@@ -142,26 +145,34 @@ class LadderResult:
                       for r in self.rungs],
             "notes": self.notes}
 
-    def save(self, out_dir: str | Path) -> Path:
-        """Write ladder.csv, ladder.json and the best rung's fit (model,
-        metrics.json, test_predictions.csv, series.csv, report.html); then the
-        ladder report when :mod:`lstmcast.report.ladder` is there."""
-        from lstmcast.core.persist import atomic_write_bytes, atomic_write_json
-        out = Path(out_dir)
-        self.best.save(out)
-        frame = pd.DataFrame([{
+    def _rung_table(self) -> pd.DataFrame:
+        """The rows of ``ladder.csv``: rung, description, test r2, skill, mae,
+        rmse, seconds and the rung's settings as JSON (config_json)."""
+        return pd.DataFrame([{
             "rung": r.name, "description": r.description, "r2": r.metric("r2"),
             "skill": r.metric("skill_vs_naive"), "mae": r.metric("mae"),
             "rmse": r.metric("rmse"), "seconds": r.seconds,
             "config_json": json.dumps(r.config.to_dict(), sort_keys=True)}
             for r in self.rungs])
-        atomic_write_bytes(out / "ladder.csv", frame.to_csv(index=False).encode())
+
+    def plot(self) -> Figure:
+        """Test R² of every rung against the baselines (a matplotlib Figure,
+        the ladder report's first figure)."""
+        from lstmcast.figures.ladder import r2_ladder
+        baselines = {k: v["r2"] for k, v in self.baselines.items()}
+        return r2_ladder(self._rung_table(), baselines, self.best_rung.name)
+
+    def save(self, out_dir: str | Path) -> Path:
+        """Write the run's files into folder ``out_dir`` and return it: the
+        best rung's fit (:meth:`lstmcast.evaluation.holdout.FitResult.save`),
+        ``ladder.csv`` (one row per rung) and ``ladder.json``
+        (:meth:`to_dict`). :func:`lstmcast.report.runs.write_report` builds
+        the page from them."""
+        from lstmcast.core.persist import atomic_write_csv, atomic_write_json
+        out = Path(out_dir)
+        self.best.save(out)
+        atomic_write_csv(out / "ladder.csv", self._rung_table())
         atomic_write_json(out / "ladder.json", self.to_dict())
-        try:
-            from lstmcast.report.ladder import write_ladder_report
-        except ImportError:
-            return out
-        write_ladder_report(out)
         return out
 
     def __repr__(self) -> str:

@@ -68,7 +68,7 @@ def plan_search(series: SeriesData, base: ForecastConfig, folds: int = 3) -> Pla
     test part): about 20% of it (at least one season per fold, at most 40%)
     split into ``folds`` validation parts."""
     from lstmcast.data.split import count_of, count_test_rows
-    from lstmcast.evaluation.backtest import fold_bounds
+    from lstmcast.evaluation.folds import fold_bounds
     from lstmcast.forecaster.shape import resolve_shape
     n_train = len(series) - count_test_rows(len(series), base.data.test_size)
     season = resolve_shape(series.head(n_train), base)[0]

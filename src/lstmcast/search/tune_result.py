@@ -10,17 +10,23 @@ refit's test metrics) and, from the refit, the model and run files of
 
 from __future__ import annotations
 
-import io as _io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
-from lstmcast.core.persist import atomic_write_bytes, atomic_write_json
+from lstmcast.core.persist import (
+    atomic_write_bytes,
+    atomic_write_csv,
+    atomic_write_json,
+)
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 METRIC = "mse"
 OBJECTIVE = ("mean one-step MSE on the original scale over expanding-window "
@@ -51,18 +57,28 @@ class TuneResult:
                 "best_r2": self.best_r2, "best_trial": self.best_trial,
                 "importances": self.importances, "test": test}
 
-    def save(self, out: str | Path) -> None:
-        """Write the tuning files and the refit's run files into ``out``."""
+    def plot(self) -> Figure:
+        """The objective of every trial and the best so far (a matplotlib
+        Figure, the tune report's optimisation history)."""
+        from lstmcast.figures.tune import history
+        return history(self.frame, METRIC, maximise=False)
+
+    def save(self, out: str | Path) -> Path:
+        """Write the end-of-run files into folder ``out`` and return it:
+        ``best_config.json``, ``trials.csv``, ``importances.json``,
+        ``tune.json`` and the refit's run files
+        (:meth:`lstmcast.evaluation.holdout.FitResult.save`); the study's
+        journal is written during the run.
+        :func:`lstmcast.report.runs.write_report` builds the page from them."""
         out = Path(out)
         atomic_write_bytes(out / "best_config.json",
                            self.best_config.to_json().encode())
-        buffer = _io.StringIO()
-        self.frame.to_csv(buffer, index=False)
-        atomic_write_bytes(out / "trials.csv", buffer.getvalue().encode())
+        atomic_write_csv(out / "trials.csv", self.frame)
         atomic_write_json(out / "importances.json", self.importances)
         atomic_write_json(out / "tune.json", self.to_dict())
         if self.test is not None:
             self.test.save(out)
+        return out
 
 
 def ended(study: Any) -> int:
