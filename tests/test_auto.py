@@ -12,7 +12,8 @@ from lstmcast import ForecastConfig, LSTMForecaster, load
 from lstmcast.cli.app import app
 from lstmcast.core.errors import DataError
 from lstmcast.evaluation.holdout import fit_evaluate
-from lstmcast.search.auto import fit_auto, plan_candidates
+from lstmcast.search.auto import fit_auto
+from lstmcast.search.candidates import plan_candidates
 
 FAST_AUTO = {**FAST, "epochs": 2, "threads": 1}
 

@@ -85,7 +85,7 @@ def frame():
 
 @pytest.fixture(scope="module")
 def result(frame):
-    return backtest(config(), load(frame, target="y"), folds=3, horizon=3,
+    return backtest(load(frame, target="y"), config(), folds=3, horizon=3,
                     test_size=20, models=("naive", "seasonal_naive", "drift"))
 
 
@@ -139,7 +139,7 @@ def test_fold_k_sees_only_its_training_part(frame, result):
     changed = frame.copy()
     end = first["test_rows"][1] + 1
     changed.loc[end:, "y"] = 1e6
-    other = backtest(config(), load(changed, target="y"), folds=3, horizon=3,
+    other = backtest(load(changed, target="y"), config(), folds=3, horizon=3,
                      test_size=20, models=("naive",))
     assert other.fitted[0]["lstm"].pipeline_.get_state() == fold0.pipeline_.get_state()
     a = result.forecasts.query("fold == 0 and model == 'lstm'")["forecast"]
@@ -152,13 +152,13 @@ def test_fold_k_sees_only_its_training_part(frame, result):
 
 
 def test_refit_false_fits_once_and_sliding_mode(frame):
-    once = backtest(config(), load(frame, target="y"), folds=2, test_size=20,
+    once = backtest(load(frame, target="y"), config(), folds=2, test_size=20,
                     refit=False, models=("naive", "mean"))
     assert len(once.fitted) == 1 and [f["fitted_in_fold"] for f in once.folds] == [
         True, False]
     assert (once.timings.query("fold == 1")["fit_seconds"] == 0).all()
     assert once.folds[1]["train_rows"] == once.folds[0]["train_rows"]
-    slide = backtest(config(), load(frame, target="y"), folds=2, test_size=20,
+    slide = backtest(load(frame, target="y"), config(), folds=2, test_size=20,
                      mode="sliding", train_size=150, models=("naive",))
     assert [f["n_train"] for f in slide.folds] == [150, 150]
 
@@ -167,18 +167,18 @@ def test_conflicting_settings_are_errors(frame):
     series = load(frame, target="y", covariates=["x"])
     with pytest.raises(DataError, match="strategy='recursive' with horizon=3.*"
                        "covariates \\(x\\).*--strategy mimo or direct"):
-        backtest(config(), series, horizon=3, strategy="recursive")
+        backtest(series, config(), horizon=3, strategy="recursive")
     with pytest.raises(DataError, match="backtest\\(strategy='direct'\\) conflicts "
                        "with the model's strategy setting \\('mimo'\\)"):
-        backtest(config(strategy="mimo"), series, strategy="direct")
+        backtest(series, config(strategy="mimo"), strategy="direct")
     with pytest.raises(DataError, match="backtest\\(horizon=6\\) conflicts with "
                        "the model's horizon setting \\(3\\)"):
-        backtest(config(horizon=3), series, horizon=6)
+        backtest(series, config(horizon=3), horizon=6)
     with pytest.raises(DataError, match="test part \\(4 rows\\) must hold the "
                        "horizon \\(6 steps\\)"):
-        backtest(config(), series, horizon=6, test_size=4)
+        backtest(series, config(), horizon=6, test_size=4)
     with pytest.raises(DataError, match="Unknown model\\(s\\) 'prophet'"):
-        backtest(config(), series, models=("prophet",))
+        backtest(series, config(), models=("prophet",))
     with pytest.raises(DataError, match="strategy='recursive' with horizon=2"):
         LSTMForecaster(**TINY, horizon=2, strategy="recursive").fit(series)
 

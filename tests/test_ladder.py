@@ -12,7 +12,8 @@ from matplotlib.figure import Figure
 from typer.testing import CliRunner
 
 from conftest import ar_series
-from lstmcast.cli.app import _print_ladder, app
+from lstmcast.cli.app import app
+from lstmcast.cli.show import print_ladder
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.data.loading import load
@@ -233,7 +234,7 @@ def test_cli_improve(tmp_path):
 
 def test_cli_prints_the_ladder(ladder, capsys):
     result, out, _ = ladder
-    _print_ladder(result, str(out))
+    print_ladder(result, str(out))
     text = capsys.readouterr().out
     assert "R² ladder" in text and "chosen on validation" in text
     assert all(name in text for name in RUNGS) and "ets" in text

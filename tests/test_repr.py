@@ -51,7 +51,7 @@ def test_fit_result_repr_frame_and_figure(series, config):
 
 
 def test_backtest_result_repr_frame_and_figure(series, config, tmp_path):
-    result = backtest(config, series, folds=2, horizon=2, models=["naive", "drift"])
+    result = backtest(series, config, folds=2, horizon=2, models=["naive", "drift"])
     text = repr(result)
     assert text.startswith("BacktestResult(folds=2, horizon=2, models=['lstm', "
                            "'naive', 'drift'], best=")

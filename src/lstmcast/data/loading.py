@@ -222,6 +222,19 @@ def load_data(source: str | os.PathLike | pd.DataFrame | pd.Series,
                 resample=data.resample, resample_how=data.resample_how)
 
 
+SeriesSource = str | os.PathLike | pd.DataFrame | pd.Series | SeriesData
+"""What the entry points (fit_evaluate, backtest, diagnose, ...) take as data."""
+
+
+def as_series(data: SeriesSource, config: DataConfig | None = None) -> SeriesData:
+    """What every entry point takes as ``data``: a SeriesData passes through
+    unchanged; a path, DataFrame or Series is read by :func:`load_data` with
+    ``config``'s columns and repair policies (None: the defaults)."""
+    if isinstance(data, SeriesData):
+        return data
+    return load_data(data, config if config is not None else DataConfig())
+
+
 # --- 8, 9 and 11: what the values hold -------------------------------------
 
 def _check_has_values(values: pd.DataFrame, target: str) -> None:

@@ -21,6 +21,8 @@ z-score of 5 for outliers, at most 10 network parameters per training window.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,7 +34,7 @@ from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.core.findings import Finding, by_severity, findings_frame, json_ready
 from lstmcast.core.persist import atomic_write_csv, atomic_write_json
-from lstmcast.data.loading import load
+from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
 from lstmcast.diagnosis.checks import (
     _p,
@@ -172,16 +174,22 @@ class Diagnosis:
         return "\n".join(lines)
 
 
-def diagnose(data: Any, *, target: str | None = None, time: str | None = None,
-             covariates: tuple[str, ...] | list[str] = (), test_size: float = 0.2,
-             season: int | None = None, window: int | None = None,
-             duplicates: str = "error", gaps: str = "report") -> Diagnosis:
+def diagnose(data: SeriesSource, config: ForecastConfig | None = None, *,
+             target: str | None = None, time: str | None = None,
+             covariates: Sequence[str] | None = None,
+             test_size: float | None = None, season: int | None = None,
+             window: int | None = None, duplicates: str | None = None,
+             gaps: str | None = None) -> Diagnosis:
     """Check a series before training and recommend settings.
 
     Parameters
     ----------
     data : path, DataFrame, Series or SeriesData
         Anything :func:`lstmcast.data.loading.load` accepts, or a loaded series.
+    config : ForecastConfig, optional
+        Gives the data settings (columns, repair policies), ``test_size``,
+        ``season`` and ``window``; None: the defaults. The keywords below,
+        when given, override it.
     target, time, covariates, duplicates, gaps
         As in :func:`~lstmcast.data.loading.load` (ignored for a SeriesData).
     test_size : float
@@ -203,15 +211,21 @@ def diagnose(data: Any, *, target: str | None = None, time: str | None = None,
     """
     from lstmcast.data.split import count_test_rows
 
-    if isinstance(data, SeriesData):
-        series = data
-        if target is not None and target != series.target:
-            raise DataError(f"diagnose got a SeriesData whose target is "
-                            f"'{series.target}', but target='{target}'. Load the "
-                            "data again with that target, or leave target out.")
-    else:
-        series = load(data, target=target, time=time, covariates=covariates,
-                      duplicates=duplicates, gaps=gaps)
+    cfg = config if config is not None else ForecastConfig()
+    given = {"target": target, "time": time, "duplicates": duplicates, "gaps": gaps,
+             "covariates": None if covariates is None else tuple(covariates)}
+    data_config = dataclasses.replace(
+        cfg.data, **{k: v for k, v in given.items() if v is not None})
+    time = data_config.time
+    test_size = cfg.data.test_size if test_size is None else test_size
+    season = cfg.data.season if season is None else season
+    window = cfg.model.window if window is None else window
+    if isinstance(data, SeriesData) and target is not None \
+            and target != data.target:
+        raise DataError(f"diagnose got a SeriesData whose target is "
+                        f"'{data.target}', but target='{target}'. Load the "
+                        "data again with that target, or leave target out.")
+    series = as_series(data, data_config)
     n = len(series)
     n_test = count_test_rows(n, ForecastConfig().replace(test_size=test_size)
                              .data.test_size)

@@ -23,16 +23,20 @@ import time
 import warnings
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
+from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
 from lstmcast.evaluation.backtest_result import BacktestResult
 from lstmcast.evaluation.folds import fold_bounds
+
+if TYPE_CHECKING:
+    from lstmcast.forecaster.estimator import LSTMForecaster
 
 __all__ = ["DEFAULT_MODELS", "backtest"]
 
@@ -47,8 +51,10 @@ def _positive(name: str, value: Any, low: int = 1) -> int:
     return int(value)
 
 
-def backtest(model: Any, data: Any, *, folds: int = 3, horizon: int | None = None,
-             mode: str = "expanding", test_size: int | None = None, gap: int = 0,
+def backtest(data: SeriesSource,
+             config: ForecastConfig | LSTMForecaster | None = None, *, folds: int = 3,
+             horizon: int | None = None, mode: str = "expanding",
+             test_size: int | None = None, gap: int = 0,
              stride: int | None = None, train_size: int | None = None,
              refit: bool = True, strategy: str | None = None,
              models: Iterable[str] = DEFAULT_MODELS,
@@ -57,11 +63,12 @@ def backtest(model: Any, data: Any, *, folds: int = 3, horizon: int | None = Non
 
     Parameters
     ----------
-    model : LSTMForecaster, ForecastConfig or None
-        The settings to backtest (an LSTMForecaster's parameters; it is not
-        modified). None: the defaults.
-    data : SeriesData, DataFrame, Series or path
+    data : path, DataFrame, Series or SeriesData
         Read with the config's data settings unless already a SeriesData.
+    config : ForecastConfig, LSTMForecaster or None
+        The settings to backtest (an LSTMForecaster's parameters; it is not
+        modified). None: the defaults. The old order ``backtest(config,
+        data)`` still works for one release, with a FutureWarning.
     folds : int
         Number of folds.
     horizon : int, optional
@@ -93,8 +100,13 @@ def backtest(model: Any, data: Any, *, folds: int = 3, horizon: int | None = Non
     """
     from lstmcast.baselines.classical import make_models
     from lstmcast.forecaster.shape import check_strategy
-    cfg = _config_of(model)
-    series = _series_of(data, cfg)
+    if data is None or _is_settings(data):  # the old order: (config, data)
+        warnings.warn("backtest(config, data) is the old order of the arguments; "
+                      "use backtest(data, config). The old order stops working "
+                      "in the next release.", FutureWarning, stacklevel=2)
+        data, config = config, data  # type: ignore[assignment]
+    cfg = _config_of(config)
+    series = as_series(data, cfg.data)
     cfg = _resolve(cfg, horizon, strategy)
     h = cfg.model.horizon
     check_strategy(cfg.model.strategy, h, series.covariates)
@@ -143,6 +155,12 @@ def _fold_bar(total: int) -> Any:
     return bar
 
 
+def _is_settings(value: Any) -> bool:
+    """A ForecastConfig or an LSTMForecaster (the settings, not the data)."""
+    return isinstance(value, ForecastConfig) or (
+        hasattr(value, "config") and hasattr(value, "get_params"))
+
+
 def _config_of(model: Any) -> ForecastConfig:
     if model is None:
         return ForecastConfig()
@@ -152,13 +170,6 @@ def _config_of(model: Any) -> ForecastConfig:
         return model.config()
     raise DataError(f"backtest() takes an LSTMForecaster, a ForecastConfig or None. "
                     f"Got {type(model).__name__}.")
-
-
-def _series_of(data: Any, cfg: ForecastConfig) -> SeriesData:
-    from lstmcast.data.loading import load_data
-    if isinstance(data, SeriesData):
-        return data
-    return load_data(data, cfg.data)
 
 
 def _resolve(cfg: ForecastConfig, horizon: int | None,

@@ -19,6 +19,7 @@ import pandas as pd
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.core.persist import atomic_write_csv, atomic_write_json
+from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
 from lstmcast.data.split import check_length, count_test_rows
 
@@ -103,16 +104,20 @@ class FitResult:
         return out
 
 
-def fit_evaluate(series: SeriesData, config: ForecastConfig, *,
+def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
                  progress: bool = False, doctor: bool = True) -> FitResult:
     """Split in time, fit on the training part, score every model on the test part.
 
+    ``data`` is a path, a DataFrame or Series (read with ``config``'s data
+    settings) or a SeriesData; ``config`` None means the defaults.
     ``doctor=False`` skips the findings after the fit (they retrain a copy of
     the network; the tuner's validation folds do not need them).
     """
     from lstmcast.forecaster.estimator import LSTMForecaster
     from lstmcast.forecaster.shape import resolve_shape
     started = time.perf_counter()
+    config = config if config is not None else ForecastConfig()
+    series = as_series(data, config.data)
     n = len(series)
     n_test = count_test_rows(n, config.data.test_size)
     n_train = n - n_test

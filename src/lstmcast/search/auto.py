@@ -1,55 +1,35 @@
 """``fit --auto``: choose the target representation, size and fallback on validation.
 
-A handful of candidate configs, each a reasoned guess from the diagnosis of the
-training part, are fitted on the training part minus its validation tail and
-scored on that tail (one-step forecasts from the true history, original
-scale, MSE). A tail shorter than :data:`MIN_VAL_ROWS` rows is a noisy judge
-(one lucky quarter decides): short series are then scored on up to
-:data:`MAX_FOLDS` rolling origins (blocks of the same length going back, each
-candidate refitted on the rows before each block) and the MSE is pooled.
-The naive forecast (the last value) is always a candidate: when
+The candidate configs (:mod:`lstmcast.search.candidates`), each a reasoned
+guess from the diagnosis of the training part, are fitted on the training part
+minus its validation tail and scored on that tail (one-step forecasts from the
+true history, original scale, MSE). A tail shorter than :data:`MIN_VAL_ROWS`
+rows is a noisy judge (one lucky quarter decides): short series are then
+scored on up to :data:`MAX_FOLDS` rolling origins (blocks of the same length
+going back, each candidate refitted on the rows before each block) and the
+MSE is pooled. The naive forecast (the last value) is always a candidate: when
 no LSTM beats it by :data:`MIN_SKILL` on validation, it is the recommended
 model, an untrained network (``predictor="naive"``) that repeats the last
 value, and says so. The winner is then refitted on the whole training part and
 scored on the test part exactly as :func:`~lstmcast.evaluation.holdout.fit_evaluate`
 does; the test part never chooses anything.
 
-Candidates (each only where it applies):
-
-- ``levels``: the change from the last value on the raw levels (the default);
-- ``diagnosis``: the settings ``lstmcast diagnose`` recommends (log / Box-Cox,
-  differences, the target mode);
-- ``seasonal-residual``: the network forecasts the residual over the seasonal
-  naive forecast (seasonal differencing, target level): an all-zero network
-  is the seasonal naive forecast plus the average yearly change;
-- ``ets-residual``: the network forecasts the residual over an ETS one-step
-  forecast fitted on the training rows (``residual_of="ets"``, target level):
-  an all-zero network is the ETS forecast (when there are
-  :data:`MIN_RESIDUAL_ROWS` rows and, for a seasonal series,
-  :data:`MIN_RESIDUAL_SEASONS` seasons, for one-step models; the ETS fit is
-  capped at :data:`~lstmcast.preprocess.residual.RESIDUAL_BUDGET` seconds); ``ets``:
-  the ETS forecast alone (network weight 0), a fallback like ``naive``;
-- ``small``: 4 hidden units, L2 and a 4-step linear path, nearly an AR model
-  (what few training windows or a linear series need);
-- ``naive``: no network.
-
-The best LSTM is then tried as the average of :data:`ENSEMBLE` seeds
-(``ensemble``), kept if that lowers its validation MSE by
-:data:`ENSEMBLE_GAIN`, and as the equal-weight combination with its fallback
-(``combined``: ``network_weight`` :data:`COMBINE_WEIGHT`, half the network and
-half what a zero network forecasts), kept if that does not raise it.
+The best LSTM is then tried as the average of
+:data:`~lstmcast.search.candidates.ENSEMBLE` seeds (``ensemble``), kept if
+that lowers its validation MSE by :data:`ENSEMBLE_GAIN`, and as the
+equal-weight combination with its fallback (``combined``), kept if that does
+not raise it.
 
 Settings the user gave (``fixed``) are never overridden: candidates keep them,
 or are skipped when one of them is what defines the candidate
-(:data:`DEFINES`); when no candidate but ``levels`` is left, there is nothing
-to choose and the user's settings are fitted as they are.
+(:data:`~lstmcast.search.candidates.DEFINES`); when no candidate but
+``levels`` is left, there is nothing to choose and the user's settings are
+fitted as they are.
 
-Every LSTM candidate gets a hidden size from its number of training windows
-(at most 10 parameters per window, as ``diagnose``) and the window from the
-season and the data length (as ``fit``). Candidate fits see at most the last
-:data:`MAX_SEARCH_ROWS` training rows and at most :data:`SEARCH_EPOCHS` epochs;
-the search stops when :data:`SEARCH_SHARE` of the time budget is spent and
-the final fit's epochs are capped to what is left.
+Candidate fits see at most the last :data:`MAX_SEARCH_ROWS` training rows and
+at most :data:`SEARCH_EPOCHS` epochs; the search stops when
+:data:`SEARCH_SHARE` of the time budget is spent and the final fit's epochs
+are capped to what is left.
 """
 
 from __future__ import annotations
@@ -58,60 +38,37 @@ import sys
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
 from lstmcast.core.findings import Finding
+from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
 from lstmcast.data.split import count_test_rows
 from lstmcast.evaluation.holdout import FitResult, fit_evaluate
+from lstmcast.search.candidates import (
+    ENSEMBLE,
+    FALLBACKS,
+    Candidate,
+    fit_to_user,
+    plan_candidates,
+    variants,
+)
 
-__all__ = ["DEFAULT_BUDGET", "Candidate", "count_folds", "fit_auto", "plan_candidates"]
+__all__ = ["DEFAULT_BUDGET", "count_folds", "fit_auto"]
 
 DEFAULT_BUDGET = 240.0  # seconds for the whole of --auto
 SEARCH_SHARE = 0.6  # of the budget for the candidates; the rest for the final fit
 MAX_SEARCH_ROWS = 2000  # candidate fits use the most recent training rows only
 SEARCH_EPOCHS, SEARCH_PATIENCE = 40, 8
 MIN_SKILL = 0.02  # validation skill vs naive an LSTM needs to be recommended
-ENSEMBLE = 3  # seeds averaged when that pays on validation ...
-ENSEMBLE_GAIN = 0.01  # ... by lowering the validation MSE by this share
+ENSEMBLE_GAIN = 0.01  # an ensemble must lower the validation MSE by this share
 MIN_VAL_ROWS = 60  # a validation tail shorter than this is a noisy judge ...
 MAX_FOLDS = 3  # ... so up to 3 rolling-origin folds are scored (pooled MSE)
-MIN_RESIDUAL_ROWS = 60  # rows an ETS residual candidate needs ...
-MIN_RESIDUAL_SEASONS = 4  # ... and seasons, for a seasonal ETS
-COMBINE_WEIGHT = 0.5  # the network's weight in the combination with its fallback
-FALLBACKS = ("naive", "ets")  # candidates without a trained network
 MIN_FINAL_EPOCHS = 10
 FINAL_SHARE = 0.85  # of the time left for training the final fit (then: scoring)
-
-
-@dataclass
-class Candidate:
-    """One config tried by ``--auto``, and how it did on validation."""
-
-    name: str
-    reason: str
-    settings: dict[str, Any]
-    val_mse: float | None = None
-    val_skill: float | None = None
-    seconds: float = 0.0
-    epochs: int = 0
-    note: str = ""
-    kind: str = ""  # the key of DEFINES (default: the name)
-    fold_skills: list[float | None] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self.kind = self.kind or self.name
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "reason": self.reason, "settings": self.settings,
-                "val_mse": self.val_mse, "val_skill_vs_naive": self.val_skill,
-                "val_skill_by_fold": self.fold_skills,
-                "seconds": round(self.seconds, 2), "epochs": self.epochs,
-                "note": self.note}
 
 
 @dataclass
@@ -133,13 +90,15 @@ class _Search:
         return np.concatenate(self.folds[::-1])
 
 
-def fit_auto(series: SeriesData, config: ForecastConfig, *,
+def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
              budget: float | None = None, progress: bool = False,
              fixed: Collection[str] = ()) -> FitResult:
     """Choose a config on validation folds of the training part, refit it on
     the whole training part, and score it on the test part.
 
-    Returns the :class:`~lstmcast.evaluation.holdout.FitResult` of the chosen config (as
+    ``data`` is a path, a DataFrame or Series (read with ``config``'s data
+    settings) or a SeriesData; ``config`` None means the defaults. Returns the
+    :class:`~lstmcast.evaluation.holdout.FitResult` of the chosen config (as
     ``fit_evaluate`` would), with ``result.auto`` the record of the search:
     every candidate with its settings, reason and validation score, the choice
     and why. ``budget`` is the time in seconds (default :data:`DEFAULT_BUDGET`).
@@ -147,10 +106,12 @@ def fit_auto(series: SeriesData, config: ForecastConfig, *,
     ``fixed`` names the settings the user gave explicitly: their values in
     ``config`` are never overridden. A candidate that would change one keeps
     the user's value, or is skipped (with a note) when the setting is what
-    defines it (see :data:`DEFINES`).
+    defines it (see :data:`~lstmcast.search.candidates.DEFINES`).
     """
     from lstmcast.forecaster.shape import resolve_shape
     started = time.perf_counter()
+    config = config if config is not None else ForecastConfig()
+    series = as_series(data, config.data)
     budget = DEFAULT_BUDGET if budget is None else float(budget)
     if not budget > 0:
         raise DataError(f"The time budget must be a positive number of seconds. "
@@ -162,7 +123,7 @@ def fit_auto(series: SeriesData, config: ForecastConfig, *,
     config = config.replace(season=season)
     search = _validation_setup(train_part, n_val)
     planned = plan_candidates(series, config, season, n_train - n_val)
-    skipped = [_fit_to_user(cand, config, fixed) for cand in planned]
+    skipped = [fit_to_user(cand, config, fixed) for cand in planned]
     if sum(not s for s in skipped) == 1:  # the user's settings fix every choice
         return _user_fit(series, config, planned, fixed, started, budget, progress)
     for cand, skip in zip(planned, skipped, strict=True):
@@ -181,8 +142,8 @@ def fit_auto(series: SeriesData, config: ForecastConfig, *,
             print(f"auto: {_line(cand)}", file=sys.stderr, flush=True)
     chosen, why = _choose(search.candidates, fixed)
     if chosen.name not in FALLBACKS:
-        for variant in _variants(chosen):
-            if _fit_to_user(variant, config, fixed):
+        for variant in variants(chosen):
+            if fit_to_user(variant, config, fixed):
                 search.candidates.append(variant)
                 why += f"; {variant.name} {variant.note}"
                 continue
@@ -229,109 +190,6 @@ def _user_fit(series: SeriesData, config: ForecastConfig,
                    "seconds": time.perf_counter() - started}
     result.seconds = time.perf_counter() - started
     return result
-
-
-def plan_candidates(series: SeriesData, config: ForecastConfig, season: int,
-                    n_fit: int) -> list[Candidate]:
-    """The candidate configs for a series, most promising first.
-
-    ``n_fit`` is the number of rows the final fit trains on (the training part
-    minus its validation tail); the diagnosis sees the training part only.
-    """
-    from lstmcast.diagnosis.diagnose import diagnose
-    diag = diagnose(series, test_size=config.data.test_size, season=season)
-    keys = ("transform", "difference", "seasonal_difference", "target_mode")
-    default, advised = ForecastConfig().flat(), diag.recommended.flat()
-    recommended = {k: advised[k] for k in keys if advised[k] != default[k]}
-    levels = {"target_mode": "delta", "transform": "none", "difference": 0,
-              "seasonal_difference": 0, "residual_of": "none",
-              "network_weight": 1.0}
-    out = [Candidate("levels", "the change from the last value", dict(levels))]
-    if recommended and {**levels, **recommended} != levels:
-        said = ", ".join(f"{k}={v}" for k, v in recommended.items())
-        out.append(Candidate("diagnosis", f"diagnose recommends {said}",
-                             {**levels, **recommended}))
-    if season > 1 and n_fit >= 4 * season:
-        out.append(Candidate(
-            "seasonal-residual", f"the residual over the seasonal naive (season "
-            f"{season})", {**levels, "transform": recommended.get("transform",
-                                                                  "none"),
-                           "seasonal_difference": season, "target_mode": "level"}))
-    if config.model.horizon == 1 and n_fit >= MIN_RESIDUAL_ROWS and (
-            season < 2 or n_fit >= MIN_RESIDUAL_SEASONS * season):
-        out.append(Candidate(
-            "ets-residual", "the residual over an ETS one-step forecast fitted "
-            "on the training rows (a zero network is the ETS forecast)",
-            {**levels, "residual_of": "ets", "target_mode": "level"}))
-    for cand in out:
-        cand.settings.update(_size(config.replace(**cand.settings), n_fit,
-                                   len(series.covariates)))
-    out.append(Candidate(
-        "small", "4 units, L2, a 4-step linear path: nearly an AR model",
-        {**levels, "hidden_size": 4, "skip": 4, "weight_decay": 1e-2}))
-    if any(c.name == "ets-residual" for c in out):
-        out.append(Candidate("ets", "the ETS one-step forecast alone (a network "
-                             "of weight 0)", {
-                                 **levels, "residual_of": "ets",
-                                 "target_mode": "level", "network_weight": 0.0,
-                                 "hidden_size": 1, "skip": 0, "epochs": 1}))
-    out.append(Candidate("naive", "the last value, no network", {
-        **levels, "predictor": "naive", "hidden_size": 1, "skip": 0,
-        "decompose": "none", "residual_of": "none"}))
-    return out
-
-
-DEFINES: dict[str, tuple[str, ...]] = {
-    "diagnosis": ("transform", "difference", "seasonal_difference", "target_mode"),
-    "seasonal-residual": ("seasonal_difference", "target_mode"),
-    "ets-residual": ("residual_of", "target_mode"),
-    "small": ("hidden_size", "skip", "weight_decay"),
-    "ets": ("residual_of", "target_mode", "network_weight"),
-    "naive": ("predictor", "target_mode", "difference", "seasonal_difference",
-              "decompose", "residual_of", "network_weight"),
-    "ensemble": ("ensemble",),
-    "combination": ("network_weight",),
-}
-"""The settings that make each candidate what it is: when the user fixed one
-of them to another value, the candidate is skipped (``levels`` is the user's
-own representation and is never skipped)."""
-
-
-def _fit_to_user(cand: Candidate, config: ForecastConfig,
-                 fixed: Collection[str]) -> bool:
-    """Keep the user's value of every fixed setting in ``cand``; return True
-    (with a note) when that would unmake the candidate: skip it."""
-    flat = config.flat()
-    clash = {k: v for k, v in cand.settings.items()
-             if k in fixed and v != flat[k]}
-    if not clash:
-        return False
-    defining = [k for k in clash if k in DEFINES.get(cand.kind, ())]
-    if defining:
-        said = ", ".join(f"{k}={flat[k]}" for k in defining)
-        cand.note = f"skipped: you set {said}; this candidate needs " + ", ".join(
-            f"{k}={clash[k]}" for k in defining)
-        return True
-    cand.settings.update({k: flat[k] for k in clash})
-    cand.note = "kept your " + ", ".join(f"{k}={flat[k]}" for k in clash)
-    return False
-
-
-def _windows(config: ForecastConfig, n_fit: int) -> int:
-    from lstmcast.data.split import auto_window
-    window = config.model.window or auto_window(config.data.season or 1, n_fit)
-    warm = config.preprocess.difference + config.preprocess.seasonal_difference
-    return max(n_fit - window - warm, 1)
-
-
-def _size(config: ForecastConfig, n_fit: int, n_covariates: int) -> dict[str, Any]:
-    """The hidden size from the training windows (never above the given one)."""
-    from lstmcast.data.split import auto_window
-    from lstmcast.diagnosis.stats import suggest_hidden_size
-    window = config.model.window or auto_window(config.data.season or 1, n_fit)
-    hidden = suggest_hidden_size(config.model, _windows(config, n_fit),
-                                 1 + n_covariates, window)
-    return {"hidden_size": min(hidden, config.model.hidden_size)}
 
 
 def count_folds(n_rows: int, n_val: int) -> int:
@@ -458,17 +316,6 @@ def _fallback_finding(chosen: Candidate, candidates: list[Candidate]) -> Finding
         "Use the last value. Nothing beyond it was predictable on validation (a "
         "random walk, or too little data for a network): `lstmcast diagnose` "
         "shows which.")
-
-
-def _variants(chosen: Candidate) -> list[Candidate]:
-    """What is tried on top of the best network: a seed ensemble, then the
-    combination with its fallback (kept if not worse on validation)."""
-    return [Candidate(f"{chosen.name} x{ENSEMBLE}", f"{ENSEMBLE} seeds averaged",
-                      {"ensemble": ENSEMBLE}, kind="ensemble"),
-            Candidate("combined", f"{COMBINE_WEIGHT:g} x the network + "
-                      f"{1 - COMBINE_WEIGHT:g} x its fallback (what a zero "
-                      "network forecasts)", {"network_weight": COMBINE_WEIGHT},
-                      kind="combination")]
 
 
 def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,

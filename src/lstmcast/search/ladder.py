@@ -50,7 +50,7 @@ import pandas as pd
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
-from lstmcast.data.loading import load
+from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
 from lstmcast.evaluation.holdout import FitResult, fit_evaluate
 
@@ -191,20 +191,20 @@ def _num(value: float | None) -> str:
     return "undefined" if value is None else f"{value:+.3f}"
 
 
-def improve(series: Any, base: ForecastConfig | None = None, *, trials: int = 0,
-            timeout: float | None = None, seed: int = 0, progress: bool = True,
-            out_dir: str | Path | None = None,
+def improve(data: SeriesSource, config: ForecastConfig | None = None, *,
+            trials: int = 0, timeout: float | None = None, seed: int = 0,
+            progress: bool = False, out_dir: str | Path | None = None,
             classical: tuple[str, ...] = CLASSICAL,
             on_rung: Callable[[Rung, int, int], None] | None = None
             ) -> LadderResult:
-    """Climb the R² ladder on ``series`` (see the module notes).
+    """Climb the R² ladder on ``data`` (see the module notes).
 
     Parameters
     ----------
-    series : SeriesData, or anything :func:`lstmcast.data.loading.load` reads (then
-        loaded with the base's target, time and covariates).
-    base : the config of ``lstmcast fit`` (default: ForecastConfig()). Its
-        settings that differ from the defaults hold in every rung.
+    data : path, DataFrame, Series or SeriesData (read with the base config's
+        data settings unless already a SeriesData).
+    config : the base: the config of ``lstmcast fit`` (None: the defaults).
+        Its settings that differ from the defaults hold in every rung.
     trials, timeout : the tuning rung's budget (``trials=0``: no tuning rung).
     seed : one seed for every rung.
     progress : progress bars while training and tuning.
@@ -213,19 +213,17 @@ def improve(series: Any, base: ForecastConfig | None = None, *, trials: int = 0,
     on_rung : called as each rung ends with the rung, its number (from 1) and
         the number of rungs planned.
     """
-    base = (base or ForecastConfig()).replace(seed=seed)
+    base = (config if config is not None else ForecastConfig()).replace(seed=seed)
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 0:
         raise DataError(f"trials must be an int >= 0 (0 = no tuning rung). Got "
                         f"{trials!r} instead.")
-    if not isinstance(series, SeriesData):
-        d = base.data
-        series = load(series, target=d.target, time=d.time, covariates=d.covariates,
-                      duplicates=d.duplicates, gaps=d.gaps)
-    elif base.data.covariates and base.data.covariates != series.covariates:
+    if isinstance(data, SeriesData) and base.data.covariates \
+            and base.data.covariates != data.covariates:
         raise DataError(f"The base config names covariates {base.data.covariates} "
-                        f"but the series carries {series.covariates}. Load the "
+                        f"but the series carries {data.covariates}. Load the "
                         "series with those covariates, or leave them out of the "
                         "config.")
+    series = as_series(data, base.data)
     covariates = series.covariates
     base = base.replace(covariates=covariates)
     pinned = _pinned(base)

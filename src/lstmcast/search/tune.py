@@ -35,6 +35,7 @@ from pathlib import Path
 
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
+from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
 from lstmcast.search.tune_result import TuneResult, build_result
 from lstmcast.search.tune_run import Job, open_study, quiet, search, threads, trial_seed
@@ -86,23 +87,29 @@ def plan_search(series: SeriesData, base: ForecastConfig, folds: int = 3) -> Pla
     return Plan(base, n_train, fold_size, bounds, max_window)
 
 
-def tune(series: SeriesData, base: ForecastConfig, *, trials: int = 20,
-         timeout: float | None = None, folds: int = 3, storage: str | None = None,
-         study_name: str | None = None, out_dir: str | Path | None = None,
-         workers: int = 1, seed: int = 0, progress: bool = True,
-         pruner: str = "percentile", space: dict[str, Param] | None = None,
-         fixed: tuple[str, ...] = (), heartbeat: int = HEARTBEAT) -> TuneResult:
+def tune(data: SeriesSource, config: ForecastConfig | None = None, *,
+         trials: int = 20, timeout: float | None = None, folds: int = 3,
+         storage: str | None = None, study_name: str | None = None,
+         out_dir: str | Path | None = None, workers: int = 1, seed: int = 0,
+         progress: bool = False, pruner: str = "percentile",
+         space: dict[str, Param] | None = None, fixed: tuple[str, ...] = (),
+         heartbeat: int = HEARTBEAT) -> TuneResult:
     """Search the settings of ``fit`` on validation folds; refit the best once.
 
-    ``storage``: a database URL or a journal file (default: ``study.journal``
-    in ``out_dir``, else memory); the same call again resumes the study.
-    ``workers`` processes share it. ``space`` replaces the default search
-    space; ``fixed`` names settings kept at the base config's value. ``seed``
+    ``data`` is a path, a DataFrame or Series (read with ``config``'s data
+    settings) or a SeriesData; ``config`` is the base config the trials start
+    from (None: the defaults). ``storage``: a database URL or a journal file
+    (default: ``study.journal`` in ``out_dir``, else memory); the same call
+    again resumes the study. ``workers`` processes share it. ``space``
+    replaces the default search space; ``fixed`` names settings kept at the
+    base config's value. ``progress`` shows a progress bar on stderr. ``seed``
     seeds the sampler and every trial's training (:func:`trial_seed`);
     ``heartbeat`` is the seconds between a database trial's signs of life.
     """
     _check_args(trials, timeout, folds, workers, pruner, seed)
     started = time.perf_counter()
+    base = config if config is not None else ForecastConfig()
+    series = as_series(data, base.data)
     plan = plan_search(series, base, folds)
     if space is None:
         space = default_space(series.y[:plan.n_train], plan.base.data.season,

@@ -1,0 +1,124 @@
+"""The options several commands share, each declared once, and one option per
+config field.
+
+A shared option is an ``Annotated`` alias (``out: OutFolder = "runs/fit"``): its
+flag and help text are written here only, so they read the same in every
+command. :func:`with_config_options` gives a command one typed option per
+field of :class:`~lstmcast.core.config.ForecastConfig` (``clip_grad`` ->
+``--clip-grad``), grouped by section; :func:`build_config` lays the ones given
+over the ``--config`` file.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import fields
+from typing import Annotated, Any, TypeVar, get_type_hints
+
+import typer
+
+from lstmcast.core.config import SECTIONS, ForecastConfig
+
+DataFile = Annotated[str, typer.Argument(help="CSV or Parquet file.")]
+"""The series to read (every command that reads one)."""
+
+_OUT = typer.Option("--out", "-o",
+                    help="Output folder: the run's files and its report.html.")
+OutFolder = Annotated[str, _OUT]
+"""The run folder of fit, demo, tune and improve (each gives a default)."""
+
+OptionalOutFolder = Annotated[str | None, _OUT]
+"""The same option where the folder is optional (diagnose, backtest)."""
+
+ConfigFile = Annotated[str | None, typer.Option(
+    "--config", help="JSON settings file (flags override it).")]
+
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
+
+Force = Annotated[bool, typer.Option(
+    "--force", help="Replace a model or run already in --out (without it the "
+    "command refuses to overwrite one).")]
+
+Command = TypeVar("Command", bound=Callable[..., None])
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _metavar(kind: str) -> str:
+    for prefix, name in (("tuple[int", "INT,..."), ("tuple[str", "TEXT,..."),
+                         ("int", "INT"), ("float", "FLOAT")):
+        if kind.startswith(prefix):
+            return name
+    return "TEXT"
+
+
+def config_options() -> list[inspect.Parameter]:
+    """One CLI option per config field, named after it (``clip_grad`` ->
+    ``--clip-grad``); defaults None mean "keep the config's value"."""
+    params = []
+    for section, cls in SECTIONS.items():
+        for f in fields(cls):
+            meta = f.metadata
+            default = f.default if f.default is not None else "auto"
+            if isinstance(default, tuple):
+                default = ",".join(map(str, default)) or "none"
+            extra = f" One of: {', '.join(meta['choices'])}." if meta.get(
+                "choices") else ""
+            text = f"{meta['help']}{extra} \\[default: {default}]"
+            kind: object
+            if str(f.type) == "bool":
+                kind = Annotated[bool | None, typer.Option(
+                    f"{_flag(f.name)}/--no-{f.name.replace('_', '-')}", help=text,
+                    rich_help_panel=section.capitalize(), show_default=False)]
+            else:
+                kind = Annotated[str | None, typer.Option(
+                    _flag(f.name), help=text, rich_help_panel=section.capitalize(),
+                    show_default=False, metavar=_metavar(str(f.type)))]
+            params.append(inspect.Parameter(f.name, inspect.Parameter.KEYWORD_ONLY,
+                                            default=None, annotation=kind))
+    return params
+
+
+def with_config_options(func: Command) -> Command:
+    """Give ``func`` (taking ``**settings``) one typed option per config field."""
+    sig = inspect.signature(func)
+    hints = get_type_hints(func, include_extras=True)  # resolve string annotations
+    own = [p.replace(annotation=hints.get(p.name, p.annotation))
+           for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
+    params = own + config_options()
+    func.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
+    func.__annotations__ = {p.name: p.annotation for p in params}
+    return func
+
+
+def build_config(config_file: str | None, settings: dict[str, Any]) -> ForecastConfig:
+    """The ``--config`` file (or the defaults) with the flags given laid over it."""
+    base = ForecastConfig.from_json_file(config_file) if config_file else \
+        ForecastConfig()
+    given = {k: v for k, v in settings.items() if v is not None}
+    return base.replace(**given)
+
+
+def explicit_settings(config_file: str | None, settings: dict[str, Any]) -> set[str]:
+    """The settings the user gave: flags, and every key of the --config file."""
+    from lstmcast.core.persist import read_json
+    given = {k for k, v in settings.items() if v is not None}
+    if config_file:
+        values = read_json(config_file)
+        if isinstance(values, dict):
+            given |= {k for section in values.values() if isinstance(section, dict)
+                      for k in section}
+    return given
+
+
+def given_flags(settings: dict[str, Any]) -> tuple[str, ...]:
+    """The config fields given as flags (not those of the --config file)."""
+    return tuple(k for k, v in settings.items() if v is not None)
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    """A comma-separated list of names (spaces ignored) as a tuple."""
+    return tuple(name for name in text.replace(" ", "").split(",") if name)

@@ -1,0 +1,130 @@
+"""``lstmcast tune`` (an Optuna search of fit's settings) and ``lstmcast
+improve`` (the R² ladder, one step of the usual advice at a time)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from lstmcast.cli import show
+from lstmcast.cli.folders import refuse_existing_run, write_run_report
+from lstmcast.cli.options import (
+    ConfigFile,
+    DataFile,
+    Force,
+    OutFolder,
+    Quiet,
+    build_config,
+    given_flags,
+    split_names,
+    with_config_options,
+)
+from lstmcast.cli.run import progress_wanted, run_command
+
+if TYPE_CHECKING:
+    from lstmcast.search.ladder import Rung
+
+TUNE_EXAMPLE = ("Example: lstmcast tune sales.csv --target units --trials 50 "
+                "--timeout 3600 --workers 2 --out runs/tune  (run it again to "
+                "resume)")
+IMPROVE_EXAMPLE = ("Example: lstmcast improve sales.csv --target units --trials 20 "
+                   "--timeout 600 --out runs/ladder  (quick look: --trials 0 "
+                   "--epochs 20)")
+
+
+@with_config_options
+def improve(
+        data: DataFile,
+        trials: Annotated[int, typer.Option(
+            help="Tuning budget of the last rung in trials (0 = no tuning rung).")]
+        = 20,
+        timeout: Annotated[float | None, typer.Option(
+            help="Tuning budget in seconds (stops at whichever comes first).")]
+        = None,
+        classical: Annotated[str, typer.Option(
+            help="Classical models scored on the same test rows (comma-separated; "
+            "none = skip).")] = "arima,ets",
+        out: OutFolder = "runs/improve",
+        config: ConfigFile = None,
+        quiet: Quiet = False,
+        json_out: Annotated[bool, typer.Option(
+            "--json", help="Print ladder.json to stdout instead of tables.")]
+        = False,
+        force: Force = False,
+        **settings: Any) -> None:
+    """The R² ladder: from the articles' recipe, one step at a time, each rung
+    scored on the same test rows; the best rung (chosen on validation) is saved.
+
+    Base settings that differ from the defaults (e.g. --epochs 20) hold in every
+    rung; the `default` rung is exactly what `lstmcast fit --no-auto` would run."""
+    def action() -> None:
+        from lstmcast.data.loading import load_data
+        from lstmcast.search.ladder import improve as climb
+        cfg = build_config(config, settings)
+        series = load_data(data, cfg.data)
+        names = tuple(m for m in split_names(classical) if m.lower() != "none")
+        refuse_existing_run(out, force)
+
+        def report_rung(rung: Rung, number: int, planned: int) -> None:
+            if not (quiet or json_out):
+                r2 = show.fmt(rung.metric("r2"), signed=True)
+                typer.echo(f"rung {number}/{planned} {rung.name}: test R² {r2} "
+                           f"({rung.seconds:.1f} s)", err=True)
+        result = climb(series, cfg, trials=trials, timeout=timeout,
+                       seed=cfg.train.seed, progress=progress_wanted(quiet),
+                       out_dir=out, classical=names, on_rung=report_rung)
+        write_run_report(out)
+        if json_out:
+            typer.echo((Path(out) / "ladder.json").read_text())
+        elif not quiet:
+            show.print_ladder(result, out)
+    run_command(action)
+
+
+@with_config_options
+def tune(
+        data: DataFile,
+        trials: Annotated[int, typer.Option(help="Trials in the study (all workers "
+                                            "and runs together).")] = 20,
+        timeout: Annotated[float | None, typer.Option(
+            help="Time budget of the search in seconds: no trial starts after it, "
+            "running ones stop at their next epoch.")] = None,
+        folds: Annotated[int, typer.Option(help="Expanding validation folds inside "
+                                           "the training part.")] = 3,
+        workers: Annotated[int, typer.Option(help="Local processes working on the "
+                                             "study.")] = 1,
+        storage: Annotated[str | None, typer.Option(
+            help="Shared study: a database URL (postgresql://user:pw@host/db) or "
+            "a journal file (default: OUT/study.journal).")] = None,
+        study_name: Annotated[str | None, typer.Option(
+            help="Study name (default: from the data, settings and seed).")] = None,
+        pruner: Annotated[str, typer.Option(help="Stop hopeless trials early: "
+                                            "percentile (the worst quarter at "
+                                            "each epoch), hyperband or none.")] =
+        "percentile",
+        out: OutFolder = "runs/tune",
+        config: ConfigFile = None,
+        quiet: Quiet = False,
+        **settings: Any) -> None:
+    """Search the settings of `fit` with Optuna on validation folds inside the
+    training part; refit the best once and score it on the test part.
+
+    --config is the base config; the settings given as flags are not searched.
+    A second run with the same --out resumes the study kept there (so tune,
+    unlike fit, improve and backtest, never refuses an existing --out)."""
+    def action() -> None:
+        from lstmcast.data.loading import load_data
+        from lstmcast.search.tune import tune as run_tune
+        cfg = build_config(config, settings)
+        series = load_data(data, cfg.data)
+        result = run_tune(series, cfg, trials=trials, timeout=timeout, folds=folds,
+                          storage=storage, study_name=study_name, out_dir=out,
+                          workers=workers, seed=cfg.train.seed, pruner=pruner,
+                          fixed=given_flags(settings),
+                          progress=progress_wanted(quiet))
+        write_run_report(out)
+        if not quiet:
+            show.print_tune(result, out)
+    run_command(action)

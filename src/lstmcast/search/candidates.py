@@ -1,0 +1,191 @@
+"""The candidate configs of ``fit --auto``, each a reasoned guess from the
+diagnosis of the training part, and the variants tried on the best one.
+
+Candidates (each only where it applies), most promising first:
+
+- ``levels``: the change from the last value on the raw levels (the default);
+- ``diagnosis``: the settings ``lstmcast diagnose`` recommends (log / Box-Cox,
+  differences, the target mode);
+- ``seasonal-residual``: the network forecasts the residual over the seasonal
+  naive forecast (seasonal differencing, target level): an all-zero network
+  is the seasonal naive forecast plus the average yearly change;
+- ``ets-residual``: the network forecasts the residual over an ETS one-step
+  forecast fitted on the training rows (``residual_of="ets"``, target level):
+  an all-zero network is the ETS forecast (when there are
+  :data:`MIN_RESIDUAL_ROWS` rows and, for a seasonal series,
+  :data:`MIN_RESIDUAL_SEASONS` seasons, for one-step models; the ETS fit is
+  capped at :data:`~lstmcast.preprocess.residual.RESIDUAL_BUDGET` seconds); ``ets``:
+  the ETS forecast alone (network weight 0), a fallback like ``naive``;
+- ``small``: 4 hidden units, L2 and a 4-step linear path, nearly an AR model
+  (what few training windows or a linear series need);
+- ``naive``: no network.
+
+Every LSTM candidate gets a hidden size from its number of training windows
+(at most 10 parameters per window, as ``diagnose``) and the window from the
+season and the data length (as ``fit``). The variants of the best network
+(:func:`variants`) are the average of :data:`ENSEMBLE` seeds and the
+equal-weight combination with its fallback (``network_weight``
+:data:`COMBINE_WEIGHT`: half the network, half what a zero network forecasts).
+
+Settings the user gave (``fixed``) are never overridden: :func:`fit_to_user`
+keeps them in a candidate, or skips the candidate when one of them is what
+defines it (:data:`DEFINES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from lstmcast.core.config import ForecastConfig
+from lstmcast.data.series import SeriesData
+
+__all__ = ["COMBINE_WEIGHT", "DEFINES", "ENSEMBLE", "FALLBACKS", "Candidate",
+           "fit_to_user", "plan_candidates", "variants"]
+
+ENSEMBLE = 3  # seeds averaged in the ensemble variant
+MIN_RESIDUAL_ROWS = 60  # rows an ETS residual candidate needs ...
+MIN_RESIDUAL_SEASONS = 4  # ... and seasons, for a seasonal ETS
+COMBINE_WEIGHT = 0.5  # the network's weight in the combination with its fallback
+FALLBACKS = ("naive", "ets")  # candidates without a trained network
+
+
+@dataclass
+class Candidate:
+    """One config tried by ``--auto``, and how it did on validation."""
+
+    name: str
+    reason: str
+    settings: dict[str, Any]
+    val_mse: float | None = None
+    val_skill: float | None = None
+    seconds: float = 0.0
+    epochs: int = 0
+    note: str = ""
+    kind: str = ""  # the key of DEFINES (default: the name)
+    fold_skills: list[float | None] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.kind = self.kind or self.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "reason": self.reason, "settings": self.settings,
+                "val_mse": self.val_mse, "val_skill_vs_naive": self.val_skill,
+                "val_skill_by_fold": self.fold_skills,
+                "seconds": round(self.seconds, 2), "epochs": self.epochs,
+                "note": self.note}
+
+
+def plan_candidates(series: SeriesData, config: ForecastConfig, season: int,
+                    n_fit: int) -> list[Candidate]:
+    """The candidate configs for a series, most promising first.
+
+    ``n_fit`` is the number of rows the final fit trains on (the training part
+    minus its validation tail); the diagnosis sees the training part only.
+    """
+    from lstmcast.diagnosis.diagnose import diagnose
+    diag = diagnose(series, test_size=config.data.test_size, season=season)
+    keys = ("transform", "difference", "seasonal_difference", "target_mode")
+    default, advised = ForecastConfig().flat(), diag.recommended.flat()
+    recommended = {k: advised[k] for k in keys if advised[k] != default[k]}
+    levels = {"target_mode": "delta", "transform": "none", "difference": 0,
+              "seasonal_difference": 0, "residual_of": "none",
+              "network_weight": 1.0}
+    out = [Candidate("levels", "the change from the last value", dict(levels))]
+    if recommended and {**levels, **recommended} != levels:
+        said = ", ".join(f"{k}={v}" for k, v in recommended.items())
+        out.append(Candidate("diagnosis", f"diagnose recommends {said}",
+                             {**levels, **recommended}))
+    if season > 1 and n_fit >= 4 * season:
+        out.append(Candidate(
+            "seasonal-residual", f"the residual over the seasonal naive (season "
+            f"{season})", {**levels, "transform": recommended.get("transform",
+                                                                  "none"),
+                           "seasonal_difference": season, "target_mode": "level"}))
+    if config.model.horizon == 1 and n_fit >= MIN_RESIDUAL_ROWS and (
+            season < 2 or n_fit >= MIN_RESIDUAL_SEASONS * season):
+        out.append(Candidate(
+            "ets-residual", "the residual over an ETS one-step forecast fitted "
+            "on the training rows (a zero network is the ETS forecast)",
+            {**levels, "residual_of": "ets", "target_mode": "level"}))
+    for cand in out:
+        cand.settings.update(_size(config.replace(**cand.settings), n_fit,
+                                   len(series.covariates)))
+    out.append(Candidate(
+        "small", "4 units, L2, a 4-step linear path: nearly an AR model",
+        {**levels, "hidden_size": 4, "skip": 4, "weight_decay": 1e-2}))
+    if any(c.name == "ets-residual" for c in out):
+        out.append(Candidate("ets", "the ETS one-step forecast alone (a network "
+                             "of weight 0)", {
+                                 **levels, "residual_of": "ets",
+                                 "target_mode": "level", "network_weight": 0.0,
+                                 "hidden_size": 1, "skip": 0, "epochs": 1}))
+    out.append(Candidate("naive", "the last value, no network", {
+        **levels, "predictor": "naive", "hidden_size": 1, "skip": 0,
+        "decompose": "none", "residual_of": "none"}))
+    return out
+
+
+DEFINES: dict[str, tuple[str, ...]] = {
+    "diagnosis": ("transform", "difference", "seasonal_difference", "target_mode"),
+    "seasonal-residual": ("seasonal_difference", "target_mode"),
+    "ets-residual": ("residual_of", "target_mode"),
+    "small": ("hidden_size", "skip", "weight_decay"),
+    "ets": ("residual_of", "target_mode", "network_weight"),
+    "naive": ("predictor", "target_mode", "difference", "seasonal_difference",
+              "decompose", "residual_of", "network_weight"),
+    "ensemble": ("ensemble",),
+    "combination": ("network_weight",),
+}
+"""The settings that make each candidate what it is: when the user fixed one
+of them to another value, the candidate is skipped (``levels`` is the user's
+own representation and is never skipped)."""
+
+
+def fit_to_user(cand: Candidate, config: ForecastConfig,
+                fixed: Collection[str]) -> bool:
+    """Keep the user's value of every fixed setting in ``cand``; return True
+    (with a note) when that would unmake the candidate: skip it."""
+    flat = config.flat()
+    clash = {k: v for k, v in cand.settings.items()
+             if k in fixed and v != flat[k]}
+    if not clash:
+        return False
+    defining = [k for k in clash if k in DEFINES.get(cand.kind, ())]
+    if defining:
+        said = ", ".join(f"{k}={flat[k]}" for k in defining)
+        cand.note = f"skipped: you set {said}; this candidate needs " + ", ".join(
+            f"{k}={clash[k]}" for k in defining)
+        return True
+    cand.settings.update({k: flat[k] for k in clash})
+    cand.note = "kept your " + ", ".join(f"{k}={flat[k]}" for k in clash)
+    return False
+
+
+def _windows(config: ForecastConfig, n_fit: int) -> int:
+    from lstmcast.data.split import auto_window
+    window = config.model.window or auto_window(config.data.season or 1, n_fit)
+    warm = config.preprocess.difference + config.preprocess.seasonal_difference
+    return max(n_fit - window - warm, 1)
+
+
+def _size(config: ForecastConfig, n_fit: int, n_covariates: int) -> dict[str, Any]:
+    """The hidden size from the training windows (never above the given one)."""
+    from lstmcast.data.split import auto_window
+    from lstmcast.diagnosis.stats import suggest_hidden_size
+    window = config.model.window or auto_window(config.data.season or 1, n_fit)
+    hidden = suggest_hidden_size(config.model, _windows(config, n_fit),
+                                 1 + n_covariates, window)
+    return {"hidden_size": min(hidden, config.model.hidden_size)}
+
+
+def variants(chosen: Candidate) -> list[Candidate]:
+    """What is tried on top of the best network: a seed ensemble, then the
+    combination with its fallback (kept if not worse on validation)."""
+    return [Candidate(f"{chosen.name} x{ENSEMBLE}", f"{ENSEMBLE} seeds averaged",
+                      {"ensemble": ENSEMBLE}, kind="ensemble"),
+            Candidate("combined", f"{COMBINE_WEIGHT:g} x the network + "
+                      f"{1 - COMBINE_WEIGHT:g} x its fallback (what a zero "
+                      "network forecasts)", {"network_weight": COMBINE_WEIGHT},
+                      kind="combination")]
