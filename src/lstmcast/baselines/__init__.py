@@ -1,1 +1,7 @@
-"""Reference forecasts: naive, seasonal naive, mean, drift, AutoARIMA, ETS."""
+"""Reference forecasts every LSTM is scored beside: naive, seasonal naive,
+mean and drift (``simple``), AutoARIMA (``arima``) and ETS (``ets``) behind
+one ``Baseline`` interface (``base``: fit on the training part, forecast one
+step from the true history or a path of H steps).
+
+Imports data and core.
+"""

@@ -1,1 +1,8 @@
-"""Shared by every room: errors, settings, atomic files, findings."""
+"""Shared by every room: the errors users see (``errors``), the settings
+(``config``: one frozen dataclass per concern, the same names as the CLI
+flags), atomic file writes and hashes (``persist``), argument checks
+(``checks``), the ``Finding`` record of diagnoses and the doctor
+(``findings``) and the version.
+
+Imports nothing from lstmcast's other rooms: every room may import it.
+"""

@@ -1,4 +1,4 @@
-"""The checks of :func:`lstmcast.diagnose.diagnose`: numbers into findings.
+"""The checks of :func:`lstmcast.diagnosis.diagnose`: numbers into findings.
 
 Each ``check_*`` function takes the numbers of :mod:`lstmcast.diagnosis.stats`
 (or the loaded series) and returns a :class:`~lstmcast.core.findings.Finding`, a

@@ -1,4 +1,4 @@
-"""The numbers behind :func:`lstmcast.diagnose.diagnose`: pure functions.
+"""The numbers behind :func:`lstmcast.diagnosis.diagnose`: pure functions.
 
 Stationarity (ADF, KPSS, their verdict, the differences needed), Hyndman's
 trend and season strengths, spread vs level, in-sample baselines, whiteness of

@@ -1,1 +1,8 @@
-"""LSTMForecaster: fit, predict, save and load."""
+"""``LSTMForecaster``, the estimator users hold (``estimator``: scikit-learn
+style parameters). ``fit`` learns a ``FittedState`` (``state``): the shape of
+the problem (``shape``), the input features (``inputs``), transforms and
+networks; ``predict`` forecasts from it (one step, paths, strategies);
+``serialize`` saves and loads it as safetensors + JSON.
+
+Imports network, preprocess, baselines, data and core.
+"""

@@ -36,7 +36,7 @@ import numpy as np
 from lstmcast.core.errors import DataError, NotFittedError
 
 
-def as_series(x: Any) -> np.ndarray:
+def as_float_array(x: Any) -> np.ndarray:
     """A float64 1-D copy of ``x``; other shapes are a programming error."""
     arr = np.array(x, dtype=np.float64)
     if arr.ndim != 1:

@@ -15,7 +15,7 @@ import numpy as np
 
 from lstmcast.core.checks import check_choice, check_int
 from lstmcast.core.errors import DataError
-from lstmcast.preprocess.base import Transform, as_series
+from lstmcast.preprocess.base import Transform, as_float_array
 
 PROFILE_SEASONS = 3  # the seasonal profile averages at most the last 3 seasons
 
@@ -150,7 +150,7 @@ class Decompose(Transform):
         """Decompose the training part (leading NaN allowed, >= 2 periods)."""
         check_choice("method", self.method, ("stl", "classical"))
         check_int("period", self.period, 2, " Use decompose='none'.")
-        fitted = fit_decomposition(as_series(x), self.method, self.period)
+        fitted = fit_decomposition(as_float_array(x), self.method, self.period)
         for name, value in fitted.items():
             setattr(self, f"{name}_", value)
         return self
@@ -162,7 +162,7 @@ class Decompose(Transform):
     def transform(self, x: np.ndarray, start: int = 0) -> np.ndarray:
         """x minus trend + season at positions start, start + 1, ..."""
         self._check_fitted()
-        x = as_series(x)
+        x = as_float_array(x)
         return x - self._component(start + np.arange(x.size))
 
     def inverse_one_step(self, z_hat: np.ndarray, positions: np.ndarray,
@@ -177,5 +177,5 @@ class Decompose(Transform):
         """Add trend + season back at positions start + T + h."""
         self._check_fitted()
         z = np.asarray(z_path, dtype=np.float64)
-        t = start + as_series(history).size + np.arange(z.size)
+        t = start + as_float_array(history).size + np.arange(z.size)
         return z + self._component(t)

@@ -9,7 +9,7 @@ import numpy as np
 
 from lstmcast.core.checks import check_int
 from lstmcast.core.errors import DataError
-from lstmcast.preprocess.base import Transform, as_series
+from lstmcast.preprocess.base import Transform, as_float_array
 
 
 class Difference(Transform):
@@ -27,7 +27,7 @@ class Difference(Transform):
     def fit(self, x: np.ndarray) -> Difference:
         """Nothing to learn; refuse a training part not longer than the lag."""
         check_int("lag", self.lag, 1)
-        n = as_series(x).size
+        n = as_float_array(x).size
         if n <= self.lag:
             raise DataError(
                 f"Differencing with lag {self.lag} needs more than {self.lag} "
@@ -39,7 +39,7 @@ class Difference(Transform):
     def transform(self, x: np.ndarray, start: int = 0) -> np.ndarray:
         """x_t - x_{t-lag}, NaN where x_{t-lag} is not in ``x``."""
         self._check_fitted()
-        x = as_series(x)
+        x = as_float_array(x)
         out = np.full_like(x, np.nan)
         out[self.lag:] = x[self.lag:] - x[: max(x.size - self.lag, 0)]
         return out
@@ -48,7 +48,7 @@ class Difference(Transform):
                          x: np.ndarray, start: int = 0) -> np.ndarray:
         """z_hat + x[positions - lag], with the true x."""
         self._check_fitted()
-        x, prev = as_series(x), np.asarray(positions, dtype=int) - self.lag
+        x, prev = as_float_array(x), np.asarray(positions, dtype=int) - self.lag
         base = np.where(prev >= 0, x[np.maximum(prev, 0)], np.nan)
         return np.asarray(z_hat, dtype=np.float64) + base
 
@@ -56,8 +56,8 @@ class Difference(Transform):
                      start: int = 0) -> np.ndarray:
         """x_{T+h} = z_{T+h} + x_{T+h-lag}, true history first, then own values."""
         self._check_fitted()
-        z, n = np.asarray(z_path, dtype=np.float64), as_series(history).size
-        out = np.concatenate([as_series(history), np.full(z.size, np.nan)])
+        z, n = np.asarray(z_path, dtype=np.float64), as_float_array(history).size
+        out = np.concatenate([as_float_array(history), np.full(z.size, np.nan)])
         for h in range(z.size):
             j = n + h - self.lag
             out[n + h] = z[h] + (out[j] if j >= 0 else np.nan)

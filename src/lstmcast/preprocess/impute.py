@@ -12,7 +12,7 @@ import numpy as np
 
 from lstmcast.core.checks import check_choice, check_int
 from lstmcast.core.errors import DataError
-from lstmcast.preprocess.base import Pointwise, as_series, finite_values
+from lstmcast.preprocess.base import Pointwise, as_float_array, finite_values
 
 if TYPE_CHECKING:
     from sklearn.impute import KNNImputer
@@ -86,7 +86,7 @@ class Impute(Pointwise):
         """Fill the training gaps and remember the fills (knn: the series too)."""
         check_choice("method", self.method, ("linear", "time", "ffill", "knn", "none"))
         check_int("k", self.k, 1)
-        x = as_series(x)
+        x = as_float_array(x)
         first = finite_values(x, "Impute")[0]
         self.train_ = x if self.method == "knn" else np.empty(0)
         self._restore()
@@ -112,7 +112,7 @@ class Impute(Pointwise):
         training fills are stored and later gaps are filled causally.
         """
         self._check_fitted()
-        out = as_series(x)
+        out = as_float_array(x)
         if self.method == "none":
             return out
         gaps = np.asarray(self.gap_index_, dtype=int)

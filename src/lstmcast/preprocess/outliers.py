@@ -12,7 +12,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from lstmcast.core.checks import check_choice, check_int
 from lstmcast.core.errors import DataError
-from lstmcast.preprocess.base import Pointwise, as_series, finite_values
+from lstmcast.preprocess.base import Pointwise, as_float_array, finite_values
 
 _MAD_TO_STD = 1.4826  # 1 / Phi^-1(3/4): makes the MAD a std under normality
 _MEAN_AD_TO_STD = 1.2533  # sqrt(pi / 2): the same for the mean absolute deviation
@@ -66,7 +66,7 @@ def detect_outliers(x: np.ndarray, method: str = "mad", threshold: float = 5.0,
     ndarray of bool, shape (L,)
     """
     check_choice("method", method, ("mad", "hampel"))
-    x = as_series(x)
+    x = as_float_array(x)
     center, scale = _robust_center_scale(finite_values(x, "detect_outliers"))
     if method == "hampel":
         center, scale = _hampel_stats(x, window, center, scale)
@@ -101,14 +101,14 @@ class Outliers(Pointwise):
             raise DataError("The 'threshold' parameter must be > 0. "
                             f"Got {self.threshold!r} instead.")
         check_int("window", self.window, 3)
-        values = finite_values(as_series(x), "Outliers")
+        values = finite_values(as_float_array(x), "Outliers")
         self.center_, self.scale_ = _robust_center_scale(values)
         return self
 
     def transform(self, x: np.ndarray, start: int = 0) -> np.ndarray:
         """Clip or replace the points beyond ``threshold`` robust std."""
         self._check_fitted()
-        x = as_series(x)
+        x = as_float_array(x)
         center, scale = self.center_, self.scale_
         if self.method == "hampel":
             center, scale = _hampel_stats(x, self.window, center, scale)

@@ -14,7 +14,7 @@ import numpy as np
 
 from lstmcast.core.config import PreprocessConfig
 from lstmcast.core.errors import DataError
-from lstmcast.preprocess.base import Transform, as_series
+from lstmcast.preprocess.base import Transform, as_float_array
 from lstmcast.preprocess.decompose import Decompose
 from lstmcast.preprocess.difference import Difference
 from lstmcast.preprocess.impute import Impute
@@ -53,7 +53,7 @@ class Pipeline:
 
     def fit(self, x: np.ndarray, times: np.ndarray | None = None) -> Pipeline:
         """Fit each step on the training output of the previous one."""
-        current = as_series(x)
+        current = as_float_array(x)
         for step in self.steps:
             if isinstance(step, Impute):
                 step.fit(current, times)
@@ -65,7 +65,7 @@ class Pipeline:
     def transform_stages(self, x: np.ndarray, start: int = 0,
                          times: np.ndarray | None = None) -> list[np.ndarray]:
         """The input of every step plus the final output (len(steps) + 1)."""
-        stages = [as_series(x)]
+        stages = [as_float_array(x)]
         for step in self.steps:
             stages.append(_apply(step, stages[-1], start, times))
         return stages

@@ -11,7 +11,7 @@ from typing import ClassVar
 import numpy as np
 
 from lstmcast.core.errors import DataError
-from lstmcast.preprocess.base import Pointwise, as_series, finite_values
+from lstmcast.preprocess.base import Pointwise, as_float_array, finite_values
 
 _BOXCOX_LAMBDA = (-1.0, 2.0)  # beyond this range the inverse loses precision
 
@@ -23,12 +23,12 @@ class _Shifted(Pointwise):
 
     def fit(self, x: np.ndarray) -> _Shifted:
         """c = 0 if the training minimum is > 0, else 1 - minimum."""
-        low = float(np.min(finite_values(as_series(x), type(self).__name__)))
+        low = float(np.min(finite_values(as_float_array(x), type(self).__name__)))
         self.shift_ = 0.0 if low > 0 else 1.0 - low
         return self
 
     def _shifted(self, x: np.ndarray, start: int) -> np.ndarray:
-        y = as_series(x) + self.shift_
+        y = as_float_array(x) + self.shift_
         bad = np.flatnonzero(y <= 0)  # NaN compares False
         if bad.size:
             i = bad[np.argmin(y[bad])]
@@ -78,7 +78,7 @@ class BoxCox(_Shifted):
         from scipy import optimize, stats
 
         super().fit(x)
-        y = finite_values(as_series(x), "BoxCox") + self.shift_
+        y = finite_values(as_float_array(x), "BoxCox") + self.shift_
         self.lmbda_ = 1.0  # (nearly) constant: the likelihood has no maximum
         if np.ptp(y) > 1e-9 * np.max(y):
             with np.errstate(all="ignore"):

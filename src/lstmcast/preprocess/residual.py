@@ -16,7 +16,7 @@ import numpy as np
 
 from lstmcast.core.checks import check_choice, check_int
 from lstmcast.core.errors import DataError
-from lstmcast.preprocess.base import Transform, as_series, finite_values
+from lstmcast.preprocess.base import Transform, as_float_array, finite_values
 
 RESIDUAL_BUDGET = 20.0  # seconds for fitting the classical model of Residual
 # fitted states by (model, season, budget, hash of the training values): the fit is
@@ -51,7 +51,7 @@ class Residual(Transform):
         from lstmcast.baselines.classical import CLASSICAL, classical_state
         check_choice("model", self.model, tuple(CLASSICAL))
         check_int("season", self.season, 1)
-        x = as_series(x)
+        x = as_float_array(x)
         finite_values(x, f"residual_of='{self.model}'")
         key = (self.model, int(self.season), float(self.time_budget),
                hashlib.sha256(x.tobytes()).hexdigest())  # not the data itself
@@ -85,7 +85,7 @@ class Residual(Transform):
                 f"the first training point, but the data starts {start - n_fit} "
                 f"step(s) after the training part ({n_fit} points) ended. Give data "
                 "that starts at or before the end of the training data.")
-        return np.concatenate([self.train_[:start], as_series(x)])
+        return np.concatenate([self.train_[:start], as_float_array(x)])
 
     def _forecasts(self, full: np.ndarray) -> np.ndarray:
         """One-step forecasts of positions 0..len(full) (NaN at 0)."""
@@ -102,7 +102,7 @@ class Residual(Transform):
 
     def transform(self, x: np.ndarray, start: int = 0) -> np.ndarray:
         """x minus the classical one-step forecast of each value."""
-        return as_series(x) - self.forecasts(x, start)
+        return as_float_array(x) - self.forecasts(x, start)
 
     def inverse_one_step(self, z_hat: np.ndarray, positions: np.ndarray,
                          x: np.ndarray, start: int = 0) -> np.ndarray:
@@ -156,13 +156,13 @@ class Combine(Transform):
         if not 0.0 <= float(self.weight) <= 1.0:
             raise DataError(f"The 'network_weight' setting must lie in [0, 1]. Got "
                             f"{self.weight!r} instead.")
-        self.n_fit_ = as_series(x).size
+        self.n_fit_ = as_float_array(x).size
         return self
 
     def transform(self, x: np.ndarray, start: int = 0) -> np.ndarray:
         """The identity."""
         self._check_fitted()
-        return as_series(x)
+        return as_float_array(x)
 
     def _mix(self, z: np.ndarray, base: np.ndarray | float) -> np.ndarray:
         w = float(self.weight)
@@ -174,14 +174,14 @@ class Combine(Transform):
         self._check_fitted()
         if self.fallback == "zero":
             return self._mix(z_hat, 0.0)
-        x, prev = as_series(x), np.asarray(positions, dtype=int) - 1
+        x, prev = as_float_array(x), np.asarray(positions, dtype=int) - 1
         return self._mix(z_hat, np.where(prev >= 0, x[np.maximum(prev, 0)], np.nan))
 
     def inverse_path(self, z_path: np.ndarray, history: np.ndarray,
                      start: int = 0) -> np.ndarray:
         """Combine with the fallback path: 0, or the last value held."""
         self._check_fitted()
-        history = as_series(history)
+        history = as_float_array(history)
         base = 0.0 if self.fallback == "zero" else (
             history[-1] if history.size else np.nan)
         return self._mix(z_path, base)

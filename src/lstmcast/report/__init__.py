@@ -1,2 +1,7 @@
-"""The HTML reports, built from the files of a run folder only (any kind of
-run: fit, diagnose, backtest, tune, improve); see :mod:`lstmcast.report.runs`."""
+"""The HTML report of a run, built from the files of its folder only (``runs``:
+which command wrote a folder, and ``write_report``); one module per kind of
+run (fit, diagnose, backtest, tune, improve) and the page parts (``html``).
+Writes nothing but ``report.html``.
+
+Imports figures and core only (it reads files, not result objects).
+"""
