@@ -1,7 +1,8 @@
 """The classical models (AutoARIMA, ETS) by name, and their state as numbers.
 
 :data:`CLASSICAL` names :class:`~lstmcast.baselines.arima.AutoARIMA` and
-:class:`~lstmcast.baselines.ets.ETS`, :data:`MODELS` every reference model;
+:class:`~lstmcast.baselines.ets.ETS`, :data:`MODELS` every reference model
+(with :class:`~lstmcast.baselines.theta.Theta`);
 :func:`make_models` builds them by name. :func:`classical_state` and
 :func:`classical_from_state` turn a fitted model into JSON-able numbers and
 back (no pickle), for saved pipelines.
@@ -23,6 +24,7 @@ from lstmcast.baselines.arima import AutoARIMA, arima_filter
 from lstmcast.baselines.base import Baseline, int_parameter
 from lstmcast.baselines.ets import ETS
 from lstmcast.baselines.simple import BASELINES
+from lstmcast.baselines.theta import Theta
 from lstmcast.core.errors import DataError
 
 __all__ = ["CLASSICAL", "MODELS", "classical_from_state", "classical_state",
@@ -31,8 +33,8 @@ __all__ = ["CLASSICAL", "MODELS", "classical_from_state", "classical_state",
 CLASSICAL: dict[str, type[Baseline]] = {"arima": AutoARIMA, "ets": ETS}
 """The classical models by name; they join the baselines in :data:`MODELS`."""
 
-MODELS: dict[str, type[Baseline]] = {**BASELINES, **CLASSICAL}
-"""Every reference model by name: the baselines, then AutoARIMA and ETS."""
+MODELS: dict[str, type[Baseline]] = {**BASELINES, "theta": Theta, **CLASSICAL}
+"""Every reference model by name: the baselines, Theta, AutoARIMA and ETS."""
 
 
 def make_models(names: Iterable[str], season: int) -> dict[str, Baseline]:
