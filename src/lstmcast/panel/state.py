@@ -1,0 +1,41 @@
+"""PanelState: what fitting a global model on a panel learns.
+
+The network is the only thing learned across series. The per-series parts
+(scaling, Theta, damped-trend ETS) are refitted on whatever history is
+forecast from, in a few seconds for thousands of series, so a saved global
+model also forecasts series it never saw.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from lstmcast.core.config import ForecastConfig
+    from lstmcast.data.panel import PanelData
+    from lstmcast.network.train import TrainResult
+
+
+@dataclass(frozen=True)
+class PanelState:
+    """A fitted global model.
+
+    ``season`` m and ``window`` L as used; ``horizon`` H the network's outputs;
+    ``network_weight`` w: the forecast is ``w x network + (1 - w) x`` the mean
+    of the classical members (:data:`lstmcast.panel.predict.MEMBERS`);
+    ``context`` the panel ``fit`` saw (forecast from when no data is given).
+    """
+
+    config: ForecastConfig
+    season: int
+    window: int
+    horizon: int
+    network_weight: float
+    net: nn.Module
+    history: TrainResult
+    n_train_windows: int
+    context: PanelData
+    facts: dict[str, Any]
