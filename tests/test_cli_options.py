@@ -7,7 +7,7 @@ import typer
 from lstmcast.cli.app import app
 
 COMMANDS = typer.main.get_command(app).commands
-SHARED = ["--out", "--config", "--quiet", "--force"]
+SHARED = ["--out", "--config", "--quiet", "--force", "--json"]
 
 
 def _declarations(name: str) -> dict[str, tuple]:

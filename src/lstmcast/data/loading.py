@@ -213,13 +213,14 @@ def _trim(values: pd.DataFrame, target: str, notes: list[str],
 
 
 def load_data(source: str | os.PathLike | pd.DataFrame | pd.Series,
-              data: DataConfig) -> SeriesData:
+              data: DataConfig, constant_covariates: str = "drop") -> SeriesData:
     """:func:`load` with the columns and repair policies of a ``DataConfig``."""
     return load(source, target=data.target, time=data.time,
                 covariates=data.covariates, duplicates=data.duplicates,
                 gaps=data.gaps, unsorted=data.unsorted, trim=data.trim,
                 timezone=data.timezone, strict=data.strict,
-                resample=data.resample, resample_how=data.resample_how)
+                resample=data.resample, resample_how=data.resample_how,
+                constant_covariates=constant_covariates)
 
 
 SeriesSource = str | os.PathLike | pd.DataFrame | pd.Series | SeriesData
