@@ -40,9 +40,9 @@ BAD_CSV = [
      r"Target column 'value' has cells that are not numbers: line 5 "
      r"\('#VALUE!'\)\. Fix those cells, or leave them empty"),
     ("4 decimal comma", "date;value\n2020-01-01;57,8\n2020-01-02;3,5\n",
-     r"holds text.*'57,8'.*decimal commas.*decimal=','"),
+     r"holds text.*'57,8'.*read them with --decimal ','.*decimal=','"),
     ("4 thousands separator", daily_csv(with_cell(2, '"1,234"')),
-     r"line 4 \('1,234'\).*Thousands separators"),
+     r"line 4 \('1,234'\).*--thousands ','"),
     ("8 infinity", daily_csv(with_cell(4, "inf")),
      r"infinite values at line 6 \(inf\)\. Replace them with real numbers"),
     ("8 minus infinity", daily_csv(with_cell(1, "-inf")),
