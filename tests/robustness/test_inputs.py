@@ -66,7 +66,8 @@ BAD_CSV = [
      "2020-01-05 06:00,3\n2020-01-09,4\n2020-01-20,5\n2020-02-03,6\n",
      r"irregular.*gaps='fill' cannot be applied.*Resample"),
     ("22 one data point", "date,value\n2020-01-01,5\n",
-     r"constant: every value is 5.*choose another column"),
+     r"'value' has a single value \(5\): there is no history to learn from.*Add "
+     r"rows"),
     ("23 constant target", daily_csv([3.0] * 10), r"'value' is constant: every "
                                                    r"value is 3"),
 ]
@@ -163,8 +164,11 @@ def test_7_interior_missing_values_are_counted_and_never_trained_on():
 
 
 def test_10_huge_magnitudes_are_validated_in_float64():
-    data = load(pd.DataFrame({"value": [1e300, -1e300, 3e38, 1.0]}))
+    data = load(pd.DataFrame({"value": [1e100, -1e100, 3e38, 1.0]}))
     assert data.y.dtype == np.float64 and np.isfinite(data.y).all()
+    with pytest.raises(DataError, match=r"too large to compute with.*row 0 "
+                                        r"\(1e\+300\).*divide it by 1e297"):
+        load(pd.DataFrame({"value": [1e300, -1e300, 3e38, 1.0]}))
 
 
 def test_10_range_far_beyond_the_typical_step_warns_about_float32():

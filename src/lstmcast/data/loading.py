@@ -289,6 +289,14 @@ def _check_has_values(values: pd.DataFrame, target: str) -> None:
 
 def _check_not_constant(y: pd.Series) -> None:
     finite = y.to_numpy()[np.isfinite(y.to_numpy())]
+    if len(finite) == 1:
+        empty = len(y) - 1
+        raise DataError(
+            f"Target column '{y.name}' has a single value ({finite[0]:g})"
+            + (f"; its other {count(empty, 'cell')} are empty" if empty else "")
+            + ": there is no history to learn from. A fit needs many rows: the "
+            "test part alone is 24, and training needs a window of steps "
+            "followed by at least 10 more. Add rows (one per time stamp).")
     if len(finite) and np.all(finite == finite[0]):
         raise DataError(
             f"Target column '{y.name}' is constant: every value is {finite[0]:g}. "

@@ -3,7 +3,8 @@
 :func:`to_float` turns a value column into float64 for
 :func:`lstmcast.data.loading.load`: numbers written as text are read, empty
 cells ('', 'NaN', 'null', ...) become NaN, and text, dates or infinities are a
-``DataError`` listing the cells. A :class:`NumberFormat` says how the numbers
+``DataError`` listing the cells, and so are values beyond ±1e150 (their
+squares overflow float64). A :class:`NumberFormat` says how the numbers
 are written: the decimal mark and the thousands separator (``decimal``,
 ``thousands``; never guessed, but the error for cells like '1.234,5' names
 the settings that read them). Currency symbols ($, €, £, ...) and percent
@@ -30,6 +31,9 @@ CURRENCY = "$¢£¤¥฿" + "".join(chr(c) for c in range(0x20A0, 0x20C1))
 #: A currency symbol or a percent sign.
 UNITS = re.compile(f"[{re.escape(CURRENCY)}%]")
 _SPACES = " \u00a0\u202f"  # a space, a no-break space, a narrow no-break space
+#: Values beyond this are refused: their squares (about 1e300) overflow float64
+#: once summed over many rows.
+MAX_MAGNITUDE = 1e150
 #: Words accepted for a thousands separator that is a space.
 SPACE_WORDS = ("space", "' '")
 
@@ -115,7 +119,27 @@ def to_float(column: pd.Series, role: str, label: RowLabel,
             f"{role} column '{name}' has infinite values at "
             f"{show_cells(inf, values[inf], label)}. Replace them with real "
             "numbers, or leave those cells empty to have them imputed.")
+    _check_magnitude(values, role, name, label)
     return values, stripped
+
+
+def _check_magnitude(values: np.ndarray, role: str, name: str,
+                     label: RowLabel) -> None:
+    """Refuse values whose squares overflow float64: variances, squared errors
+    and statistical tests would turn them into inf or NaN."""
+    with np.errstate(invalid="ignore"):
+        huge = np.flatnonzero(np.abs(values) > MAX_MAGNITUDE)
+    if len(huge) == 0:
+        return
+    exponent = int(np.floor(np.log10(np.nanmax(np.abs(values))))) - 3
+    raise DataError(
+        f"{role} column '{name}' has values too large to compute with (beyond "
+        f"±1e{int(np.log10(MAX_MAGNITUDE))}): "
+        f"{show_cells(huge, values[huge], label)}. "
+        "Variances, squared errors and the statistical tests square them, and "
+        "squares that large overflow 64-bit floats (largest 1.8e308). Rescale "
+        f"the column, e.g. divide it by 1e{exponent} (write it in units of "
+        f"1e{exponent}), and load again.")
 
 
 def parse_numbers(cells: pd.Series, fmt: NumberFormat

@@ -40,6 +40,7 @@ PARAMS_PER_WINDOW = 10.0  # as in diagnose
 R2_CI_WIDTH = 0.2  # a 95% bootstrap interval of R² wider than this: unstable
 MIN_TEST_POINTS = 30
 ONE_BATCH_RATIO = 0.1  # a sound set-up memorises one batch to < 10% of its loss
+LAG_COPY_SKILL = 0.1  # lag-copying only when the skill vs naive is below this
 # expected loss of predicting 0 for a standard normal target, by loss
 _REFERENCE_LOSS = {"mse": 1.0, "mae": math.sqrt(2 / math.pi), "huber": 0.4247}
 
@@ -262,10 +263,18 @@ def check_lag_copying(pred: pd.DataFrame, max_lag: int = 3) -> Finding | None:
     Cross-correlation of the forecast's changes with the actual changes ``k``
     steps earlier (k = 0..3); on changes, not levels, where every lag of a
     trending series correlates. A forecast that copies the last value peaks at
-    k = 1; one that anticipates peaks at k = 0.
+    k = 1; one that anticipates peaks at k = 0. Any one-step forecast of an
+    autocorrelated series is built from the past and peaks at k = 1 too (the
+    best forecast of an AR(1) is a multiple of the last value), so the
+    finding needs the forecast to add little beyond the last value as well:
+    skill vs naive under :data:`LAG_COPY_SKILL`.
     """
     actual, lstm, naive = _columns(pred, "actual", "lstm", "naive")
     if actual.size < 8:
+        return None
+    naive_mse = _mse(actual, naive)
+    skill = 1 - _mse(actual, lstm) / naive_mse if naive_mse > 0 else float("nan")
+    if skill >= LAG_COPY_SKILL:
         return None
     da, df = np.diff(actual), np.diff(lstm)
     xcorr = [_corr(df[k:], da[: da.size - k]) for k in range(max_lag + 1)]
@@ -277,9 +286,11 @@ def check_lag_copying(pred: pd.DataFrame, max_lag: int = 3) -> Finding | None:
     change_corr = _corr(lstm - naive, actual - naive)
     return Finding(
         "lag-copying", "warning", f"The forecast trails the actuals by {peak} "
-        f"step(s): its changes correlate best ({xcorr[peak]:.2f}) with the actual "
-        f"changes {peak} step(s) earlier, not with the same step ({xcorr[0]:.2f}).",
-        {"xcorr_changes": xcorr, "peak_lag": peak,
+        f"step(s) and adds little to the last value (skill vs naive "
+        f"{skill:+.3f}): its changes correlate best ({xcorr[peak]:.2f}) with the "
+        f"actual changes {peak} step(s) earlier, not with the same step "
+        f"({xcorr[0]:.2f}).",
+        {"xcorr_changes": xcorr, "peak_lag": peak, "skill_vs_naive": skill,
          "corr_with_naive": _corr(lstm, naive),
          "predicted_vs_actual_change_corr": change_corr},
         "It mostly repeats the last value. On a random walk that is the best "
