@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import click
 import typer
 from typer.core import TyperCommand, TyperGroup
 
@@ -26,14 +25,14 @@ class _ShowSwitches:
     """--help shows a switch as a bare flag (not ``--quiet <bool>``), a value as
     TEXT, INT or FLOAT, and an argument by its name in capitals."""
 
-    def get_params(self, ctx: click.Context) -> list[Any]:
+    def get_params(self, ctx: Any) -> list[Any]:
         params = super().get_params(ctx)  # type: ignore[misc]
         for param in params:
             if param.metavar is not None:
                 continue
             if getattr(param, "is_flag", False):
                 param.metavar = ""
-            elif isinstance(param, click.Argument):
+            elif param.param_type_name == "argument":
                 param.metavar = param.name.upper()
             else:
                 shown = param.display_type_rich(ctx)
