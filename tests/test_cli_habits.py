@@ -16,7 +16,7 @@ from lstmcast.core.version import __version__
 runner = CliRunner()
 COMMANDS = typer.main.get_command(app).commands
 READS_DATA = ("fit", "diagnose", "backtest", "tune", "improve")
-WITH_RESULTS = (*READS_DATA, "predict")
+WITH_RESULTS = (*READS_DATA, "predict", "demo", "datasets")
 
 
 def _flags(command: str) -> set[str]:
@@ -82,6 +82,12 @@ def test_json_dash_prints_pure_json_on_stdout(csv):
     res = runner.invoke(app, ["diagnose", str(csv), "--target", "y", "--json", "-"])
     assert res.exit_code == 0, res.output
     assert "findings" in json.loads(res.stdout)
+
+
+def test_datasets_as_json():
+    res = runner.invoke(app, ["datasets", "--json", "-"])
+    assert res.exit_code == 0, res.output
+    assert "airline" in {row["name"] for row in json.loads(res.stdout)}
 
 
 def test_json_file_is_written(csv, tmp_path):

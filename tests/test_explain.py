@@ -226,7 +226,7 @@ def test_summary_sentences():
 
 
 def test_one_batch_check_tells_weak_signal_from_broken_setup(monkeypatch):
-    import lstmcast.evaluation.doctor as ex
+    import lstmcast.evaluation.onebatch as ex
     from lstmcast.core.config import ForecastConfig
     from lstmcast.data.loading import load
     from lstmcast.evaluation.holdout import fit_evaluate

@@ -129,20 +129,22 @@ def demo(out: OutFolder = "runs/demo",
              help="Cap on epochs (default: the normal default).")] = None,
          plain: Annotated[bool, typer.Option(
              "--plain", help="The plain default fit instead of --auto.")] = False,
-         ) -> None:
+         json_file: JsonFile = None) -> None:
     """The whole path on a bundled real dataset: load, choose a model on
     validation (--auto), fit, score against the baselines, save (it replaces
     an earlier demo in --out: the demo is meant to be rerun)."""
     def action() -> None:
         from lstmcast.data.bundled import dataset_path, load_dataset
+        quiet = to_stdout(json_file)
         series = load_dataset(dataset)
         cfg = ForecastConfig().replace(target=series.target,
                                        covariates=series.covariates)
         if epochs:
             cfg = cfg.replace(epochs=epochs)
-        typer.echo(f"lstmcast demo: {dataset} ({dataset_path(dataset).name}), "
-                   f"{len(series)} rows")
-        progress = progress_wanted(quiet=False)
+        if not quiet:
+            typer.echo(f"lstmcast demo: {dataset} ({dataset_path(dataset).name}), "
+                       f"{len(series)} rows")
+        progress = progress_wanted(quiet)
         if plain:
             from lstmcast.evaluation.holdout import fit_evaluate
             result = fit_evaluate(series, cfg, progress=progress)
@@ -150,6 +152,9 @@ def demo(out: OutFolder = "runs/demo",
             from lstmcast.search.auto import fit_auto
             result = fit_auto(series, cfg, progress=progress)
         write_run_report(result.save(out))
+        emit_json(json_file, read_json(Path(out) / "metrics.json"))
+        if quiet:
+            return
         if result.auto is not None:
             show.print_auto(result.auto)
         show.print_fit(result, series, out)

@@ -75,7 +75,8 @@ class DataConfig:
         "daylight-saving changes are compared in UTC and forecast in this zone.")
     strict: bool = _opt(
         False, "Refuse data that needs any repair (sort, trim, fill, aggregate, "
-        "time zone, missing values) instead of making and recording it.")
+        "time zone, currency or percent signs, missing values) instead of "
+        "making and recording it.")
     test_size: float = _opt(
         0.2, "Test part: a fraction (at least 24 points) or a count of points.",
         low=0.0, low_open=True)
