@@ -1,12 +1,9 @@
 """Shared fixtures: small seeded series and tiny, fast model settings."""
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 FAST = {"hidden_size": 8, "epochs": 3, "window": 12, "batch_size": 32, "seed": 0}
 
 

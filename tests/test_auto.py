@@ -205,3 +205,25 @@ def test_cli_fit_runs_auto_by_default_and_no_auto_is_plain(tmp_path):
     res = runner.invoke(app, ["fit", str(path), "--out", str(tmp_path / "c"),
                               "--checkpoint-every", "1", *fast])
     assert res.exit_code == 2 and "--no-auto" in res.output
+
+
+def test_a_skipped_candidate_says_how_much_of_the_search_was_left(seasonal,
+                                                                  monkeypatch):
+    """The search may spend 60% of --budget: a skip says so with the numbers,
+    never that the whole budget was spent."""
+    import re
+
+    import lstmcast.search.auto as auto_module
+    clock = iter(range(0, 10_000, 7))  # every clock reading is 7 s later
+    monkeypatch.setattr(auto_module.time, "perf_counter", lambda: next(clock))
+    result = fit_auto(seasonal, _config(season=7), budget=100)
+    notes = [c["note"] for c in result.auto["candidates"]
+             if (c["note"] or "").startswith("skipped: it would take")]
+    assert notes, result.auto["candidates"]
+    for note in notes:
+        cost, left = map(int, re.findall(r"about (\d+) s, and the search had (\d+)"
+                                         r" s left", note)[0])
+        assert cost > left
+        assert "the search has 60 s, 60% of --budget 100 s; the rest is kept for " \
+            "the final fit" in note
+        assert "was spent" not in note

@@ -90,11 +90,11 @@ def test_help_does_not_import_torch():
     assert out == ["False", "False"]
 
 
-def test_json_flag_prints_the_metrics(csv, tmp_path):
+def test_json_dash_prints_only_the_metrics_on_stdout(csv, tmp_path):
     res = runner.invoke(app, ["fit", str(csv), "--target", "y", "--out",
-                              str(tmp_path / "r"), "--json", *PLAIN])
-    assert res.exit_code == 0
-    assert set(json.loads(res.output)["models"]) >= {"lstm", "naive"}
+                              str(tmp_path / "r"), "--json", "-", *PLAIN])
+    assert res.exit_code == 0, res.output
+    assert set(json.loads(res.stdout)["models"]) >= {"lstm", "naive"}
 
 
 def test_diagnose_writes_json_and_a_config_fit_accepts(csv, tmp_path):

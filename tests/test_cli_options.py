@@ -7,7 +7,7 @@ import typer
 from lstmcast.cli.app import app
 
 COMMANDS = typer.main.get_command(app).commands
-SHARED = ["--out", "--config", "--quiet", "--force"]
+SHARED = ["--out", "--config", "--quiet", "--force", "--json"]
 
 
 def _declarations(name: str) -> dict[str, tuple]:
@@ -34,3 +34,13 @@ def test_the_data_argument_reads_the_same_everywhere():
              for p in cli.params if p.name == "data" and command != "predict"}
     assert set(helps) == {"fit", "diagnose", "backtest", "tune", "improve"}
     assert set(helps.values()) == {"CSV or Parquet file."}
+
+
+def test_docs_options_md_is_up_to_date():
+    from pathlib import Path
+
+    from lstmcast.cli.optionsdoc import markdown
+    page = Path(__file__).resolve().parents[1] / "docs" / "options.md"
+    assert page.read_text(encoding="utf-8") == markdown(), (
+        "docs/options.md is out of date: python -m lstmcast.cli.optionsdoc "
+        "docs/options.md")

@@ -74,6 +74,25 @@ def test_a_forecast_that_anticipates_is_not_lag_copying():
     assert check_lag_copying(predictions(actual, actual + noise)) is None
 
 
+def test_the_best_forecast_of_an_ar1_is_not_called_lag_copying():
+    rng = np.random.default_rng(2)
+    actual = np.zeros(400)
+    for t in range(1, actual.size):
+        actual[t] = 0.2 * actual[t - 1] + rng.normal()
+    best = np.r_[0.0, 0.2 * actual[:-1]]  # the conditional mean: beats naive by ~40%
+    pred = predictions(actual, best)
+    da, df = np.diff(actual), np.diff(best)
+    assert np.corrcoef(df[1:], da[:-1])[0, 1] > np.corrcoef(df, da)[0, 1]  # peak 1
+    assert check_lag_copying(pred) is None
+
+
+def test_lag_copying_reports_how_little_the_forecast_adds():
+    actual = random_walk()
+    found = check_lag_copying(predictions(actual, np.r_[actual[0], actual[:-1]]))
+    assert found.evidence["skill_vs_naive"] == pytest.approx(0.0, abs=1e-9)
+    assert "adds little to the last value (skill vs naive +0.000)" in found.title
+
+
 def test_constant_forecast_is_flat():
     actual = random_walk()
     found = check_flat(predictions(actual, np.full(actual.size, 50.0)), CONFIG)
@@ -207,7 +226,7 @@ def test_summary_sentences():
 
 
 def test_one_batch_check_tells_weak_signal_from_broken_setup(monkeypatch):
-    import lstmcast.evaluation.doctor as ex
+    import lstmcast.evaluation.onebatch as ex
     from lstmcast.core.config import ForecastConfig
     from lstmcast.data.loading import load
     from lstmcast.evaluation.holdout import fit_evaluate

@@ -183,18 +183,21 @@ def test_text_in_target_lists_rows_and_values(tmp_path):
         load(write(tmp_path, csv_of(DAYS, values)))
 
 
-def test_thousands_separator_is_not_guessed(tmp_path):
+def test_thousands_separator_is_not_guessed_but_named(tmp_path):
     values = ['"1,234"', *VALUES[1:]]
-    with pytest.raises(DataError, match=r"line 2 \('1,234'\).*Thousands separators "
-                                        r"and decimal commas .* not guessed"):
+    with pytest.raises(DataError, match=r"line 2 \('1,234'\)\. They look like "
+                       r"numbers written with .* thousands separator ','.* not "
+                       r"guess: read them with --thousands ','.* or, if ',' is the "
+                       r"decimal mark there, with --decimal ','"):
         load(write(tmp_path, csv_of(DAYS, values)))
 
 
-def test_decimal_comma_in_semicolon_file_is_not_guessed(tmp_path):
+def test_decimal_comma_in_semicolon_file_is_not_guessed_but_named(tmp_path):
     text = "date;value\n" + "".join(f"{d};{i},5\n" for i, d in enumerate(DAYS))
     with pytest.raises(DataError, match=r"holds text, not numbers: line 2 \('0,5'\)"
-                                        r".*decimal commas"):
+                       r".*decimal mark ','.* read them with --decimal ','") as info:
         load(write(tmp_path, text))
+    assert "Fix those cells" not in str(info.value)
 
 
 def test_text_in_covariate(tmp_path):

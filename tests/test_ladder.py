@@ -223,7 +223,7 @@ def test_cli_improve(tmp_path):
     res = CliRunner().invoke(app, [
         "improve", str(path), "--target", "y", "--hidden-size", "8", "--epochs",
         "1", "--window", "12", "--threads", "1", "--trials", "0", "--classical",
-        "none", "--out", str(out), "--json"])
+        "none", "--out", str(out), "--json", "-"])
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["best_rung"] in RUNGS
     assert (out / "ladder.csv").exists()

@@ -40,9 +40,9 @@ BAD_CSV = [
      r"Target column 'value' has cells that are not numbers: line 5 "
      r"\('#VALUE!'\)\. Fix those cells, or leave them empty"),
     ("4 decimal comma", "date;value\n2020-01-01;57,8\n2020-01-02;3,5\n",
-     r"holds text.*'57,8'.*decimal commas.*decimal=','"),
+     r"holds text.*'57,8'.*read them with --decimal ','.*decimal=','"),
     ("4 thousands separator", daily_csv(with_cell(2, '"1,234"')),
-     r"line 4 \('1,234'\).*Thousands separators"),
+     r"line 4 \('1,234'\).*--thousands ','"),
     ("8 infinity", daily_csv(with_cell(4, "inf")),
      r"infinite values at line 6 \(inf\)\. Replace them with real numbers"),
     ("8 minus infinity", daily_csv(with_cell(1, "-inf")),
@@ -66,7 +66,8 @@ BAD_CSV = [
      "2020-01-05 06:00,3\n2020-01-09,4\n2020-01-20,5\n2020-02-03,6\n",
      r"irregular.*gaps='fill' cannot be applied.*Resample"),
     ("22 one data point", "date,value\n2020-01-01,5\n",
-     r"constant: every value is 5.*choose another column"),
+     r"'value' has a single value \(5\): there is no history to learn from.*Add "
+     r"rows"),
     ("23 constant target", daily_csv([3.0] * 10), r"'value' is constant: every "
                                                    r"value is 3"),
 ]
@@ -163,8 +164,11 @@ def test_7_interior_missing_values_are_counted_and_never_trained_on():
 
 
 def test_10_huge_magnitudes_are_validated_in_float64():
-    data = load(pd.DataFrame({"value": [1e300, -1e300, 3e38, 1.0]}))
+    data = load(pd.DataFrame({"value": [1e100, -1e100, 3e38, 1.0]}))
     assert data.y.dtype == np.float64 and np.isfinite(data.y).all()
+    with pytest.raises(DataError, match=r"too large to compute with.*row 0 "
+                                        r"\(1e\+300\).*divide it by 1e297"):
+        load(pd.DataFrame({"value": [1e300, -1e300, 3e38, 1.0]}))
 
 
 def test_10_range_far_beyond_the_typical_step_warns_about_float32():

@@ -10,10 +10,12 @@ import typer
 
 from lstmcast.cli import show
 from lstmcast.cli.folders import refuse_existing_run, write_run_report
+from lstmcast.cli.jsonout import emit_json, to_stdout
 from lstmcast.cli.options import (
     ConfigFile,
     DataFile,
     Force,
+    JsonFile,
     OptionalOutFolder,
     Quiet,
     build_config,
@@ -49,17 +51,16 @@ def backtest(
                                             )] = "naive,seasonal_naive,drift,mean,"
         "arima,ets",
         config: ConfigFile = None,
-        json_file: Annotated[str | None, typer.Option(
-            "--json", help="Write the results as JSON to this file.")] = None,
+        json_file: JsonFile = None,
         out: OptionalOutFolder = None,
         quiet: Quiet = False,
         force: Force = False,
         **settings: Any) -> None:
     """Cross-validate over time: every fold refits everything on its own past."""
     def action() -> None:
-        from lstmcast.core.persist import atomic_write_json
         from lstmcast.data.loading import load_data
         from lstmcast.evaluation.backtest import backtest as run_backtest
+        silent = quiet or to_stdout(json_file)
         cfg = build_config(config, settings)
         series = load_data(data, cfg.data)
         if out:
@@ -68,12 +69,11 @@ def backtest(
                               test_size=fold_size, gap=gap, stride=stride,
                               train_size=train_size, refit=refit,
                               models=split_names(models),
-                              progress=progress_wanted(quiet))
-        if json_file:
-            atomic_write_json(json_file, result.to_dict())
+                              progress=progress_wanted(silent))
+        emit_json(json_file, result.to_dict())
         if out:
             write_run_report(result.save(out))
-        if not quiet:
+        if not silent:
             show.print_backtest(result, json_file)
             if out:
                 typer.echo(f"report written to {Path(out) / 'report.html'}")

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from lstmcast.cli import show
 from lstmcast.cli.folders import write_run_report
-from lstmcast.cli.options import DataFile, OptionalOutFolder, split_names
+from lstmcast.cli.jsonout import emit_json, to_stdout
+from lstmcast.cli.options import (
+    DATA_OPTIONS,
+    ConfigFile,
+    DataFile,
+    JsonFile,
+    OptionalOutFolder,
+    build_config,
+    with_options_of,
+)
 from lstmcast.cli.run import run_command
 
 EXAMPLE = ("Example: lstmcast diagnose sales.csv --target units "
@@ -17,43 +26,33 @@ EXAMPLE = ("Example: lstmcast diagnose sales.csv --target units "
            "--config recommended.json")
 
 
+@with_options_of((*DATA_OPTIONS, "window"))
 def diagnose(
         data: DataFile,
-        target: Annotated[str | None, typer.Option(help="Column to forecast.")]
-        = None,
-        time: Annotated[str | None, typer.Option(help="Time column.")] = None,
-        covariates: Annotated[str, typer.Option(
-            help="Related series (comma-separated).")] = "",
-        test_size: Annotated[float, typer.Option(
-            help="Test part (fraction or count); only the training part chooses "
-            "settings.")] = 0.2,
-        season: Annotated[int | None, typer.Option(help="Season length.")] = None,
-        window: Annotated[int | None, typer.Option(help="Planned window.")] = None,
-        duplicates: Annotated[str, typer.Option(help="Duplicate time stamps policy."
-                                                )] = "error",
-        gaps: Annotated[str, typer.Option(help="Missing time stamps policy.")] =
-        "report",
-        json_file: Annotated[str | None, typer.Option(
-            "--json", help="Write the diagnosis as JSON to this file.")] = None,
+        config: ConfigFile = None,
+        json_file: JsonFile = None,
         write_config: Annotated[str | None, typer.Option(
-            "--write-config", help="Write the recommended settings, accepted by "
-            "`lstmcast fit --config`.")] = None,
-        out: OptionalOutFolder = None) -> None:
-    """Findings about the series before training, each with evidence and a fix."""
+            "--write-config", metavar="FILE", help="Write the recommended "
+            "settings, accepted by `lstmcast fit --config`.")] = None,
+        out: OptionalOutFolder = None,
+        **settings: Any) -> None:
+    """Findings about the series before training, each with evidence and a fix.
+
+    It reads the data with the same options as fit (--sep, --decimal,
+    --unsorted, --timezone, --resample, ...); only the training part chooses
+    settings, and --window is the window you plan to use."""
     def action() -> None:
-        from lstmcast.core.persist import atomic_write_bytes, atomic_write_json
+        from lstmcast.core.persist import atomic_write_bytes
         from lstmcast.diagnosis.diagnose import diagnose as run_diagnosis
-        result = run_diagnosis(data, target=target, time=time,
-                               covariates=split_names(covariates),
-                               test_size=test_size, season=season, window=window,
-                               duplicates=duplicates, gaps=gaps)
+        quiet = to_stdout(json_file)
+        result = run_diagnosis(data, build_config(config, settings))
         if out:
             write_run_report(result.save(out))
-        if json_file:
-            atomic_write_json(json_file, result.to_dict())
+        emit_json(json_file, result.to_dict())
         if write_config:
             atomic_write_bytes(write_config, result.recommended.to_json().encode())
-        show.print_diagnosis(result, json_file, write_config)
-        if out:
-            typer.echo(f"report written to {Path(out) / 'report.html'}")
+        if not quiet:
+            show.print_diagnosis(result, json_file, write_config)
+            if out:
+                typer.echo(f"report written to {Path(out) / 'report.html'}")
     run_command(action)

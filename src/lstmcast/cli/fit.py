@@ -10,10 +10,12 @@ import typer
 
 from lstmcast.cli import show
 from lstmcast.cli.folders import refuse_existing_run, write_run_report
+from lstmcast.cli.jsonout import emit_json, to_stdout
 from lstmcast.cli.options import (
     ConfigFile,
     DataFile,
     Force,
+    JsonFile,
     OutFolder,
     Quiet,
     build_config,
@@ -23,6 +25,7 @@ from lstmcast.cli.options import (
 from lstmcast.cli.run import progress_wanted, run_command
 from lstmcast.core.config import ForecastConfig
 from lstmcast.core.errors import DataError
+from lstmcast.core.persist import read_json
 
 if TYPE_CHECKING:
     from lstmcast.data.series import SeriesData
@@ -38,9 +41,7 @@ def fit(data: DataFile,
         out: OutFolder = "runs/fit",
         config: ConfigFile = None,
         quiet: Quiet = False,
-        json_out: Annotated[bool, typer.Option(
-            "--json", help="Print metrics.json to stdout instead of tables.")]
-        = False,
+        json_file: JsonFile = None,
         auto: Annotated[bool, typer.Option(
             "--auto/--no-auto", help="--auto (the default): choose the target "
             "representation, size, combination and fallback (naive, ETS) on "
@@ -68,16 +69,17 @@ def fit(data: DataFile,
     full config file (a fit's config.json) leaves nothing to choose and reruns
     that fit. --no-auto fits exactly the settings given (the defaults for the
     rest). Checkpointing (--checkpoint-every, --resume) needs --no-auto."""
-    run_command(lambda: _fit(data, out, config, quiet or json_out, settings,
-                             json_out, auto=auto, budget=budget,
+    run_command(lambda: _fit(data, out, config, quiet, settings, json_file,
+                             auto=auto, budget=budget,
                              checkpoint_every=checkpoint_every, resume=resume,
                              force=force))
 
 
 def _fit(data: str, out: str, config_file: str | None, quiet: bool,
-         settings: dict[str, Any], json_out: bool = False, *, auto: bool = False,
-         budget: float | None = None, checkpoint_every: int | None = None,
-         resume: bool = False, force: bool = False) -> None:
+         settings: dict[str, Any], json_file: str | None = None, *,
+         auto: bool = False, budget: float | None = None,
+         checkpoint_every: int | None = None, resume: bool = False,
+         force: bool = False) -> None:
     from lstmcast.data.loading import load_data
     from lstmcast.evaluation.holdout import fit_evaluate
     if auto and (checkpoint_every is not None or resume):
@@ -85,6 +87,7 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
                         "run, and the --auto search (the default of fit) trains "
                         "many. Add --no-auto to checkpoint the plain fit of your "
                         "settings.")
+    quiet = quiet or to_stdout(json_file)
     cfg = build_config(config_file, settings)
     series = load_data(data, cfg.data)
     if not resume:  # a resumed fit finds its own checkpoint in OUT
@@ -99,9 +102,8 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
             result = fit_evaluate(series, cfg, progress=progress)
         result.save(out)  # inside: a failed save leaves the checkpoints to resume
     write_run_report(out)
-    if json_out:
-        typer.echo((Path(out) / "metrics.json").read_text())
-    elif not quiet:
+    emit_json(json_file, read_json(Path(out) / "metrics.json"))
+    if not quiet:
         if result.auto is not None:
             show.print_auto(result.auto)
         show.print_fit(result, series, out)
@@ -127,20 +129,22 @@ def demo(out: OutFolder = "runs/demo",
              help="Cap on epochs (default: the normal default).")] = None,
          plain: Annotated[bool, typer.Option(
              "--plain", help="The plain default fit instead of --auto.")] = False,
-         ) -> None:
+         json_file: JsonFile = None) -> None:
     """The whole path on a bundled real dataset: load, choose a model on
     validation (--auto), fit, score against the baselines, save (it replaces
     an earlier demo in --out: the demo is meant to be rerun)."""
     def action() -> None:
         from lstmcast.data.bundled import dataset_path, load_dataset
+        quiet = to_stdout(json_file)
         series = load_dataset(dataset)
         cfg = ForecastConfig().replace(target=series.target,
                                        covariates=series.covariates)
         if epochs:
             cfg = cfg.replace(epochs=epochs)
-        typer.echo(f"lstmcast demo: {dataset} ({dataset_path(dataset).name}), "
-                   f"{len(series)} rows")
-        progress = progress_wanted(quiet=False)
+        if not quiet:
+            typer.echo(f"lstmcast demo: {dataset} ({dataset_path(dataset).name}), "
+                       f"{len(series)} rows")
+        progress = progress_wanted(quiet)
         if plain:
             from lstmcast.evaluation.holdout import fit_evaluate
             result = fit_evaluate(series, cfg, progress=progress)
@@ -148,6 +152,9 @@ def demo(out: OutFolder = "runs/demo",
             from lstmcast.search.auto import fit_auto
             result = fit_auto(series, cfg, progress=progress)
         write_run_report(result.save(out))
+        emit_json(json_file, read_json(Path(out) / "metrics.json"))
+        if quiet:
+            return
         if result.auto is not None:
             show.print_auto(result.auto)
         show.print_fit(result, series, out)

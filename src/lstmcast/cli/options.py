@@ -5,25 +5,36 @@ A shared option is an ``Annotated`` alias (``out: OutFolder = "runs/fit"``): its
 flag and help text are written here only, so they read the same in every
 command. :func:`with_config_options` gives a command one typed option per
 field of :class:`~lstmcast.core.config.ForecastConfig` (``clip_grad`` ->
-``--clip-grad``), grouped by section; :func:`build_config` lays the ones given
-over the ``--config`` file.
+``--clip-grad``), grouped by section; :func:`with_options_of` gives it only
+some (every command that reads a series has :data:`DATA_OPTIONS`, predict
+:data:`HISTORY_OPTIONS`); :func:`build_config` lays the ones given over the
+``--config`` file.
 """
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from dataclasses import fields
+from collections.abc import Callable, Collection
+from dataclasses import Field, fields
 from typing import Annotated, Any, TypeVar, get_type_hints
 
 import typer
 
-from lstmcast.core.config import SECTIONS, ForecastConfig
+from lstmcast.core.config import SECTIONS, DataConfig, ForecastConfig
 
-DataFile = Annotated[str, typer.Argument(help="CSV or Parquet file.")]
+DataFile = Annotated[str, typer.Argument(help="CSV or Parquet file.",
+                                         metavar="DATA")]
 """The series to read (every command that reads one)."""
 
-_OUT = typer.Option("--out", "-o",
+DATA_OPTIONS = tuple(f.name for f in fields(DataConfig))
+"""The data options (reading, repairs, split) of every command that reads a series."""
+
+HISTORY_OPTIONS = tuple(name for name in DATA_OPTIONS if name not in (
+    "target", "time", "covariates", "test_size", "val_size", "season"))
+"""The data options of predict: how to read a history (the model fixes its
+columns and has no split)."""
+
+_OUT = typer.Option("--out", "-o", metavar="FOLDER",
                     help="Output folder: the run's files and its report.html.")
 OutFolder = Annotated[str, _OUT]
 """The run folder of fit, demo, tune and improve (each gives a default)."""
@@ -32,7 +43,12 @@ OptionalOutFolder = Annotated[str | None, _OUT]
 """The same option where the folder is optional (diagnose, backtest)."""
 
 ConfigFile = Annotated[str | None, typer.Option(
-    "--config", help="JSON settings file (flags override it).")]
+    "--config", metavar="FILE", help="JSON settings file (flags override it).")]
+
+JsonFile = Annotated[str | None, typer.Option(
+    "--json", metavar="FILE", help="Write the results as JSON to FILE; '-' prints "
+    "them to stdout instead of the tables.")]
+"""Every command with results: ``--json FILE`` (see :mod:`lstmcast.cli.jsonout`)."""
 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
 
@@ -55,19 +71,33 @@ def _metavar(kind: str) -> str:
     return "TEXT"
 
 
-def config_options() -> list[inspect.Parameter]:
-    """One CLI option per config field, named after it (``clip_grad`` ->
-    ``--clip-grad``); defaults None mean "keep the config's value"."""
+def shown_default(f: Field) -> str:
+    """A field's default as --help and docs/options.md show it."""
+    default = f.default if f.default is not None else "auto"
+    if isinstance(default, tuple):
+        default = ",".join(map(str, default)) or "none"
+    return str(default)
+
+
+def option_help(f: Field) -> str:
+    """A field's help with its choices, as --help and docs/options.md show it."""
+    choices = f.metadata.get("choices")
+    return f"{f.metadata['help']}" + (f" One of: {', '.join(choices)}." if choices
+                                      else "")
+
+
+def config_options(names: Collection[str] | None = None,
+                   default: str | None = None) -> list[inspect.Parameter]:
+    """One CLI option per config field (all, or those in ``names``), named after
+    it (``clip_grad`` -> ``--clip-grad``); defaults None mean "keep the
+    config's value", and ``default`` says what that is when it is not the
+    field's own default (predict: the fit's)."""
     params = []
     for section, cls in SECTIONS.items():
         for f in fields(cls):
-            meta = f.metadata
-            default = f.default if f.default is not None else "auto"
-            if isinstance(default, tuple):
-                default = ",".join(map(str, default)) or "none"
-            extra = f" One of: {', '.join(meta['choices'])}." if meta.get(
-                "choices") else ""
-            text = f"{meta['help']}{extra} \\[default: {default}]"
+            if names is not None and f.name not in names:
+                continue
+            text = f"{option_help(f)} \\[default: {default or shown_default(f)}]"
             kind: object
             if str(f.type) == "bool":
                 kind = Annotated[bool | None, typer.Option(
@@ -84,11 +114,24 @@ def config_options() -> list[inspect.Parameter]:
 
 def with_config_options(func: Command) -> Command:
     """Give ``func`` (taking ``**settings``) one typed option per config field."""
+    return _with_options(func, None)
+
+
+def with_options_of(names: Collection[str], default: str | None = None
+                    ) -> Callable[[Command], Command]:
+    """Give ``func`` (taking ``**settings``) the options of the config fields
+    ``names`` only, e.g. ``@with_options_of(DATA_OPTIONS)``; ``default`` as in
+    :func:`config_options`."""
+    return lambda func: _with_options(func, names, default)
+
+
+def _with_options(func: Command, names: Collection[str] | None,
+                  default: str | None = None) -> Command:
     sig = inspect.signature(func)
     hints = get_type_hints(func, include_extras=True)  # resolve string annotations
     own = [p.replace(annotation=hints.get(p.name, p.annotation))
            for p in sig.parameters.values() if p.kind != p.VAR_KEYWORD]
-    params = own + config_options()
+    params = own + config_options(names, default)
     func.__signature__ = sig.replace(parameters=params)  # type: ignore[attr-defined]
     func.__annotations__ = {p.name: p.annotation for p in params}
     return func

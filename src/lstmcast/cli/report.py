@@ -8,6 +8,8 @@ from typing import Annotated
 import typer
 
 from lstmcast.cli import show
+from lstmcast.cli.jsonout import emit_json, to_stdout
+from lstmcast.cli.options import JsonFile
 from lstmcast.cli.run import run_command
 
 REPORT_EXAMPLE = ("Example: lstmcast report runs/a  (any --out folder of fit, "
@@ -27,13 +29,16 @@ def report(run_dir: Annotated[str, typer.Argument(
     run_command(action)
 
 
-def datasets() -> None:
+def datasets(json_file: JsonFile = None) -> None:
     """List the bundled real datasets (name, size, frequency, source, licence)."""
     def action() -> None:
         from rich.table import Table
 
         from lstmcast.data.bundled import list_datasets
         frame = list_datasets()
+        emit_json(json_file, frame.to_dict(orient="records"))
+        if to_stdout(json_file):
+            return
         table = Table(title="Bundled datasets")
         for col in frame.columns:
             table.add_column(str(col))

@@ -10,10 +10,12 @@ import typer
 
 from lstmcast.cli import show
 from lstmcast.cli.folders import refuse_existing_run, write_run_report
+from lstmcast.cli.jsonout import emit_json, to_stdout
 from lstmcast.cli.options import (
     ConfigFile,
     DataFile,
     Force,
+    JsonFile,
     OutFolder,
     Quiet,
     build_config,
@@ -22,6 +24,7 @@ from lstmcast.cli.options import (
     with_config_options,
 )
 from lstmcast.cli.run import progress_wanted, run_command
+from lstmcast.core.persist import read_json
 
 if TYPE_CHECKING:
     from lstmcast.search.ladder import Rung
@@ -49,9 +52,7 @@ def improve(
         out: OutFolder = "runs/improve",
         config: ConfigFile = None,
         quiet: Quiet = False,
-        json_out: Annotated[bool, typer.Option(
-            "--json", help="Print ladder.json to stdout instead of tables.")]
-        = False,
+        json_file: JsonFile = None,
         force: Force = False,
         **settings: Any) -> None:
     """The R² ladder: from the articles' recipe, one step at a time, each rung
@@ -62,23 +63,23 @@ def improve(
     def action() -> None:
         from lstmcast.data.loading import load_data
         from lstmcast.search.ladder import improve as climb
+        silent = quiet or to_stdout(json_file)
         cfg = build_config(config, settings)
         series = load_data(data, cfg.data)
         names = tuple(m for m in split_names(classical) if m.lower() != "none")
         refuse_existing_run(out, force)
 
         def report_rung(rung: Rung, number: int, planned: int) -> None:
-            if not (quiet or json_out):
+            if not silent:
                 r2 = show.fmt(rung.metric("r2"), signed=True)
                 typer.echo(f"rung {number}/{planned} {rung.name}: test R² {r2} "
                            f"({rung.seconds:.1f} s)", err=True)
         result = climb(series, cfg, trials=trials, timeout=timeout,
-                       seed=cfg.train.seed, progress=progress_wanted(quiet),
+                       seed=cfg.train.seed, progress=progress_wanted(silent),
                        out_dir=out, classical=names, on_rung=report_rung)
         write_run_report(out)
-        if json_out:
-            typer.echo((Path(out) / "ladder.json").read_text())
-        elif not quiet:
+        emit_json(json_file, read_json(Path(out) / "ladder.json"))
+        if not silent:
             show.print_ladder(result, out)
     run_command(action)
 
@@ -107,6 +108,7 @@ def tune(
         out: OutFolder = "runs/tune",
         config: ConfigFile = None,
         quiet: Quiet = False,
+        json_file: JsonFile = None,
         **settings: Any) -> None:
     """Search the settings of `fit` with Optuna on validation folds inside the
     training part; refit the best once and score it on the test part.
@@ -117,14 +119,16 @@ def tune(
     def action() -> None:
         from lstmcast.data.loading import load_data
         from lstmcast.search.tune import tune as run_tune
+        silent = quiet or to_stdout(json_file)
         cfg = build_config(config, settings)
         series = load_data(data, cfg.data)
         result = run_tune(series, cfg, trials=trials, timeout=timeout, folds=folds,
                           storage=storage, study_name=study_name, out_dir=out,
                           workers=workers, seed=cfg.train.seed, pruner=pruner,
                           fixed=given_flags(settings),
-                          progress=progress_wanted(quiet))
+                          progress=progress_wanted(silent))
         write_run_report(out)
-        if not quiet:
+        emit_json(json_file, read_json(Path(out) / "tune.json"))
+        if not silent:
             show.print_tune(result, out)
     run_command(action)

@@ -38,6 +38,18 @@ class DataConfig:
         None, "Time column (auto-detected when one column parses as dates).")
     covariates: tuple[str, ...] = _opt(
         (), "Related series used as inputs (comma-separated column names).")
+    sep: str | None = _opt(
+        None, "Column separator of a CSV file (auto: a comma, else ';', tab or "
+        "'|' when the header holds one); a character or tab, space, semicolon, "
+        "comma, pipe.")
+    decimal: str = _opt(
+        ".", "Decimal mark of the numbers: '.' or ',' (as in 3,5; never "
+        "guessed).")
+    thousands: str | None = _opt(
+        None, "Thousands separator of the numbers, e.g. ',' (10,000.12), '.' "
+        "(with --decimal ','), \"'\" or space (auto: none; never guessed). "
+        "Currency symbols and percent signs are stripped by themselves, as a "
+        "recorded repair.")
     duplicates: str = _opt(
         "error", "What to do with duplicate timestamps.",
         choices=("error", "mean", "sum", "first", "last"))
@@ -63,7 +75,8 @@ class DataConfig:
         "daylight-saving changes are compared in UTC and forecast in this zone.")
     strict: bool = _opt(
         False, "Refuse data that needs any repair (sort, trim, fill, aggregate, "
-        "time zone, missing values) instead of making and recording it.")
+        "time zone, currency or percent signs, missing values) instead of "
+        "making and recording it.")
     test_size: float = _opt(
         0.2, "Test part: a fraction (at least 24 points) or a count of points.",
         low=0.0, low_open=True)

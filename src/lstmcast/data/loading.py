@@ -32,8 +32,8 @@ from lstmcast.core.config import DataConfig
 from lstmcast.core.errors import DataError, DataWarning
 from lstmcast.data.columns import resolve_columns
 from lstmcast.data.messages import RowLabel, count
-from lstmcast.data.numbers import to_float
-from lstmcast.data.reading import read
+from lstmcast.data.numbers import UNITS, NumberFormat, number_format, to_float
+from lstmcast.data.reading import read, separator
 from lstmcast.data.series import Repair, SeriesData
 from lstmcast.data.timegrid import (
     aggregate,
@@ -58,7 +58,8 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
          gaps: str = "report", unsorted: str = "error", trim: str = "edges",
          timezone: str | None = None, strict: bool = False,
          constant_covariates: str = "drop", resample: str | None = None,
-         resample_how: str = "mean") -> SeriesData:
+         resample_how: str = "mean", sep: str | None = None, decimal: str = ".",
+         thousands: str | None = None) -> SeriesData:
     """Read and check a time series.
 
     Parameters
@@ -105,6 +106,15 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
         also a DataWarning. Bins with no rows are left to ``gaps``.
     resample_how : {"mean", "sum", "last"}
         How the rows of one bin are combined (missing cells are skipped).
+    sep : str, optional
+        The column separator of a CSV file (a character, or ``"tab"``,
+        ``"space"``, ...); None: a comma, else ';', tab or '|' when the header
+        holds one.
+    decimal, thousands : str
+        How numbers are written: ``decimal=","`` reads 3,5;
+        ``thousands=","`` reads 10,000.12 (``"."``, ``"'"`` or ``"space"``
+        also); never guessed. Currency symbols and percent signs are stripped
+        from text cells (a ``units`` repair: '12.5%' is 12.5).
 
     Returns
     -------
@@ -123,7 +133,13 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     check_choice("resample_how", resample_how, RESAMPLE_HOWS)
     rule = resample_rule(resample)
     covs = (covariates,) if isinstance(covariates, str) else tuple(map(str, covariates))
-    raw, label, where = read(source, target)
+    fmt, sep = number_format(decimal, thousands), separator(sep)
+    if sep is not None and sep in (fmt.decimal, fmt.thousands):
+        raise DataError(f"The separator {sep!r} (--sep) is also the decimal mark or "
+                        "thousands separator (--decimal, --thousands), so a "
+                        "number would split into two columns. A file with "
+                        "decimal commas is usually separated by ';' (--sep ';').")
+    raw, label, where = read(source, target, sep, fmt)
     notes: list[str] = []
     repairs: list[Repair] = []
     target, time = resolve_columns(raw, target, time, covs, where, notes)
@@ -140,7 +156,7 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     if rule is None:
         check_duplicates(index, duplicates, label)
     values = pd.DataFrame(
-        {name: to_float(raw[name], role, label)
+        {name: _numbers(raw[name], role, label, fmt, notes, repairs)
          for role, name in [("Target", target)] + [("Covariate", c) for c in covs]},
         index=index)
     _check_has_values(values, target)
@@ -178,6 +194,27 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     return SeriesData(values, target, covs, freq, tuple(notes), tuple(repairs))
 
 
+def _numbers(column: pd.Series, role: str, label: RowLabel, fmt: NumberFormat,
+             notes: list[str], repairs: list[Repair]) -> np.ndarray:
+    """The column as floats; stripping currency symbols or percent signs is a
+    ``units`` repair, with a note."""
+    values, stripped = to_float(column, role, label, fmt)
+    if stripped:
+        marked = np.flatnonzero(column.map(
+            lambda v: isinstance(v, str) and UNITS.search(v) is not None))
+        first = int(marked[0])
+        what = ", ".join(f"'{s}' from {count(n, 'cell')}"
+                         for s, n in stripped.most_common())
+        percent = (" Percentages stay in percent (12.5% is 12.5, not 0.125)."
+                   if "%" in stripped else "")
+        notes.append(f"{role} column '{column.name}': stripped {what}, keeping "
+                     f"the numbers as written ({label(first)}: "
+                     f"{column.iloc[first].strip()!r} is {values[first]:g})."
+                     f"{percent}")
+        repairs.append(Repair("units", len(marked), notes[-1]))
+    return values
+
+
 def _record(repairs: list[Repair], notes: list[str], kind: str, before: int,
             after: pd.DataFrame) -> None:
     """A repair of ``kind`` when a step changed the number of rows."""
@@ -213,13 +250,15 @@ def _trim(values: pd.DataFrame, target: str, notes: list[str],
 
 
 def load_data(source: str | os.PathLike | pd.DataFrame | pd.Series,
-              data: DataConfig) -> SeriesData:
+              data: DataConfig, constant_covariates: str = "drop") -> SeriesData:
     """:func:`load` with the columns and repair policies of a ``DataConfig``."""
     return load(source, target=data.target, time=data.time,
                 covariates=data.covariates, duplicates=data.duplicates,
                 gaps=data.gaps, unsorted=data.unsorted, trim=data.trim,
                 timezone=data.timezone, strict=data.strict,
-                resample=data.resample, resample_how=data.resample_how)
+                resample=data.resample, resample_how=data.resample_how,
+                constant_covariates=constant_covariates, sep=data.sep,
+                decimal=data.decimal, thousands=data.thousands)
 
 
 SeriesSource = str | os.PathLike | pd.DataFrame | pd.Series | SeriesData
@@ -250,6 +289,14 @@ def _check_has_values(values: pd.DataFrame, target: str) -> None:
 
 def _check_not_constant(y: pd.Series) -> None:
     finite = y.to_numpy()[np.isfinite(y.to_numpy())]
+    if len(finite) == 1:
+        empty = len(y) - 1
+        raise DataError(
+            f"Target column '{y.name}' has a single value ({finite[0]:g})"
+            + (f"; its other {count(empty, 'cell')} are empty" if empty else "")
+            + ": there is no history to learn from. A fit needs many rows: the "
+            "test part alone is 24, and training needs a window of steps "
+            "followed by at least 10 more. Add rows (one per time stamp).")
     if len(finite) and np.all(finite == finite[0]):
         raise DataError(
             f"Target column '{y.name}' is constant: every value is {finite[0]:g}. "

@@ -25,6 +25,7 @@ class Repair:
     many, and why.
 
     ``kind`` is one of ``timezone``, ``sort``, ``duplicates``, ``resample``,
+    ``units`` (currency symbols or percent signs stripped from cells),
     ``trim``, ``constant_covariate`` (a covariate with one value, dropped),
     ``fill_gaps`` or ``missing`` (values left for the imputer). Every repair is
     also a note, and is recorded in the manifest of a saved model;

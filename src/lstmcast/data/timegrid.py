@@ -132,12 +132,37 @@ def check_sorted(index: pd.Index, label: RowLabel) -> None:
     back = np.flatnonzero(np.asarray(index[1:] < index[:-1]))
     if len(back) == 0:
         return
+    _check_appended_twice(index, back, label)
     text = stamps(index)
     places = show((f"{label(i + 1)} ({text[i + 1]}) comes after {label(i)} "
                       f"({text[i]})" for i in back), limit=3)
     raise DataError(
         f"Time column '{index.name}' is not sorted: {places}. Sort the rows by "
         f"'{index.name}' (e.g. df.sort_values('{index.name}')) and load again.")
+
+
+def _check_appended_twice(index: pd.Index, back: np.ndarray,
+                          label: RowLabel) -> None:
+    """A DataError when every step back in time lands on a stamp already read:
+    rows appended a second time, not rows out of order."""
+    starts = back + 1
+    codes, uniques = pd.factorize(index)
+    first_of = np.full(len(uniques), len(index))
+    np.minimum.at(first_of, codes, np.arange(len(index)))
+    first = first_of[codes[starts]]
+    if not np.all(first < starts):
+        return
+    repeated = int(index.duplicated().sum())
+    text = stamps(index)
+    places = show((f"{label(int(s))} ({text[s]}) repeats {label(int(f))}"
+                   for s, f in zip(starts, first, strict=True)), limit=3)
+    raise DataError(
+        f"Time column '{index.name}' goes back to stamps it already had: "
+        f"{places}; {count(repeated, 'row')} in all repeat an earlier stamp, so "
+        "rows were probably appended twice. "
+        "Remove the repeated rows, or keep one row per stamp with "
+        "--unsorted sort --duplicates last (the later copy; first keeps the "
+        "earlier; Python: unsorted='sort', duplicates='last').")
 
 
 def check_duplicates(index: pd.Index, policy: str, label: RowLabel) -> None:

@@ -191,6 +191,7 @@ def _best_text_parse(text: pd.Series, name: str) -> tuple[str, pd.Series, list[s
                                        errors="coerce").astype(np.float64), [])),
         ("date", lambda: _parse_dates(text, name)),
         ("date", lambda: _parse_dates(text, name, "ISO8601")),  # mixed ISO detail
+        ("date", lambda: _parse_dates(text, name, dayfirst=True)),  # 31.01.2020
     )
     best: tuple[str, pd.Series, list[str]] = ("none", pd.Series(pd.NaT, text.index), [])
     for kind, read in readings:
@@ -208,15 +209,18 @@ def _period_start(text: pd.Series, pattern: re.Pattern, months: int) -> pd.Serie
         errors="coerce")
 
 
-def _parse_dates(text: pd.Series, name: str,
-                 fmt: str | None = None) -> tuple[pd.Series, list[str]]:
-    """Date strings in the format of the first one (strict), or ``fmt``."""
+def _parse_dates(text: pd.Series, name: str, fmt: str | None = None,
+                 dayfirst: bool = False) -> tuple[pd.Series, list[str]]:
+    """Date strings in the format of the first one (strict; with ``dayfirst``
+    an ambiguous first one is read day first), or ``fmt``."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            return pd.to_datetime(text, format=fmt, errors="coerce"), []
+            return pd.to_datetime(text, format=fmt, errors="coerce",
+                                  dayfirst=dayfirst), []
         except (ValueError, TypeError, OverflowError):
-            stamps = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
+            stamps = pd.to_datetime(text, format=fmt, errors="coerce", utc=True,
+                                    dayfirst=dayfirst)
     note = (f"{UTC_NOTE.format(name)} (e.g. daylight saving time); all "
             f"{count(len(stamps), 'stamp')} were converted to UTC.")
     return stamps, [note]

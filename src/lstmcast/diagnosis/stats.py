@@ -145,13 +145,15 @@ def stationarity_verdict(t: dict[str, Any]) -> str:
 
 
 def _ndiffs(x: np.ndarray, max_d: int = 2) -> int:
-    """Differences until KPSS (level) no longer rejects stationarity."""
+    """Differences until KPSS (level) no longer rejects stationarity; a
+    constant (the changes of a straight line) is stationary, and KPSS cannot
+    test it (its lag choice divides by the zero variance)."""
     from statsmodels.tsa.stattools import kpss
     d = 0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        while d < max_d and x.size > 12 and kpss(x, regression="c",
-                                                  nlags="auto")[1] < ALPHA:
+        while d < max_d and x.size > 12 and np.ptp(x) > 0 and kpss(
+                x, regression="c", nlags="auto")[1] < ALPHA:
             x, d = _diff(x), d + 1
     return d
 

@@ -24,6 +24,7 @@ the naive forecast instead of a flat line, the commonest LSTM failure.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import os
 from dataclasses import fields
@@ -39,9 +40,10 @@ from lstmcast.core.config import (
     ModelConfig,
     PreprocessConfig,
     TrainConfig,
+    make_section,
 )
 from lstmcast.core.errors import DataError, NotFittedError
-from lstmcast.data.loading import load
+from lstmcast.data.loading import load, load_data
 from lstmcast.data.series import SeriesData
 from lstmcast.data.timegrid import max_grid, regular_grid
 
@@ -250,14 +252,22 @@ class LSTMForecaster:
             return None
         return None if name in (None, "step", "time") else name
 
+    def read(self, data: Any, **options: Any) -> SeriesData:
+        """``data`` (a path, DataFrame or Series) read as this model's history:
+        its target, covariates and time column, with the data options of its
+        fit (separator, decimal mark, time zone, repair policies) unless
+        ``options`` (e.g. ``sep=";"``) give others."""
+        state = self._fitted()
+        config = make_section(DataConfig, {
+            **dataclasses.asdict(state.config.data), **options,
+            "target": state.data.target, "covariates": state.features.covariates,
+            "time": self._time_column(data)})
+        return load_data(data, config, constant_covariates="keep")
+
     def _coerce(self, data: Any) -> SeriesData:
         state = self._fitted()
         target, covariates = state.data.target, state.features.covariates
-        if isinstance(data, SeriesData):
-            series = data
-        else:
-            series = load(data, target=target, time=self._time_column(data),
-                          covariates=covariates, constant_covariates="keep")
+        series = data if isinstance(data, SeriesData) else self.read(data)
         missing = [c for c in (target, *covariates)
                    if c not in series.frame.columns]
         if missing:

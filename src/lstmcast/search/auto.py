@@ -134,7 +134,9 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
         done = [c for c in search.candidates if c.val_mse is not None]
         cost = max((c.seconds for c in done), default=0.0) * len(search.folds)
         if cand.name != "naive" and done and elapsed + cost > SEARCH_SHARE * budget:
-            cand.note = f"skipped: the time budget ({budget:.0f} s) was spent"
+            cand.note = (f"skipped: it would take about {cost:.0f} s, and the "
+                         f"search had {max(SEARCH_SHARE * budget - elapsed, 0):.0f}"
+                         f" s left ({_search_share(budget)})")
         else:
             _score(cand, config, search)
         search.candidates.append(cand)
@@ -330,7 +332,8 @@ def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,
     name = variant.name if ensemble else f"{chosen.name} {variant.name}"
     cost = (ENSEMBLE if ensemble else 1) * chosen.seconds * len(search.folds)
     if cost > search_left:
-        return chosen, f"; no {name} (no time left to try it)"
+        return chosen, (f"; no {name}: it would take about {cost:.0f} s, and the "
+                        f"search had {max(search_left, 0):.0f} s left")
     trial = Candidate(name, variant.reason, {**chosen.settings, **variant.settings},
                       kind=variant.kind)
     _score(trial, config, search)
@@ -342,6 +345,12 @@ def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,
                                      else trial.val_mse <= bar):
         return chosen, f"; {name} did not pay on validation"
     return trial, f"; {name} lowered the validation MSE to {trial.val_mse:.4g}"
+
+
+def _search_share(budget: float) -> str:
+    """What the search may spend, in words."""
+    return (f"the search has {SEARCH_SHARE * budget:.0f} s, {SEARCH_SHARE:.0%} of "
+            f"--budget {budget:.0f} s; the rest is kept for the final fit")
 
 
 def _cap_epochs(config: ForecastConfig, chosen: Candidate, seconds_left: float,
