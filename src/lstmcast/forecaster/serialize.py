@@ -35,7 +35,7 @@ from lstmcast.core.persist import (
     verify_folder,
     write_with_manifest,
 )
-from lstmcast.core.version import __version__
+from lstmcast.core.version import __version__, library_versions
 from lstmcast.data.series import SeriesData
 from lstmcast.forecaster.state import (
     FACT,
@@ -48,9 +48,9 @@ from lstmcast.forecaster.state import (
     Transforms,
     stamp_to_json,
 )
+from lstmcast.network.weights import read_weights, tensors
 
 if TYPE_CHECKING:
-    import torch
     from torch import nn
 
     from lstmcast.network.train import TrainResult
@@ -89,11 +89,6 @@ def _frame_from_json(state: dict[str, Any], target: str, covariates: tuple[str, 
     return SeriesData(frame=frame, target=target, covariates=covariates, freq=freq)
 
 
-def _tensors(net: nn.Module, prefix: str = "") -> dict[str, torch.Tensor]:
-    return {f"{prefix}{k}": v.detach().cpu().contiguous()
-            for k, v in net.state_dict().items()}
-
-
 def save_state(state: FittedState, params: dict[str, Any],
                path: str | os.PathLike[str]) -> Path:
     """Write every model file atomically, then the manifest of their hashes;
@@ -102,9 +97,9 @@ def save_state(state: FittedState, params: dict[str, Any],
     folder = Path(path)
     folder.mkdir(parents=True, exist_ok=True)
     nets, transforms = state.networks.nets, state.transforms
-    weights = _tensors(nets[0])
+    weights = tensors(nets[0])
     for h, net in enumerate(nets[1:], start=2):
-        weights.update(_tensors(net, f"{_DIRECT}{h}."))
+        weights.update(tensors(net, f"{_DIRECT}{h}."))
     scaler = transforms.cov_scaler
     files = {
         "model.safetensors": save_tensors(weights),
@@ -116,7 +111,7 @@ def save_state(state: FittedState, params: dict[str, Any],
             "covariate_scaler": scaler.get_state() if scaler is not None else None}),
         "model.json": json_bytes({
             "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
-            "torch_version": versions()["torch"], "params": params,
+            "torch_version": library_versions()["torch"], "params": params,
             "fitted": fitted_facts(state), "history": state.history.to_dict(),
             "direct_histories": [h.to_dict()
                                  for h in state.networks.histories[1:]],
@@ -126,21 +121,11 @@ def save_state(state: FittedState, params: dict[str, Any],
     return folder
 
 
-def versions() -> dict[str, str]:
-    """Versions of python, lstmcast and the libraries a fit depends on."""
-    import platform
-
-    import torch
-    return {"python": platform.python_version(), "lstmcast": __version__,
-            "torch": torch.__version__, "numpy": np.__version__,
-            "pandas": pd.__version__, "platform": platform.platform()}
-
-
 def run_record(state: FittedState, seed: int) -> dict[str, Any]:
     """How the model was made: seed, threads, versions, training data, repairs."""
     import torch
     return {"seed": seed, "threads": torch.get_num_threads(),
-            "versions": versions(), "data_sha256": state.data.data_hash,
+            "versions": library_versions(), "data_sha256": state.data.data_hash,
             "repairs": [r.to_dict() for r in state.data.repairs]}
 
 
@@ -228,7 +213,7 @@ def _read_nets(folder: Path, config: ForecastConfig, shape: Shape,
     """The networks (with ``direct``: one per step), weights loaded strictly."""
     from lstmcast.network.ensemble import build_net
     cfg = config.model
-    weights = _read_weights(folder / "model.safetensors")
+    weights = read_weights(folder / "model.safetensors")
     nets = []
     for h in range(1, (shape.horizon if shape.strategy == "direct" else 1) + 1):
         prefix = f"{_DIRECT}{h}." if h > 1 else ""
@@ -252,21 +237,3 @@ def _read_histories(meta: dict[str, Any]) -> list[TrainResult]:
     from lstmcast.network.train import TrainResult
     return [TrainResult(**{k: v for k, v in h.items() if v is not None})
             for h in [meta["history"], *meta.get("direct_histories", [])]]
-
-
-def _read_weights(path: Path) -> dict[str, Any]:
-    """Parse safetensors (a JSON header and raw numbers: no code can run)."""
-    from safetensors import SafetensorError
-    from safetensors.torch import load as load_tensors
-    try:
-        weights = load_tensors(path.read_bytes())
-    except (SafetensorError, ValueError) as exc:
-        raise DataError(f"{path} is not a valid safetensors file ({exc}). It was "
-                        "not written by lstmcast; fit the model again.") from None
-    bad = sorted(k for k, v in weights.items()
-                 if v.is_floating_point() and not bool(v.isfinite().all()))
-    if bad:
-        raise DataError(f"{path} holds NaN or infinite weights (in "
-                        f"{', '.join(bad[:5])}): such a model gives no usable "
-                        "forecast. Fit the model again.")
-    return weights

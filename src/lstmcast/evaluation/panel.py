@@ -1,0 +1,182 @@
+"""Hold-out evaluation of a global model as the M competitions do it.
+
+The test part is the last H values of every series; the model is fitted on
+the rest and forecasts H steps from there, beside the naive, seasonal naive,
+Theta and damped-trend ETS forecasts of the very same points (each fitted per
+series on the same training part). Scores: sMAPE (the mean over series of the
+mean of 200 |y - f| / (|y| + |f|)) and MASE (the mean absolute error over the
+in-sample mean absolute seasonal difference; season 1 where a series is not
+longer than its season), per series and averaged. Then, unless
+``refit=False``, the model is fitted again on all the data, so that the saved
+model forecasts the real future.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.core.config import ForecastConfig
+from lstmcast.core.persist import atomic_write_csv, atomic_write_json
+from lstmcast.data.panel import PanelData
+
+__all__ = ["PanelResult", "evaluate_panel", "panel_scores"]
+
+MODELS = ("lstm", "network", "theta", "damped", "naive", "seasonal_naive")
+"""Columns of the test forecasts: lstmcast's combination, its network alone,
+its classical members alone, and the two naive references."""
+
+
+def _naive_paths(panel: PanelData, season: int, horizon: int
+                 ) -> dict[str, np.ndarray]:
+    last = panel.values[panel.starts[1:] - 1]
+    naive = np.repeat(last[:, None], horizon, axis=1)
+    seasonal = naive.copy()
+    for i in range(len(panel)):
+        y = panel.y(i)
+        if season > 1 and y.size >= season:
+            seasonal[i] = y[y.size - season + np.arange(horizon) % season]
+    return {"naive": naive, "seasonal_naive": seasonal}
+
+
+def panel_scores(train: PanelData, actual: np.ndarray, forecasts: dict[str, np.ndarray],
+                 season: int) -> pd.DataFrame:
+    """One row per series and model: sMAPE and MASE of (n, H) forecasts."""
+    rows = []
+    for i, key in enumerate(train.ids):
+        y_train, y = train.y(i), actual[i]
+        m = season if y_train.size > season else 1
+        steps = np.abs(y_train[m:] - y_train[:-m])
+        steps = steps[np.isfinite(steps)]
+        scale = float(steps.mean()) if steps.size and steps.mean() > 0 else np.nan
+        for model, paths in forecasts.items():
+            f = paths[i]
+            denom = np.abs(y) + np.abs(f)
+            smape = 200 * np.divide(np.abs(y - f), denom, out=np.zeros_like(denom),
+                                    where=denom > 0)
+            rows.append({"id": key, "model": model, "smape": float(np.mean(smape)),
+                         "mase": float(np.mean(np.abs(y - f)) / scale)})
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class PanelResult:
+    """A global model fitted on a panel and its scores on the last H values of
+    every series.
+
+    ``forecaster`` is the model to keep (refitted on all the data unless
+    ``refit=False``); ``scores`` one row per series and model;
+    ``predictions`` the test forecasts (id, time, actual, one column a model).
+    """
+
+    forecaster: Any
+    scores: pd.DataFrame
+    predictions: pd.DataFrame
+    split: dict[str, Any]
+    config: ForecastConfig
+    seconds: float
+    notes: dict[Any, tuple[str, ...]] = field(default_factory=dict)
+    dropped: dict[Any, str] = field(default_factory=dict)
+
+    def summary(self) -> pd.DataFrame:
+        """Mean sMAPE and MASE over the series, one row per model, best first."""
+        table = self.scores.groupby("model", sort=False)[["smape", "mase"]].mean()
+        return table.sort_values("smape").reset_index()
+
+    def to_frame(self) -> pd.DataFrame:
+        """The summary (see :meth:`summary`)."""
+        return self.summary()
+
+    def to_dict(self) -> dict[str, Any]:
+        """metrics.json of a panel run."""
+        summary = {row.model: {"smape": row.smape, "mase": row.mase}
+                   for row in self.summary().itertuples()}
+        return {"kind": "panel", "models": summary, "split": self.split,
+                "config": self.config.to_dict(), "seconds": self.seconds,
+                "dropped": {str(k): v for k, v in self.dropped.items()},
+                "notes": {str(k): list(v) for k, v in self.notes.items()}}
+
+    def save(self, out: str | Path) -> Path:
+        """The model folder, ``metrics.json``, ``test_forecasts.csv`` and
+        ``per_series.csv``; returns the folder."""
+        folder = self.forecaster.save(out)
+        atomic_write_json(folder / "metrics.json", self.to_dict())
+        atomic_write_csv(folder / "test_forecasts.csv", self.predictions)
+        atomic_write_csv(folder / "per_series.csv", self.scores.pivot(
+            index="id", columns="model", values=["smape", "mase"]).reset_index())
+        return folder
+
+    def __repr__(self) -> str:
+        best = self.summary().iloc[0]
+        lstm = self.summary().set_index("model").loc["lstm"]
+        return (f"PanelResult(series={self.split['series']}, "
+                f"horizon={self.split['horizon']}, lstm sMAPE={lstm.smape:.2f}, "
+                f"best={best.model!r} sMAPE={best.smape:.2f}, "
+                f"seconds={self.seconds:.0f})")
+
+
+def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = True,
+                   progress: bool = False, given: frozenset[str] = frozenset()
+                   ) -> PanelResult:
+    """Fit on all but the last H values of every series, score the H-step
+    forecasts beside the references, then (``refit``) fit on everything."""
+    from lstmcast.forecaster.estimator import LSTMForecaster
+    from lstmcast.panel.fit import panel_config, panel_season
+    from lstmcast.panel.predict import forecast_panel
+    started = time.perf_counter()
+    config = panel_config(config, given)
+    horizon = config.model.horizon
+    lengths = panel.lengths()
+    short = [panel.ids[i] for i in np.flatnonzero(lengths <= horizon + 2)]
+    scored = panel if not short else _without(panel, set(short))
+    train = scored.drop_last(horizon)
+    est = LSTMForecaster.from_config(config)
+    est.fit_panel(train, progress=progress)
+    forecast = forecast_panel(est.state_, train, horizon)
+    season = panel_season(panel, config)
+    paths = {"lstm": forecast.forecast, "network": forecast.network,
+             **forecast.members, **_naive_paths(train, season, horizon)}
+    actual = scored.last(horizon)
+    scores = panel_scores(train, actual, paths, season)
+    predictions = _predictions(scored, horizon, actual, paths)
+    split = {"series": len(scored), "horizon": horizon, "season": season,
+             "test": f"the last {horizon} values of every series",
+             "not_scored": [str(k) for k in short]}
+    notes = dict(panel.notes)
+    for key in short:
+        notes[key] = (*notes.get(key, ()), f"too short to hold out {horizon} test "
+                      "values: not scored (still forecast after a refit).")
+    if refit:
+        est = LSTMForecaster.from_config(config)
+        est.fit_panel(panel, progress=progress)
+    return PanelResult(est, scores, predictions, split, config,
+                       time.perf_counter() - started, notes, dict(panel.dropped))
+
+
+def _without(panel: PanelData, drop: set[Any]) -> PanelData:
+    keep = [i for i, key in enumerate(panel.ids) if key not in drop]
+    rows = np.concatenate([np.arange(panel.starts[i], panel.starts[i + 1])
+                           for i in keep])
+    starts = np.r_[0, np.cumsum(panel.lengths()[keep])].astype(np.int64)
+    return PanelData(tuple(panel.ids[i] for i in keep), panel.values[rows],
+                     panel.stamps[rows], starts, panel.id_name, panel.time_name,
+                     panel.target, panel.freq, panel.step, panel.notes, panel.dropped)
+
+
+def _predictions(panel: PanelData, horizon: int, actual: np.ndarray,
+                 paths: dict[str, np.ndarray]) -> pd.DataFrame:
+    """The test forecasts in long format: id, time, actual, one column a model."""
+    n = len(panel)
+    rows = panel.starts[1:, None] - horizon + np.arange(horizon)[None, :]
+    ids = np.repeat(np.array(panel.ids, dtype=object), horizon)
+    frame = pd.DataFrame({panel.id_name: ids,
+                          panel.time_name: panel.stamps[rows.ravel()],
+                          "actual": actual.reshape(n * horizon)})
+    for model, values in paths.items():
+        frame[model] = values.reshape(n * horizon)
+    return frame

@@ -1,0 +1,149 @@
+"""Saving and loading a global model as a pickle-free folder.
+
+Files: ``model.safetensors`` (the network), ``context.safetensors`` (the
+panel ``fit`` saw: values, stamps and series offsets, so that ``predict``
+without data forecasts after it), ``config.json`` (the settings, reusable with
+``lstmcast fit --config``), ``model.json`` (``"kind": "panel"``, season,
+window, horizon, network weight, the training history, the series ids and
+column names) and ``manifest.json`` (hashes, written last). Loading checks the
+hashes first and never unpickles.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from lstmcast.core.config import FORMAT_VERSION, ForecastConfig
+from lstmcast.core.errors import DataError
+from lstmcast.core.persist import (
+    json_bytes,
+    read_json,
+    verify_folder,
+    write_with_manifest,
+)
+from lstmcast.core.version import __version__, library_versions
+from lstmcast.data.panel import PanelData
+from lstmcast.network.weights import read_weights, tensors
+from lstmcast.panel.state import PanelState
+
+KIND = "panel"
+
+
+def _json_id(value: Any) -> Any:
+    """An id as JSON keeps it: text and numbers as they are, others as text."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return str(value)
+    return value
+
+
+def _context_tensors(panel: PanelData) -> dict[str, Any]:
+    import torch
+    stamps = panel.stamps
+    raw = stamps.asi8 if isinstance(stamps, pd.DatetimeIndex) else np.asarray(
+        stamps, dtype=np.int64)
+    return {"values": torch.from_numpy(np.ascontiguousarray(panel.values)),
+            "stamps": torch.from_numpy(np.ascontiguousarray(raw, dtype=np.int64)),
+            "starts": torch.from_numpy(np.ascontiguousarray(panel.starts))}
+
+
+def save_panel_state(state: PanelState, params: dict[str, Any],
+                     path: str | os.PathLike[str]) -> Path:
+    """Write the model files and their manifest (last); returns the folder."""
+    from safetensors.torch import save as save_tensors
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    panel = state.context
+    tz = getattr(panel.stamps, "tz", None)
+    files = {
+        "model.safetensors": save_tensors(tensors(state.net)),
+        "context.safetensors": save_tensors(_context_tensors(panel)),
+        "config.json": json_bytes({"format_version": FORMAT_VERSION,
+                                   **state.config.to_dict()}),
+        "model.json": json_bytes({
+            "kind": KIND, "format_version": FORMAT_VERSION,
+            "lstmcast_version": __version__, "params": params,
+            "season": state.season, "window": state.window,
+            "horizon": state.horizon, "network_weight": state.network_weight,
+            "n_train_windows": state.n_train_windows, "facts": state.facts,
+            "history": state.history.to_dict(),
+            "context": {"ids": [_json_id(k) for k in panel.ids],
+                        "id_name": panel.id_name, "time_name": panel.time_name,
+                        "target": panel.target, "freq": panel.freq,
+                        "step": panel.step, "tz": str(tz) if tz else None,
+                        "dates": isinstance(panel.stamps, pd.DatetimeIndex)}}),
+    }
+    write_with_manifest(folder, files, {"seed": params.get("seed"),
+                                        "versions": library_versions(),
+                                        "data_sha256": state.facts["data_sha256"]})
+    return folder
+
+
+def is_panel_folder(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` holds a global model (its model.json says so)."""
+    meta = Path(path) / "model.json"
+    if not meta.is_file():
+        return False
+    try:
+        return read_json(meta).get("kind") == KIND
+    except (DataError, AttributeError):
+        return False
+
+
+def load_panel_state(path: str | os.PathLike[str]) -> tuple[dict[str, Any],
+                                                            PanelState]:
+    """The constructor parameters and the fitted state of a saved global model."""
+    folder = Path(path)
+    try:
+        return _load(folder)
+    except (KeyError, TypeError, IndexError, ValueError) as exc:
+        raise DataError(f"{folder} is not a global model folder this lstmcast "
+                        f"({__version__}) can read: an entry is missing or "
+                        f"malformed ({exc!r}). Fit the model again.") from None
+
+
+def _load(folder: Path) -> tuple[dict[str, Any], PanelState]:
+    from lstmcast.network.ensemble import build_net
+    from lstmcast.network.train import TrainResult
+    from lstmcast.panel.windows import INPUTS
+    verify_folder(folder)
+    meta = read_json(folder / "model.json")
+    if meta.get("format_version", 0) > FORMAT_VERSION:
+        raise DataError(f"{folder} was written by lstmcast "
+                        f"{meta.get('lstmcast_version')}; this is lstmcast "
+                        f"{__version__}. Upgrade lstmcast to load it.")
+    config = ForecastConfig.from_dict(read_json(folder / "config.json"))
+    net = build_net(config.model, INPUTS, meta["window"], meta["horizon"],
+                    members=config.model.ensemble)
+    try:
+        net.load_state_dict(read_weights(folder / "model.safetensors"), strict=True)
+    except RuntimeError as exc:
+        raise DataError(f"The weights in {folder / 'model.safetensors'} do not fit "
+                        f"the network described in model.json "
+                        f"({str(exc).splitlines()[0]}). Fit the model again.") from None
+    history = TrainResult(**{k: v for k, v in meta["history"].items()
+                             if v is not None})
+    state = PanelState(config, meta["season"], meta["window"], meta["horizon"],
+                       meta["network_weight"], net.eval(), history,
+                       meta["n_train_windows"], _context(folder, meta["context"]),
+                       meta["facts"])
+    return meta["params"], state
+
+
+def _context(folder: Path, info: dict[str, Any]) -> PanelData:
+    arrays = read_weights(folder / "context.safetensors", finite=False)  # NaN: gaps
+    raw = arrays["stamps"].numpy()
+    if info["dates"]:
+        stamps = pd.DatetimeIndex(raw.astype("datetime64[ns]"))
+        stamps = stamps.tz_localize("UTC").tz_convert(info["tz"]) if info["tz"] \
+            else stamps
+    else:
+        stamps = pd.Index(raw, dtype=np.int64)
+    return PanelData(tuple(info["ids"]), arrays["values"].numpy().astype(np.float64),
+                     stamps.rename(info["time_name"]),
+                     arrays["starts"].numpy().astype(np.int64), info["id_name"],
+                     info["time_name"], info["target"], info["freq"], info["step"])
