@@ -181,8 +181,11 @@ def test_the_command_writes_the_report_once(command, tmp_path, monkeypatch):
     res = CliRunner().invoke(app, [command, str(tmp_path / "data.csv"), "--target",
                                    "y", "--out", str(tmp_path / "out"), *extra])
     assert res.exit_code == 0, res.output
-    assert [str(out) for out in calls] == [str(tmp_path / "out")]
+    # once, into the staging folder beside --out that then became --out
+    assert [Path(out).parent for out in calls] == [tmp_path]
+    assert Path(calls[0]).name.startswith(".out.staging-")
     assert (tmp_path / "out" / REPORT).is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
 
 
 def test_write_report_is_public():

@@ -42,8 +42,9 @@ def tiny_model() -> LSTMForecaster:
 
 
 def rehash(folder: Path, name: str) -> None:
-    """Record the current hash of ``folder/name`` in the manifest (as a forger
-    would, to get past the hash check)."""
+    """Record the current hash and size of ``folder/name`` in the manifest (as
+    a forger would, to get past the hash check)."""
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["files"][name] = sha256(folder / name)
+    manifest.setdefault("bytes", {})[name] = (folder / name).stat().st_size
     (folder / "manifest.json").write_text(json.dumps(manifest))

@@ -3,13 +3,14 @@ reference models."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from lstmcast.cli import show
-from lstmcast.cli.folders import refuse_existing_run, write_run_report
+from lstmcast.cli.folders import save_run, writing_run
 from lstmcast.cli.options import (
     ConfigFile,
     DataFile,
@@ -62,17 +63,16 @@ def backtest(
         from lstmcast.evaluation.backtest import backtest as run_backtest
         cfg = build_config(config, settings)
         series = load_data(data, cfg.data)
-        if out:
-            refuse_existing_run(out, force)
-        result = run_backtest(series, cfg, folds=folds, mode=mode,
-                              test_size=fold_size, gap=gap, stride=stride,
-                              train_size=train_size, refit=refit,
-                              models=split_names(models),
-                              progress=progress_wanted(quiet))
-        if json_file:
-            atomic_write_json(json_file, result.to_dict())
-        if out:
-            write_run_report(result.save(out))
+        with writing_run(out, "backtest", force=force) if out else nullcontext():
+            result = run_backtest(series, cfg, folds=folds, mode=mode,
+                                  test_size=fold_size, gap=gap, stride=stride,
+                                  train_size=train_size, refit=refit,
+                                  models=split_names(models),
+                                  progress=progress_wanted(quiet))
+            if json_file:
+                atomic_write_json(json_file, result.to_dict())
+            if out:
+                save_run(out, result.save)
         if not quiet:
             show.print_backtest(result, json_file)
             if out:

@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from lstmcast.cli import show
-from lstmcast.cli.folders import write_run_report
-from lstmcast.cli.options import DataFile, OptionalOutFolder, split_names
+from lstmcast.cli.folders import save_run, writing_run
+from lstmcast.cli.options import DataFile, Force, OptionalOutFolder, split_names
 from lstmcast.cli.run import run_command
 
 EXAMPLE = ("Example: lstmcast diagnose sales.csv --target units "
@@ -38,7 +38,8 @@ def diagnose(
         write_config: Annotated[str | None, typer.Option(
             "--write-config", help="Write the recommended settings, accepted by "
             "`lstmcast fit --config`.")] = None,
-        out: OptionalOutFolder = None) -> None:
+        out: OptionalOutFolder = None,
+        force: Force = False) -> None:
     """Findings about the series before training, each with evidence and a fix."""
     def action() -> None:
         from lstmcast.core.persist import atomic_write_bytes, atomic_write_json
@@ -48,7 +49,9 @@ def diagnose(
                                test_size=test_size, season=season, window=window,
                                duplicates=duplicates, gaps=gaps)
         if out:
-            write_run_report(result.save(out))
+            with writing_run(out, "diagnose", force=force,
+                             replaces=("diagnose",)):
+                save_run(out, result.save)
         if json_file:
             atomic_write_json(json_file, result.to_dict())
         if write_config:

@@ -220,7 +220,7 @@ def _check_value(cls: type, f: dataclasses.Field, value: Any) -> Any:
     try:
         if kind.startswith("tuple"):
             if isinstance(value, str):
-                value = [v for v in value.replace(" ", "").split(",") if v]
+                value = [v.strip() for v in value.split(",") if v.strip()]
             elif not isinstance(value, list | tuple):
                 value = [value]
             item = int if "int" in kind else str
