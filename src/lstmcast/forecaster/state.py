@@ -21,6 +21,7 @@ import pandas as pd
 
 from lstmcast.core import schema
 from lstmcast.core.config import ModelConfig
+from lstmcast.data.series import MAX_HORIZON
 from lstmcast.preprocess.features import ROLLING_STATS
 
 if TYPE_CHECKING:
@@ -119,7 +120,7 @@ class Shape:
 
     season: int = field(metadata=fact(check=_STEPS))
     window: int = field(metadata=fact(check=_STEPS))
-    horizon: int = field(metadata=fact(check=_STEPS))
+    horizon: int = field(metadata=fact(check=schema.integer(1, MAX_HORIZON)))
     strategy: str = field(metadata=fact(check=schema.text(
         _choices(ModelConfig, "strategy"))))
     outputs: int = field(metadata=fact(check=_STEPS))
