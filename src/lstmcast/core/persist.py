@@ -156,7 +156,8 @@ def parse_json(data: bytes, where: str, fix: str) -> Any:
     except RecursionError:
         value = _TOO_DEEP
     except (UnicodeDecodeError, ValueError) as exc:
-        raise DataError(f"Cannot read {where}: {exc}. {fix}") from None
+        raise DataError(f"Cannot read {where}: not valid JSON ({exc}). {fix}"
+                        ) from None
     if value is _TOO_DEEP or _depth(value) > MAX_DEPTH:
         raise DataError(f"Cannot read {where}: it nests lists or objects more than "
                         f"{MAX_DEPTH} deep, which no lstmcast file does. {fix}")
