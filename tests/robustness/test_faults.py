@@ -106,8 +106,9 @@ def test_40_truncated_flipped_or_missing_file_is_detected(folder, damage):
 
 def test_40_damaged_manifest(folder):
     (folder / "manifest.json").write_text("{not json")
-    with pytest.raises(DataError, match=r"Cannot read .*manifest\.json: Expecting "
-                                        r"property name.*Fit the model again"):
+    with pytest.raises(DataError, match=r"Cannot read .*manifest\.json: not valid "
+                                        r"JSON \(Expecting property name.*Fit the "
+                                        r"model again"):
         LSTMForecaster.load(str(folder))
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import signal
 import time
 from pathlib import Path
@@ -134,6 +135,23 @@ def test_truncated_checkpoint_is_detected(tmp_path, monkeypatch):
                                         r"truncated or changed\. Delete"), \
             checkpointing(folder, resume=True):
         run()
+
+
+@pytest.mark.parametrize("record", [{"file": "../../../../etc/passwd"},
+                                    {"file": "/etc/passwd"}, {"epoch": "3"},
+                                    {"fingerprint": 5}])
+def test_a_forged_checkpoint_record_is_refused_and_advice_stays_inside(
+        tmp_path, monkeypatch, record):
+    folder = _interrupted(tmp_path, monkeypatch)
+    meta = json.loads((folder / "run0.json").read_text())
+    (folder / "run0.json").write_text(json.dumps({**meta, **record}))
+    key = next(iter(record))
+    with pytest.raises(DataError, match=rf"run0\.json: key {key} must be .*"
+                                        rf"Delete {re.escape(str(folder))} and fit "
+                                        r"again without --resume\.$") as exc, \
+            checkpointing(folder, resume=True):
+        run()
+    assert "Delete /etc" not in str(exc.value)
 
 
 # --- a real process, killed with SIGKILL ---------------------------------------

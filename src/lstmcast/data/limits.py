@@ -74,4 +74,4 @@ def repeated_names(names: Iterable[str]) -> dict[str, list[int]]:
     positions: dict[str, list[int]] = defaultdict(list)
     for i, name in enumerate(names, start=1):
         positions[name].append(i)
-    return {n: at for n, at in sorted(positions.items()) if len(at) > 1}
+    return dict(sorted((n, at) for n, at in positions.items() if len(at) > 1))

@@ -189,24 +189,30 @@ def load_forecaster(path: str | os.PathLike[str],
     return est
 
 
+def _check_version(meta: dict[str, Any], folder: Path) -> None:
+    """A DataError when model.json is of a format this lstmcast cannot read."""
+    version = meta.get("format_version", 0)
+    written = schema.shown(meta.get("lstmcast_version", "before 0.1"))
+    if not isinstance(version, int) or isinstance(version, bool):
+        return  # the schema names it
+    if version > FORMAT_VERSION:
+        raise DataError(f"{folder} was written by lstmcast {written} (format "
+                        f"{version}); this is lstmcast {__version__}. Upgrade "
+                        "lstmcast to load it.")
+    if version < MIN_FORMAT_VERSION:
+        raise DataError(f"{folder} was written by lstmcast {written} in model "
+                        f"format {version}, older than the oldest this lstmcast "
+                        f"({__version__}) reads (format {MIN_FORMAT_VERSION}). Fit "
+                        f"the model again (its settings are reusable: lstmcast fit "
+                        f"DATA --config {folder / 'config.json'}), or load it with "
+                        "the lstmcast that wrote it.")
+
+
 def _load(folder: Folder) -> tuple[dict[str, Any], FittedState]:
     where = folder.path / "model.json"
     meta = folder.json("model.json")
-    version = meta.get("format_version", 0) if isinstance(meta, dict) else 0
-    if isinstance(version, int) and version > FORMAT_VERSION:
-        raise DataError(f"{folder.path} was written by lstmcast "
-                        f"{meta.get('lstmcast_version')} (format "
-                        f"{meta['format_version']}); this is lstmcast {__version__}. "
-                        "Upgrade lstmcast to load it.")
-    if isinstance(version, int) and version < MIN_FORMAT_VERSION:
-        raise DataError(f"{folder.path} was written by lstmcast "
-                        f"{meta.get('lstmcast_version', 'before 0.1')} in model "
-                        f"format {version}, older than the "
-                        f"oldest this lstmcast ({__version__}) reads (format "
-                        f"{MIN_FORMAT_VERSION}). Fit the model again (its settings "
-                        f"are reusable: lstmcast fit DATA --config "
-                        f"{folder.path / 'config.json'}), or load it with the "
-                        "lstmcast that wrote it.")
+    if isinstance(meta, dict):
+        _check_version(meta, folder.path)
     meta = check_model(meta, where)
     check_params(meta["params"], where)
     params = {k: tuple(v) if k in _TUPLE_PARAMS else v
