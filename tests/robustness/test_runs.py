@@ -328,3 +328,7 @@ def test_a_folder_of_the_previous_release_still_loads_and_reports(results,
     res = CliRunner().invoke(app, ["report", str(out)])
     assert res.exit_code == 0, res.output
     assert json.loads((out / "manifest.json").read_text()) == legacy
+    (out / "metrics.json").write_text('{"models": {"lstm": 5}}')  # unchecked
+    res = CliRunner().invoke(app, ["report", str(out)])
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    assert "holds a file the report cannot read" in " ".join(res.output.split())

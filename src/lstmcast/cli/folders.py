@@ -91,14 +91,13 @@ def rebuild_report(run_dir: str | Path) -> Path:
     changed, or one added after the run, is refused) and rebuilt as a new run
     folder from the same files; folders of earlier releases get the page
     written beside their files."""
-    from lstmcast.report.runs import REPORT, write_report
+    from lstmcast.report.runs import REPORT
     with writing_run(run_dir, "report", force=None):
         if not (Path(run_dir) / MANIFEST).is_file():
-            return write_report(run_dir)
-        with open_folder(run_dir, fix="Run the command that wrote the folder "
-                         "again.") as folder:
+            return _page(run_dir)
+        with open_folder(run_dir, fix=_AGAIN) as folder:
             if not folder.complete:
-                return write_report(run_dir)
+                return _page(run_dir)
             folder.check_all(skip=(REPORT,))  # the page is what is rebuilt
             extra = folder.unlisted()
             if extra:
@@ -110,8 +109,27 @@ def rebuild_report(run_dir: str | Path) -> Path:
                 for name in folder.files:
                     if name != REPORT:
                         _link(Path(run_dir) / name, stage / name)
-                _finish(stage)
+                _page(stage)
+                seal(stage, state=KEEP)
     return Path(run_dir) / REPORT
+
+
+_AGAIN = "Run the command that wrote the folder again."
+
+
+def _page(run_dir: str | Path) -> Path:
+    """``report.html`` of files on disk, which may have been changed by hand:
+    a file the report cannot read is a DataError naming the folder."""
+    from lstmcast.report.runs import write_report
+    try:
+        return write_report(run_dir)
+    except DataError:
+        raise
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        raise DataError(f"{run_dir} holds a file the report cannot read "
+                        f"({type(exc).__name__}: {str(exc)[:200]}): it was changed "
+                        f"after the run, or written by another program. {_AGAIN}"
+                        ) from None
 
 
 def _link(source: Path, target: Path) -> None:
