@@ -332,3 +332,23 @@ def test_a_folder_of_the_previous_release_still_loads_and_reports(results,
     res = CliRunner().invoke(app, ["report", str(out)])
     assert res.exit_code == 2 and "Traceback" not in res.output
     assert "holds a file the report cannot read" in " ".join(res.output.split())
+
+
+def test_a_folder_holding_other_files_or_the_current_folder_is_refused(
+        tmp_path, monkeypatch):
+    """A run replaces its whole folder: files it did not write are never
+    deleted, and the folder lstmcast runs in is never swapped away."""
+    csv = tmp_path / "data.csv"
+    ar_series(120).to_csv(csv, index=False)
+    res = CliRunner().invoke(app, ["fit", str(csv), "--out", str(tmp_path),
+                                   "--force", *FAST])
+    assert res.exit_code == 2, res.output
+    assert "holds data.csv, which no lstmcast command wrote" in " ".join(
+        res.output.split())
+    assert csv.is_file()
+    (tmp_path / "run").mkdir()
+    monkeypatch.chdir(tmp_path / "run")
+    res = CliRunner().invoke(app, ["fit", str(csv), "--out", ".", *FAST])
+    assert res.exit_code == 2 and ". is the current folder or holds it" in \
+        " ".join(res.output.split())
+    assert list((tmp_path / "run").iterdir()) == []

@@ -24,16 +24,25 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from lstmcast.core.errors import DataError
-from lstmcast.core.manifest import MANIFEST, open_folder, seal
+from lstmcast.core.manifest import MANIFEST, MAX_MANIFEST_BYTES, open_folder, seal
+from lstmcast.core.persist import read_json
 from lstmcast.core.runfolder import locked, staged
+from lstmcast.data.messages import show
 from lstmcast.search.tune_storage import JOURNAL
 
 CHECKPOINT = "checkpoint"
-KEEP = (CHECKPOINT, JOURNAL)
+KEEP = (CHECKPOINT, JOURNAL, JOURNAL + ".lock")
 # Files that show a folder already holds the result of a run (fit and improve:
 # the model and metrics; backtest; improve; tune's refit).
 RUN_FILES = ("manifest.json", "model.safetensors", "metrics.json", "backtest.json",
              "ladder.json", "best_config.json")
+# Every file a command writes into its run folder (a folder of a release that
+# listed only its model files in the manifest is known by these names).
+RUN_NAMES = frozenset({
+    *RUN_FILES, "config.json", "pipeline.json", "model.json", "report.html",
+    "auto.json", "test_predictions.csv", "series.csv", "per_fold.csv",
+    "per_horizon.csv", "forecasts.csv", "diagnosis.json", "tune.json",
+    "trials.csv", "importances.json", "ladder.csv"})
 
 
 @contextmanager
@@ -43,9 +52,29 @@ def writing_run(out: str | Path, command: str, *, force: bool | None,
     unless ``force`` (None: never refuse, as tune and fit --resume reuse it)
     or unless it is a run of a kind in ``replaces``."""
     with locked(out, command, KEEP):
+        refuse_foreign(out)
         if force is not None:
             refuse_existing_run(out, force, replaces)
         yield
+
+
+def refuse_foreign(out: str | Path) -> None:
+    """A DataError when ``out`` holds anything no lstmcast command wrote (the
+    new run replaces the whole folder, which would delete it)."""
+    folder = Path(out)
+    if not folder.is_dir():
+        return
+    try:
+        listed = read_json(folder / MANIFEST, max_bytes=MAX_MANIFEST_BYTES)["files"]
+    except (DataError, KeyError, TypeError):
+        listed = {}
+    ours = RUN_NAMES | set(KEEP) | set(listed if isinstance(listed, dict) else ())
+    foreign = sorted(p.name for p in folder.iterdir() if p.name not in ours)
+    if foreign:
+        raise DataError(f"{out} holds {show(foreign)}, which no lstmcast command "
+                        "wrote: a run replaces its whole --out folder and would "
+                        "delete them. Give a new or empty --out (e.g. runs/a), or "
+                        "move them out of the folder.")
 
 
 def refuse_existing_run(out: str | Path, force: bool,
@@ -92,7 +121,7 @@ def rebuild_report(run_dir: str | Path) -> Path:
     folder from the same files; folders of earlier releases get the page
     written beside their files."""
     from lstmcast.report.runs import REPORT
-    with writing_run(run_dir, "report", force=None):
+    with locked(run_dir, "report", KEEP):
         if not (Path(run_dir) / MANIFEST).is_file():
             return _page(run_dir)
         with open_folder(run_dir, fix=_AGAIN) as folder:

@@ -47,10 +47,19 @@ def locked(out: str | os.PathLike, command: str, keep: tuple[str, ...] = ()
     left beside ``out`` is cleaned up (see :func:`recover`)."""
     import fcntl
     folder = Path(out).resolve()
+    if Path.cwd().is_relative_to(folder):
+        raise DataError(f"{out} is the current folder or holds it: a run is "
+                        "swapped in whole, so its folder cannot hold the folder "
+                        "lstmcast runs in. Give a folder for the run alone (e.g. "
+                        "--out runs/a), or run lstmcast from another folder.")
     path = _sibling(folder, "lock")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    while True:
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise DataError(f"Cannot write beside {out} ({exc.strerror or exc}): "
+                        "choose another --out.") from None
+    while True:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -67,6 +76,7 @@ def locked(out: str | os.PathLike, command: str, keep: tuple[str, ...] = ()
         if same:
             break
         os.close(fd)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         os.ftruncate(fd, 0)
         os.write(fd, f"`lstmcast {command}`, process {os.getpid()}, since "
