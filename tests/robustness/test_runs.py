@@ -303,6 +303,8 @@ def test_report_rebuilds_a_sealed_run_and_refuses_a_changed_one(results, tmp_pat
     res = CliRunner().invoke(app, ["report", str(out)])
     assert res.exit_code == 0, res.output
     _checked(out)
+    runs.write_report(out)  # from Python: the page's entry is updated
+    _checked(out)
     (out / "notes.txt").write_text("mine")
     res = CliRunner().invoke(app, ["report", str(out)])
     assert res.exit_code == 2 and "notes.txt, which its manifest.json does not " \

@@ -69,10 +69,10 @@ def backtest(
                                   train_size=train_size, refit=refit,
                                   models=split_names(models),
                                   progress=progress_wanted(quiet))
-            if json_file:
-                atomic_write_json(json_file, result.to_dict())
             if out:
                 save_run(out, result.save)
+        if json_file:  # after the swap, which would drop it from an old --out
+            atomic_write_json(json_file, result.to_dict())
         if not quiet:
             show.print_backtest(result, json_file)
             if out:

@@ -24,7 +24,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from lstmcast.core.errors import DataError
-from lstmcast.core.manifest import MANIFEST, MAX_MANIFEST_BYTES, open_folder, seal
+from lstmcast.core.manifest import (
+    AGAIN,
+    MANIFEST,
+    MAX_MANIFEST_BYTES,
+    open_folder,
+    seal,
+)
 from lstmcast.core.persist import read_json
 from lstmcast.core.runfolder import locked, staged
 from lstmcast.data.messages import show
@@ -124,7 +130,7 @@ def rebuild_report(run_dir: str | Path) -> Path:
     with locked(run_dir, "report", KEEP):
         if not (Path(run_dir) / MANIFEST).is_file():
             return _page(run_dir)
-        with open_folder(run_dir, fix=_AGAIN) as folder:
+        with open_folder(run_dir, fix=AGAIN) as folder:
             if not folder.complete:
                 return _page(run_dir)
             folder.check_all(skip=(REPORT,))  # the page is what is rebuilt
@@ -143,8 +149,6 @@ def rebuild_report(run_dir: str | Path) -> Path:
     return Path(run_dir) / REPORT
 
 
-_AGAIN = "Run the command that wrote the folder again."
-
 
 def _page(run_dir: str | Path) -> Path:
     """``report.html`` of files on disk, which may have been changed by hand:
@@ -157,7 +161,7 @@ def _page(run_dir: str | Path) -> Path:
     except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise DataError(f"{run_dir} holds a file the report cannot read "
                         f"({type(exc).__name__}: {str(exc)[:200]}): it was changed "
-                        f"after the run, or written by another program. {_AGAIN}"
+                        f"after the run, or written by another program. {AGAIN}"
                         ) from None
 
 

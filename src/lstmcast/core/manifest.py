@@ -30,9 +30,11 @@ from lstmcast.core.persist import (
     atomic_write_files,
     json_bytes,
     parse_json,
+    read_json,
 )
 
 MANIFEST = "manifest.json"
+AGAIN = "Run the command that wrote the folder again."
 MAX_MANIFEST_BYTES = 1 << 20
 MAX_FILE_BYTES = 4 << 30  # of any listed file whose size was not recorded
 _HASH = schema.text(max_len=64)
@@ -69,7 +71,7 @@ def seal(folder: str | os.PathLike, *, state: tuple[str, ...] = ()) -> None:
     recorded as state, not hashed."""
     folder = Path(folder)
     old = folder / MANIFEST
-    run = parse_json(old.read_bytes(), str(old), "").get("run") \
+    run = read_json(old, max_bytes=MAX_MANIFEST_BYTES, fix=AGAIN).get("run") \
         if old.is_file() else None
     names = sorted(p.name for p in folder.iterdir() if p.is_file()
                    and p.name != MANIFEST and p.name not in state)
@@ -79,6 +81,24 @@ def seal(folder: str | os.PathLike, *, state: tuple[str, ...] = ()) -> None:
         "complete": True, "state": list(state)}
     if run is not None:
         manifest["run"] = run
+    atomic_write_files(folder, {MANIFEST: json_bytes(manifest)})
+
+
+def record(folder: str | os.PathLike, name: str) -> None:
+    """Update the entry of file ``name`` in the complete manifest of
+    ``folder`` (a page rewritten after the run was sealed); a folder without
+    one is left alone."""
+    folder = Path(folder)
+    path = folder / MANIFEST
+    if not path.is_file():
+        return
+    manifest = read_json(path, max_bytes=MAX_MANIFEST_BYTES, fix=AGAIN)
+    if not (isinstance(manifest, dict) and manifest.get("complete") is True
+            and isinstance(manifest.get("files"), dict)
+            and isinstance(manifest.get("bytes"), dict)):
+        return
+    manifest["files"][name] = _hash_file(folder / name)
+    manifest["bytes"][name] = (folder / name).stat().st_size
     atomic_write_files(folder, {MANIFEST: json_bytes(manifest)})
 
 

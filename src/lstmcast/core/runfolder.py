@@ -52,6 +52,9 @@ def locked(out: str | os.PathLike, command: str, keep: tuple[str, ...] = ()
                         "swapped in whole, so its folder cannot hold the folder "
                         "lstmcast runs in. Give a folder for the run alone (e.g. "
                         "--out runs/a), or run lstmcast from another folder.")
+    if folder.exists() and not folder.is_dir():
+        raise DataError(f"{out} is a file, not a run folder: choose another "
+                        "--out.")
     path = _sibling(folder, "lock")
     try:
         folder.parent.mkdir(parents=True, exist_ok=True)
@@ -101,9 +104,13 @@ def recover(out: Path, keep: tuple[str, ...]) -> None:
         os.rename(olds[0], out)
         leftovers.remove(olds[0])
     for left in leftovers:
-        for name in keep:
-            if (left / name).exists() and out.is_dir() and not (out / name).exists():
-                os.rename(left / name, out / name)
+        try:
+            for name in keep:
+                if (left / name).exists() and out.is_dir() and not (
+                        out / name).exists():
+                    os.rename(left / name, out / name)
+        except OSError:
+            continue  # better a leftover than lost state
         shutil.rmtree(left, ignore_errors=True)
 
 
@@ -127,17 +134,16 @@ def staged(given: str | os.PathLike, keep: tuple[str, ...] = ()) -> Iterator[Pat
         reason = exc if isinstance(exc, OSError) else exc.__cause__
         if isinstance(exc, DataError | OSError) and isinstance(reason, OSError):
             before = "its previous run, unchanged" if existed else "nothing"
+            fix = ("free some space, or choose another --out"
+                   if reason.errno == errno.ENOSPC else "choose another --out")
             raise DataError(f"Could not save the run to {given}: "
                             f"{reason.strerror or reason}. {given} holds {before}; "
-                            "free some space, or choose another --out.") from exc
+                            f"{fix}.") from exc
         raise
 
 
 def _swap(stage: Path, out: Path, keep: tuple[str, ...]) -> None:
     """Put ``stage`` where ``out`` is, carrying ``keep`` entries across."""
-    if out.exists() and not out.is_dir():
-        raise DataError(f"{out} is a file, not a run folder: choose another "
-                        "--out.")
     moved = [name for name in keep if out.is_dir() and (out / name).exists()]
     for name in moved:
         os.rename(out / name, stage / name)
