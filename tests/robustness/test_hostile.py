@@ -286,3 +286,25 @@ def test_covariate_names_split_on_commas_only(tmp_path):
     assert res.exit_code == 2
     assert "Covariate column 'unit pric' is not in" in res.output
     assert "Did you mean 'unit price'?" in res.output
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["fit", "--no-auto", "--hidden-size", "200000"],
+     r"has [0-9,.]+ GiB of weights: training it needs about [0-9,.]+ GiB, more "
+     r"than this machine's [0-9,.]+ GiB of memory\. Choose a smaller "
+     r"--hidden-size"),
+    (["predict", "--horizon", str(10**9)],
+     r"A forecast of 1,000,000,000 steps is more than the 10,000 lstmcast makes "
+     r"at once")], ids=["hidden_size 200000", "horizon 10^9"])
+def test_sizes_beyond_memory_or_time_are_exit_2(folder, tmp_path, args, message):
+    write_csv(tmp_path, "".join(["date,y,x\n"] + [
+        f"2020-{m:02d}-{d:02d},{d + m},{d % 5}\n" for m in (1, 2, 3)
+        for d in range(1, 29)]))
+    command, *flags = args
+    where = [str(folder)] if command == "predict" else [
+        str(tmp_path / "data.csv"), "--target", "y", "--out", str(tmp_path / "o")]
+    started = time.monotonic()
+    res = CliRunner().invoke(app, [command, *where, *flags])
+    assert res.exit_code == 2 and "Traceback" not in res.output, res.output
+    assert re.search(message, " ".join(res.output.split())), res.output
+    assert time.monotonic() - started < 30
