@@ -1,7 +1,8 @@
 """The command line: thin, it parses, calls the Python API, prints and writes
 the report. ``app`` registers the commands, ``options`` declares the shared
 options once, ``run`` turns bad input into exit code 2, ``show`` prints the
-tables, ``folders`` guards run folders; one module per command group.
+tables, ``folders`` writes run folders whole, one writer at a time; one module
+per command group.
 
 The top room: it may import every other, and none imports it.
 """

@@ -31,6 +31,7 @@ from lstmcast.core.persist import (
     json_bytes,
     parse_json,
     read_json,
+    sha256,
 )
 
 MANIFEST = "manifest.json"
@@ -76,7 +77,7 @@ def seal(folder: str | os.PathLike, *, state: tuple[str, ...] = ()) -> None:
     names = sorted(p.name for p in folder.iterdir() if p.is_file()
                    and p.name != MANIFEST and p.name not in state)
     manifest: dict[str, Any] = {
-        "files": {name: _hash_file(folder / name) for name in names},
+        "files": {name: sha256(folder / name) for name in names},
         "bytes": {name: (folder / name).stat().st_size for name in names},
         "complete": True, "state": list(state)}
     if run is not None:
@@ -97,17 +98,9 @@ def record(folder: str | os.PathLike, name: str) -> None:
             and isinstance(manifest.get("files"), dict)
             and isinstance(manifest.get("bytes"), dict)):
         return
-    manifest["files"][name] = _hash_file(folder / name)
+    manifest["files"][name] = sha256(folder / name)
     manifest["bytes"][name] = (folder / name).stat().st_size
     atomic_write_files(folder, {MANIFEST: json_bytes(manifest)})
-
-
-def _hash_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class Folder:
