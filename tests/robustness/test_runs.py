@@ -354,3 +354,19 @@ def test_a_folder_holding_other_files_or_the_current_folder_is_refused(
     assert res.exit_code == 2 and ". is the current folder or holds it" in \
         " ".join(res.output.split())
     assert list((tmp_path / "run").iterdir()) == []
+
+
+def test_a_reader_never_mixes_the_run_it_opened_with_a_newer_one(
+        results, tmp_path, monkeypatch):
+    """A reader opens the folder once: after a swap it finds the files of its
+    run gone (a clear error), never a file of the new run."""
+    _small_report(monkeypatch)
+    out = tmp_path / "out"
+    old = _old_run(out, results[0])
+    with open_folder(out, fix="Read it again.") as reader:
+        with writing_run(out, "fit", force=True):
+            save_run(out, results[1].save)
+        with pytest.raises(DataError, match=r"metrics\.json is missing\. Read it "
+                                            "again"):
+            reader.read("metrics.json")
+    assert _checked(out) != old

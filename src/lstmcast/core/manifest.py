@@ -7,8 +7,9 @@ run's live state, not its results: a tune's study journal, a fit's
 checkpoints; later runs change them, so they are not hashed).
 
 A reader opens the folder once (:func:`open_folder`) and reads every file by
-plain name through that handle, so it sees one run whole even when the folder
-is swapped for a newer one meanwhile; names with a separator or ``..``,
+plain name through that handle: when a newer run is swapped in meanwhile, it
+finds its own run's files gone (a clear error), never one of the new run;
+names with a separator or ``..``,
 symbolic links and files larger than recorded are refused before anything is
 opened or hashed. Model folders of earlier releases list only the model
 files and no sizes: they are read as before, each file bounded by
