@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lstmcast.cli import show
-from lstmcast.cli.folders import refuse_existing_run, write_run_report
+from lstmcast.cli.folders import CHECKPOINT, save_run, writing_run
 from lstmcast.cli.jsonout import emit_json, to_stdout
 from lstmcast.cli.options import (
     ConfigFile,
@@ -90,18 +90,17 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
     quiet = quiet or to_stdout(json_file)
     cfg = build_config(config_file, settings)
     series = load_data(data, cfg.data)
-    if not resume:  # a resumed fit finds its own checkpoint in OUT
-        refuse_existing_run(out, force)
     progress = progress_wanted(quiet)
-    with _checkpoints(out, checkpoint_every, resume, series, cfg):
+    # a resumed fit finds its own checkpoint in OUT: it never refuses OUT
+    with writing_run(out, "fit", force=None if resume else force), \
+            _checkpoints(out, checkpoint_every, resume, series, cfg):
         if auto:
             from lstmcast.search.auto import fit_auto
             result = fit_auto(series, cfg, budget=budget, progress=progress,
                               fixed=explicit_settings(config_file, settings))
         else:
             result = fit_evaluate(series, cfg, progress=progress)
-        result.save(out)  # inside: a failed save leaves the checkpoints to resume
-    write_run_report(out)
+        save_run(out, result.save)  # inside: a failed save leaves the checkpoints
     emit_json(json_file, read_json(Path(out) / "metrics.json"))
     if not quiet:
         if result.auto is not None:
@@ -117,7 +116,7 @@ def _checkpoints(out: str, every: int | None, resume: bool, series: SeriesData,
     if every is None and not resume:
         return nullcontext()
     settings = {k: v for k, v in cfg.flat().items() if k not in ("threads", "device")}
-    return checkpointing(Path(out) / "checkpoint", every=every or 1, resume=resume,
+    return checkpointing(Path(out) / CHECKPOINT, every=every or 1, resume=resume,
                          context={"data_sha256": series.fingerprint(),
                                   "settings": settings})
 
@@ -145,13 +144,14 @@ def demo(out: OutFolder = "runs/demo",
             typer.echo(f"lstmcast demo: {dataset} ({dataset_path(dataset).name}), "
                        f"{len(series)} rows")
         progress = progress_wanted(quiet)
-        if plain:
-            from lstmcast.evaluation.holdout import fit_evaluate
-            result = fit_evaluate(series, cfg, progress=progress)
-        else:
-            from lstmcast.search.auto import fit_auto
-            result = fit_auto(series, cfg, progress=progress)
-        write_run_report(result.save(out))
+        with writing_run(out, "demo", force=True):
+            if plain:
+                from lstmcast.evaluation.holdout import fit_evaluate
+                result = fit_evaluate(series, cfg, progress=progress)
+            else:
+                from lstmcast.search.auto import fit_auto
+                result = fit_auto(series, cfg, progress=progress)
+            save_run(out, result.save)
         emit_json(json_file, read_json(Path(out) / "metrics.json"))
         if quiet:
             return

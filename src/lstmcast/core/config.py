@@ -233,7 +233,7 @@ def _check_value(cls: type, f: dataclasses.Field, value: Any) -> Any:
     try:
         if kind.startswith("tuple"):
             if isinstance(value, str):
-                value = [v for v in value.replace(" ", "").split(",") if v]
+                value = [v.strip() for v in value.split(",") if v.strip()]
             elif not isinstance(value, list | tuple):
                 value = [value]
             item = int if "int" in kind else str
@@ -367,13 +367,12 @@ class ForecastConfig:
 
     @classmethod
     def from_json_file(cls, path: str) -> ForecastConfig:
-        """Read a config file written by ``to_json`` (or by hand)."""
+        """Read a config file written by ``to_json`` (or by hand), bounded in
+        size and depth; errors name the file."""
+        from lstmcast.core.persist import read_json
+        fix = "Fix the file or write a new one."
+        values = read_json(path, max_bytes=1 << 20, fix=fix)
         try:
-            with open(path, encoding="utf-8") as fh:
-                values = json.load(fh)
-        except FileNotFoundError:
-            raise DataError(f"Config file {path} does not exist.") from None
-        except json.JSONDecodeError as exc:
-            raise DataError(f"Config file {path} is not valid JSON: {exc}. "
-                            "Fix the file or write a new one.") from None
-        return cls.from_dict(values)
+            return cls.from_dict(values)
+        except DataError as exc:
+            raise DataError(f"Config file {path}: {exc} {fix}") from None

@@ -1,6 +1,7 @@
 """From a file, DataFrame or Series to a validated ``SeriesData``.
 
-``reading`` reads CSV and Parquet, ``columns`` finds the target, time and
+``reading`` reads CSV and Parquet (``limits``: line, header and name checks
+before pandas parses), ``columns`` finds the target, time and
 covariates, ``numbers`` turns cells into floats, ``timeparse`` and
 ``timegrid`` parse stamps, infer the frequency and repair gaps, duplicates and
 order; ``loading`` (``load``, ``load_data``, ``as_series``) runs them in

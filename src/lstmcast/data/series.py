@@ -18,6 +18,9 @@ from lstmcast.core.checks import check_int
 from lstmcast.core.errors import DataError
 from lstmcast.data.timegrid import integer_step, seconds
 
+#: The most steps one forecast may have (see :meth:`SeriesData.future_index`).
+MAX_HORIZON = 10_000
+
 
 @dataclass(frozen=True)
 class Repair:
@@ -109,11 +112,22 @@ class SeriesData:
         continued, which is a ``DataError`` naming the fix.
         """
         check_int("horizon", horizon, 1)
+        if horizon > MAX_HORIZON:
+            raise DataError(f"A forecast of {horizon:,} steps is more than the "
+                            f"{MAX_HORIZON:,} lstmcast makes at once: fed its own "
+                            "forecasts step by step, a network's errors compound "
+                            "long before, and that many steps take minutes to "
+                            "hours. Forecast fewer steps, or resample the data to "
+                            "a coarser frequency (--resample).")
         index = self.frame.index
         if len(index) == 0:
             raise DataError("The series is empty: there is no last time stamp.")
         if not isinstance(index, pd.DatetimeIndex):
             step = integer_step(index)
+            if abs(int(index[-1]) + int(step) * horizon) >= 2**63:
+                raise DataError(f"The {horizon:,} steps after {index[-1]} (by "
+                                f"{step}) go beyond the largest whole number. "
+                                "Forecast fewer steps.")
             return pd.Index(index[-1] + step * np.arange(1, horizon + 1),
                             name=index.name, dtype=np.int64)
         if self.freq is None:
@@ -122,8 +136,14 @@ class SeriesData:
                 "no future stamps can be made. Resample the data to a regular "
                 "frequency first (e.g. df.resample('D').mean()); gaps='fill' "
                 "(--gaps fill) only fills stamps missing from a regular grid.")
-        dates = pd.date_range(index[-1], periods=horizon + 1, freq=self.freq,
-                              unit=index.unit, name=index.name)
+        try:
+            dates = pd.date_range(index[-1], periods=horizon + 1, freq=self.freq,
+                                  unit=index.unit, name=index.name)
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):
+            raise DataError(f"The {horizon:,} stamps after {index[-1]} at frequency "
+                            f"{self.freq} go beyond {pd.Timestamp.max}, the "
+                            "latest time pandas can hold. Forecast fewer steps."
+                            ) from None
         return dates[dates > index[-1]][:horizon]
 
     def fingerprint(self) -> str:

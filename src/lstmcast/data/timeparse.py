@@ -28,6 +28,9 @@ _QUARTER = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$")
 _MONTH = re.compile(r"^(\d{4})[-/](\d{1,2})$")
 _INT = re.compile(r"^[+-]?\d{1,15}$")
 _MAX_EXACT_INT = 2**53
+#: Longer cells are not read as times (no stamp is; date parsing of a cell
+#: grows faster than its length, taking minutes at a million characters).
+MAX_TIME_CHARS = 100
 #: How the note of a conversion of mixed UTC offsets to UTC begins.
 UTC_NOTE = "Time column '{}' mixes UTC offsets"
 
@@ -184,6 +187,7 @@ def _best_text_parse(text: pd.Series, name: str) -> tuple[str, pd.Series, list[s
     Returns the kind, the parsed values (NaT/NaN where a cell failed) and
     notes. Ties go to the more specific reading, in the order tried.
     """
+    text = text.where(text.str.len() <= MAX_TIME_CHARS, "")  # too long: no parse
     readings = (
         ("quarter", lambda: (_period_start(text, _QUARTER, 3), [])),
         ("month", lambda: (_period_start(text, _MONTH, 1), [])),

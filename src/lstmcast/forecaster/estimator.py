@@ -234,8 +234,8 @@ class LSTMForecaster:
         state = self._fitted()
         series = self.context_series() if data is None else self._coerce(data)
         horizon = horizon or state.shape.horizon
+        stamps = series.future_index(horizon)  # first: it checks the horizon
         forecast = path(state, series, len(series) - 1, horizon)
-        stamps = series.future_index(horizon)
         return pd.DataFrame({"forecast": forecast}, index=stamps)
 
     def context_series(self) -> SeriesData:
