@@ -19,7 +19,7 @@ from lstmcast.core.persist import read_json
 from lstmcast.figures import plots
 from lstmcast.figures.backtest import per_horizon_errors
 from lstmcast.report import html
-from lstmcast.report.runs import verdict
+from lstmcast.report.runs import run_zone, verdict
 
 
 def write_fit_report(run_dir: str | Path) -> Path:
@@ -29,7 +29,8 @@ def write_fit_report(run_dir: str | Path) -> Path:
                        "fit")
     metrics = read_json(run / "metrics.json")
     meta = read_json(run / "model.json")
-    predictions = pd.read_csv(run / "test_predictions.csv")
+    zone = run_zone(metrics)
+    predictions = plots.zoned(pd.read_csv(run / "test_predictions.csv"), zone)
     findings = metrics.get("doctor", [])
     text, tone = verdict(metrics["models"])
     text = metrics.get("verdict") or text
@@ -44,7 +45,7 @@ def write_fit_report(run_dir: str | Path) -> Path:
                     "Each model forecasts every test point one step ahead from "
                     "the true history, with parameters fixed after training."))]
     if (run / "series.csv").is_file():
-        series = pd.read_csv(run / "series.csv")
+        series = plots.zoned(pd.read_csv(run / "series.csv"), zone)
         sections.append(("Data", html.figure_block(
             plots.series_split(series, split), "The target with the parts "
             "of the temporal split shaded.")))
