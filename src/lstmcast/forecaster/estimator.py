@@ -257,13 +257,15 @@ class LSTMForecaster:
             series = data
         else:
             series = load(data, target=target, time=self._time_column(data),
-                          covariates=covariates, constant_covariates="keep")
+                          covariates=covariates, constant_covariates="keep",
+                          timezone=state.data.timezone)
         missing = [c for c in (target, *covariates)
                    if c not in series.frame.columns]
         if missing:
             raise DataError(f"The data lacks column(s) {', '.join(missing)} that "
                             "the model was trained with. Columns present: "
                             f"{', '.join(series.frame.columns)}.")
+        _check_same_zone(state.data.first_stamp, series.index)
         _check_same_freq(state.data.freq, series)
         return series
 
@@ -300,6 +302,26 @@ def _mean_step(freq: str) -> pd.Timedelta:
     """The average step of a pandas frequency (a month is about 30.4 days)."""
     stamps = pd.date_range("2001-01-01", periods=121, freq=freq)
     return (stamps[-1] - stamps[0]) / 120
+
+
+def _check_same_zone(first: pd.Timestamp | int, index: pd.Index) -> None:
+    """A DataError when the model's stamps carry a UTC offset and the data's do
+    not, or the other way round (they cannot be placed on one time axis)."""
+    if not isinstance(first, pd.Timestamp) or not isinstance(index,
+                                                             pd.DatetimeIndex):
+        return
+    if (first.tz is None) == (index.tz is None):
+        return
+    if first.tz is None:
+        raise DataError(
+            f"The data's time stamps carry a time zone ({index.tz}), but the model "
+            "was trained on stamps without one. Give the stamps as local times "
+            "without offsets, or refit with --timezone.")
+    raise DataError(
+        f"The model was trained on stamps with UTC offsets (the first was "
+        f"{first.isoformat()}), but the data's time stamps have none. Write them "
+        "with their offsets (e.g. 2021-03-01T00:00:00+01:00), as the forecast and "
+        "test_predictions.csv show them.")
 
 
 def _check_same_freq(trained: str | None, series: SeriesData) -> None:

@@ -18,6 +18,7 @@ from lstmcast.core.config import ForecastConfig, PreprocessConfig
 from lstmcast.core.errors import DataError
 from lstmcast.data.series import SeriesData
 from lstmcast.data.split import check_length
+from lstmcast.data.timeparse import zone_name
 from lstmcast.forecaster.inputs import (
     covariates_of,
     feature_settings,
@@ -122,7 +123,7 @@ def _data_facts(series: SeriesData, n_fit: int) -> DataFacts:
     n = len(series)
     return DataFacts(
         target=series.target, time_name=series.frame.index.name, freq=series.freq,
-        first_stamp=series.index[0],
+        first_stamp=series.index[0], timezone=zone_name(series.index),
         train_range={"first": str(series.index[0]), "last": str(series.index[-1]),
                      "rows": n, "rows_fitting_transforms": n_fit,
                      "last_fitting_transforms": str(series.index[n_fit - 1])},

@@ -106,9 +106,12 @@ def start_of(state: FittedState, series: SeriesData) -> int:
     if not isinstance(first, pd.Timestamp):
         return int(first - data.first_stamp)
     if data.freq:
-        lo, hi = sorted([first, data.first_stamp])
+        anchor = data.first_stamp
+        if first.tz is not None and anchor.tz is not None:
+            anchor = anchor.tz_convert(first.tz)  # one zone for date_range
+        lo, hi = sorted([first, anchor])
         steps = len(pd.date_range(lo, hi, freq=data.freq)) - 1
-        return steps if first > data.first_stamp else -steps
+        return steps if first > anchor else -steps
     raise DataError(f"Cannot place data starting at {first} relative to the "
                     f"training data (which started at {data.first_stamp}) because "
                     "the series has no regular frequency. Give data that starts "

@@ -197,9 +197,10 @@ def _load(folder: Path) -> tuple[dict[str, Any], FittedState]:
     params = {k: tuple(v) if k in _TUPLE_PARAMS else v
               for k, v in meta["params"].items()}
     config = ForecastConfig.from_dict(read_json(folder / "config.json"))
-    # folders written before the strategies existed: one MIMO network
+    # folders written before the strategies (one MIMO network), time zones and
+    # refits existed
     facts = {"strategy": "auto", "outputs": meta["fitted"]["horizon"],
-             **meta["fitted"]}
+             "timezone": None, "evaluated_range": None, **meta["fitted"]}
     data = _from_facts(DataFacts, facts)
     shape = _from_facts(Shape, facts)
     features = _from_facts(Features, facts)

@@ -69,8 +69,13 @@ class DataFacts:
     """What the training data was: its target, time axis and provenance.
 
     ``train_range`` holds the first and last stamps, the row count and the rows
-    the transforms were fitted on; ``data_hash`` and ``repairs`` go to the
-    manifest (they are not read back by ``load``)."""
+    the transforms were fitted on; ``evaluated_range`` the same of the fit
+    whose test scores describe this model (``fit`` refits on all rows after
+    scoring: then the two differ; None when never evaluated); ``timezone`` the
+    IANA zone of the stamps (None: naive stamps, steps or a fixed UTC offset),
+    in which data to forecast from is read and forecasts are stamped;
+    ``data_hash`` and ``repairs`` go to the manifest (they are not read back by
+    ``load``)."""
 
     target: str = field(metadata=fact())
     time_name: str | None = field(metadata=fact())
@@ -78,6 +83,8 @@ class DataFacts:
     first_stamp: pd.Timestamp | int = field(
         metadata=fact(dump=stamp_to_json, load=stamp_from_json))
     train_range: dict[str, Any] = field(metadata=fact())
+    timezone: str | None = field(default=None, metadata=fact())
+    evaluated_range: dict[str, Any] | None = field(default=None, metadata=fact())
     data_hash: str | None = None
     repairs: tuple[Repair, ...] = ()
 
