@@ -37,7 +37,8 @@ def write_fit_report(run_dir: str | Path) -> Path:
     facts, split = meta["fitted"], metrics["split"]
     history = meta["history"]["history"]
     sections = [("", html.verdict_block(text, tone)),
-                ("Test part, original scale", html.metrics_table(metrics["models"])),
+                ("Test part, original scale", html.metrics_table(metrics["models"])
+                 + _saved_model(metrics.get("saved_model"))),
                 ("What the doctor says", html.findings_block(
                     [f for f in findings if f["severity"] != "info"])),
                 ("Forecasts", html.figure_block(
@@ -70,6 +71,14 @@ def write_fit_report(run_dir: str | Path) -> Path:
                 f"{split['test'][1]}; season {facts['season']}, window "
                 f"{facts['window']}")
     return html.write_page(run, title, subtitle, sections)
+
+
+def _saved_model(saved: dict[str, Any] | None) -> str:
+    """Which model the folder holds: the refit on every row, or the evaluated
+    fit (runs saved before refits existed say nothing)."""
+    if not saved:
+        return ""
+    return f"<p>The saved model: {html.esc(saved['said'])}.</p>"
 
 
 def _horizon_figure(horizon_metrics: dict[str, dict[str, dict[str, Any]]]

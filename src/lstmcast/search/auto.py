@@ -12,7 +12,8 @@ no LSTM beats it by :data:`MIN_SKILL` on validation, it is the recommended
 model, an untrained network (``predictor="naive"``) that repeats the last
 value, and says so. The winner is then refitted on the whole training part and
 scored on the test part exactly as :func:`~lstmcast.evaluation.holdout.fit_evaluate`
-does; the test part never chooses anything.
+does (and, with ``refit=True``, fitted once more on every row: the model
+saved); the test part never chooses anything.
 
 The best LSTM is then tried as the average of
 :data:`~lstmcast.search.candidates.ENSEMBLE` seeds (``ensemble``), kept if
@@ -92,7 +93,7 @@ class _Search:
 
 def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
              budget: float | None = None, progress: bool = False,
-             fixed: Collection[str] = ()) -> FitResult:
+             fixed: Collection[str] = (), refit: bool = True) -> FitResult:
     """Choose a config on validation folds of the training part, refit it on
     the whole training part, and score it on the test part.
 
@@ -107,6 +108,10 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
     ``config`` are never overridden. A candidate that would change one keeps
     the user's value, or is skipped (with a note) when the setting is what
     defines it (see :data:`~lstmcast.search.candidates.DEFINES`).
+
+    ``refit`` (default True, as ``lstmcast fit``) fits the chosen config once
+    more on every row after scoring (:meth:`FitResult.refit`): the model
+    ``save`` writes. The final fits' epochs are capped to share the budget.
     """
     from lstmcast.forecaster.shape import resolve_shape
     started = time.perf_counter()
@@ -125,7 +130,8 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
     planned = plan_candidates(series, config, season, n_train - n_val)
     skipped = [fit_to_user(cand, config, fixed) for cand in planned]
     if sum(not s for s in skipped) == 1:  # the user's settings fix every choice
-        return _user_fit(series, config, planned, fixed, started, budget, progress)
+        return _user_fit(series, config, planned, fixed, started, budget, progress,
+                         refit)
     for cand, skip in zip(planned, skipped, strict=True):
         if skip:
             search.candidates.append(cand)
@@ -154,8 +160,10 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
     final = config.replace(**chosen.settings)
     if chosen.name not in FALLBACKS and "epochs" not in fixed:
         left = FINAL_SHARE * (budget - (time.perf_counter() - started))
+        if refit:  # the refit trains on n rows, after the fit on n_train
+            left /= 1 + n / n_train
         final = _cap_epochs(final, chosen, left, (n_train - n_val) / search.rows[0])
-    result = fit_evaluate(series, final, progress=progress)
+    result = fit_evaluate(series, final, progress=progress, refit=refit)
     if chosen.name in FALLBACKS:
         result.doctor.insert(0, _fallback_finding(chosen, search.candidates))
     result.auto = {"chosen": chosen.name, "why": why, "season": season,
@@ -173,12 +181,12 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
 
 def _user_fit(series: SeriesData, config: ForecastConfig,
               planned: list[Candidate], fixed: Collection[str], started: float,
-              budget: float, progress: bool) -> FitResult:
+              budget: float, progress: bool, refit: bool) -> FitResult:
     """The fit of the user's settings when they leave --auto nothing to choose
     (every other candidate skipped): no search, the plain fit, recorded."""
     levels = planned[0]
     result = fit_evaluate(series, config.replace(**levels.settings),
-                          progress=progress)
+                          progress=progress, refit=refit)
     why = ("your settings fix every choice --auto makes (every other candidate "
            "needs a setting you gave): the plain fit of your settings")
     result.auto = {"chosen": levels.name, "why": why,
