@@ -22,12 +22,17 @@ def predict(model_dir: Annotated[str, typer.Argument(help="Folder of a fitted "
                 "--horizon", "-h", help="Steps to forecast (default: the "
                 "model's horizon).")] = None,
             out: Annotated[str, typer.Option("--out", "-o", help="CSV to write.")]
-            = "forecast.csv") -> None:
+            = "forecast.csv",
+            future: Annotated[str | None, typer.Option(
+                "--future", help="CSV or Parquet file of the future covariates "
+                "(fit --future-covariates) at the steps forecast: a time column "
+                "and those columns.")] = None) -> None:
     """Forecast the steps after DATA (timestamps and values, original scale)."""
-    run_command(lambda: _predict(model_dir, data, horizon, out))
+    run_command(lambda: _predict(model_dir, data, horizon, out, future))
 
 
-def _predict(model_dir: str, data: str | None, horizon: int | None, out: str) -> None:
+def _predict(model_dir: str, data: str | None, horizon: int | None, out: str,
+             future: str | None = None) -> None:
     import io as _io
 
     from lstmcast.core.persist import atomic_write_bytes
@@ -35,7 +40,7 @@ def _predict(model_dir: str, data: str | None, horizon: int | None, out: str) ->
     if horizon is not None and horizon < 1:
         raise DataError(f"--horizon must be an int >= 1. Got {horizon} instead.")
     est = LSTMForecaster.load(model_dir)
-    forecast = est.predict(horizon, data)
+    forecast = est.predict(horizon, data, future=future)
     frame = forecast.rename_axis("timestamp").reset_index()
     buffer = _io.StringIO()
     frame.to_csv(buffer, index=False)

@@ -58,7 +58,8 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
          gaps: str = "report", unsorted: str = "error", trim: str = "edges",
          timezone: str | None = None, strict: bool = False,
          constant_covariates: str = "drop", resample: str | None = None,
-         resample_how: str = "mean") -> SeriesData:
+         resample_how: str = "mean",
+         future_covariates: Sequence[str] = ()) -> SeriesData:
     """Read and check a time series.
 
     Parameters
@@ -105,6 +106,10 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
         also a DataWarning. Bins with no rows are left to ``gaps``.
     resample_how : {"mean", "sum", "last"}
         How the rows of one bin are combined (missing cells are skipped).
+    future_covariates : sequence of str
+        Columns known in advance for the steps forecast (promotions, prices,
+        holidays): read and checked like the covariates, kept apart as
+        ``SeriesData.future``.
 
     Returns
     -------
@@ -122,11 +127,11 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     check_choice("constant_covariates", constant_covariates, ("drop", "keep"))
     check_choice("resample_how", resample_how, RESAMPLE_HOWS)
     rule = resample_rule(resample)
-    covs = (covariates,) if isinstance(covariates, str) else tuple(map(str, covariates))
+    covs, futs = _names(covariates), _names(future_covariates)
     raw, label, where = read(source, target)
     notes: list[str] = []
     repairs: list[Repair] = []
-    target, time = resolve_columns(raw, target, time, covs, where, notes)
+    target, time = resolve_columns(raw, target, time, covs, where, notes, futs)
     index = time_index(raw, time, label, notes)
     utc = [n for n in notes if n.startswith(UTC_NOTE.format(time))]
     if utc:
@@ -141,7 +146,8 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
         check_duplicates(index, duplicates, label)
     values = pd.DataFrame(
         {name: to_float(raw[name], role, label)
-         for role, name in [("Target", target)] + [("Covariate", c) for c in covs]},
+         for role, name in [("Target", target)] + [("Covariate", c) for c in covs]
+         + [("Future covariate", c) for c in futs]},
         index=index)
     _check_has_values(values, target)
     before = len(values)
@@ -157,7 +163,8 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
         values = _trim(values, target, notes, repairs)
     if constant_covariates == "drop":
         covs = _drop_constant_covariates(values, covs, notes, repairs)
-        values = values[[target, *covs]]
+        futs = _drop_constant_covariates(values, futs, notes, repairs)
+        values = values[[target, *covs, *futs]]
     rows = len(values)
     values, freq = regularise(values, gaps, notes, rule)
     if len(values) > rows:
@@ -175,7 +182,13 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
             "in strict mode: " + " | ".join(f"[{r.kind}] {r.detail}" for r in repairs)
             + " Fix the data, or drop --strict to have these repairs made and "
             "recorded in the run's manifest.")
-    return SeriesData(values, target, covs, freq, tuple(notes), tuple(repairs))
+    return SeriesData(values, target, covs, freq, tuple(notes), tuple(repairs),
+                      future=futs)
+
+
+def _names(columns: Sequence[str]) -> tuple[str, ...]:
+    """Column names as a tuple (one name given as a string is one column)."""
+    return (columns,) if isinstance(columns, str) else tuple(map(str, columns))
 
 
 def _record(repairs: list[Repair], notes: list[str], kind: str, before: int,
@@ -219,7 +232,8 @@ def load_data(source: str | os.PathLike | pd.DataFrame | pd.Series,
                 covariates=data.covariates, duplicates=data.duplicates,
                 gaps=data.gaps, unsorted=data.unsorted, trim=data.trim,
                 timezone=data.timezone, strict=data.strict,
-                resample=data.resample, resample_how=data.resample_how)
+                resample=data.resample, resample_how=data.resample_how,
+                future_covariates=data.future_covariates)
 
 
 SeriesSource = str | os.PathLike | pd.DataFrame | pd.Series | SeriesData

@@ -173,33 +173,47 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
     started = time.perf_counter()
     config = config if config is not None else ForecastConfig()
     series = as_series(data, config.data)
-    n = len(series)
-    n_test = count_test_rows(n, config.data.test_size)
-    n_train = n - n_test
+    n_train, n_eval = split_rows(series, config)
+    n_test = n_eval - n_train
     train_part = series.head(n_train)
     season, window, warm, n_val = resolve_shape(train_part, config)
-    check_length(n, window=window + warm, horizon=config.model.horizon,
+    check_length(n_eval, window=window + warm, horizon=config.model.horizon,
                  n_test=n_test, n_val=n_val)
-    config = config.replace(season=season, window=window)
+    config = config.replace(season=season, window=window,
+                            future_covariates=series.future)
     est = LSTMForecaster.from_config(config)
     est.fit(train_part, progress=progress)
     est.state_ = replace(est.state_, config=config, data=replace(
         est.state_.data, evaluated_range=est.state_.data.train_range))
-    rows = np.arange(n_train, n)
+    rows = np.arange(n_train, n_eval)
     forecasts = {"lstm": est.predict_one_step(series, rows)}
     forecasts.update(_baseline_forecasts(series.y, n_train, rows, season))
     metrics = _score(series.y, n_train, rows, forecasts, season)
     predictions = pd.DataFrame({"timestamp": series.index[rows],
                                 "actual": series.y[rows], **forecasts})
-    split = _split_facts(series, n_train, n_val, n_test)
+    split = _split_facts(series, n_train, n_val, n_eval)
     result = FitResult(est, metrics, predictions, split, config,
                        time.perf_counter() - started, series=series)
     if est.horizon_ > 1:
-        result.horizon_metrics = _horizon_metrics(est, series, n_train, season)
+        result.horizon_metrics = _horizon_metrics(est, series, n_train, n_eval,
+                                                  season)
     if doctor:
         from lstmcast.evaluation.doctor import explain
         result.doctor = explain(result, series)
     return result.refit(progress=progress) if refit else result
+
+
+def split_rows(series: SeriesData, config: ForecastConfig) -> tuple[int, int]:
+    """(n_train, n_eval): the test part is rows n_train .. n_eval - 1. A model
+    reading future covariates L steps ahead (L = H, see
+    :func:`~lstmcast.forecaster.shape.future_leads`) needs them L - 1 rows past
+    the row it forecasts: the last L - 1 rows are then the known future of the
+    rows before them, and not scored."""
+    from lstmcast.forecaster.shape import future_leads
+    mcfg = config.model
+    ahead = future_leads(mcfg.strategy, mcfg.horizon) - 1 if series.future else 0
+    n_eval = len(series) - ahead
+    return n_eval - count_test_rows(n_eval, config.data.test_size), n_eval
 
 
 def _plot_series(series: SeriesData, limit: int = 20_000) -> pd.DataFrame:
@@ -225,24 +239,26 @@ def _score(y: np.ndarray, n_train: int, rows: np.ndarray,
 
 
 def _split_facts(series: SeriesData, n_train: int, n_val: int,
-                 n_test: int) -> dict[str, Any]:
+                 n_eval: int) -> dict[str, Any]:
     def stamp(i: int) -> str:
         return str(series.index[i])
+    ahead = len(series) - n_eval
     return {"n": len(series), "n_train": n_train - n_val, "n_val": n_val,
-            "n_test": n_test,
+            "n_test": n_eval - n_train,
             "train": [stamp(0), stamp(n_train - n_val - 1)],
             "validation": [stamp(n_train - n_val), stamp(n_train - 1)],
-            "test": [stamp(n_train), stamp(len(series) - 1)]}
+            "test": [stamp(n_train), stamp(n_eval - 1)],
+            **({"known_future_rows": ahead} if ahead else {})}
 
 
-def _horizon_metrics(est: Any, series: SeriesData, n_train: int,
+def _horizon_metrics(est: Any, series: SeriesData, n_train: int, n_eval: int,
                      season: int) -> dict[str, dict[str, dict[str, Any]]]:
     """Metrics of the h-step forecasts (h = 1..K) from every test origin."""
     from lstmcast.baselines.simple import make_baselines
     from lstmcast.evaluation.metrics import evaluate
     from lstmcast.forecaster.predict import multi_step
     k, y = est.horizon_, series.y
-    origins = np.arange(n_train - 1, len(series) - k)
+    origins = np.arange(n_train - 1, n_eval - k)
     if len(origins) == 0:
         raise DataError(f"The test part is shorter than the horizon ({k}).")
     paths = {"lstm": multi_step(est.state_, series, origins)}

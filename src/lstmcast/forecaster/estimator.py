@@ -128,13 +128,19 @@ class LSTMForecaster:
     # -- fitting -------------------------------------------------------------
     def fit(self, data: Any, *, target: str | None = None, time: str | None = None,
             covariates: tuple[str, ...] | list[str] = (),
+            future_covariates: tuple[str, ...] | list[str] = (),
             progress: bool = False) -> LSTMForecaster:
         """Learn transforms and weights from ``data`` (all of it is training
-        data; its tail of ``val_size`` is held out for early stopping)."""
+        data; its tail of ``val_size`` is held out for early stopping).
+        ``future_covariates`` are inputs known in advance for the steps
+        forecast; ``predict`` then needs their future values."""
         from lstmcast.forecaster.fit import fit_state
-        series = _as_series(data, target, time, covariates)
+        series = data if isinstance(data, SeriesData) else load(
+            data, target=target, time=time, covariates=tuple(covariates),
+            future_covariates=tuple(future_covariates))
         cfg = self.config(DataConfig(target=series.target,
-                                     covariates=series.covariates))
+                                     covariates=series.covariates,
+                                     future_covariates=series.future))
         self.state_ = fit_state(series, cfg, progress=progress)
         return self
 
@@ -175,6 +181,12 @@ class LSTMForecaster:
     def covariates_(self) -> tuple[str, ...]:
         """The covariate columns, in the order the network reads them."""
         return self._fitted().features.covariates
+
+    @property
+    def future_covariates_(self) -> tuple[str, ...]:
+        """The future covariates (inputs known in advance for the steps
+        forecast), in the order the network reads them."""
+        return self._fitted().features.future
 
     @property
     def feature_names_(self) -> list[str]:
@@ -220,21 +232,51 @@ class LSTMForecaster:
         state = self._fitted()
         return one_step(state, self._coerce(data), rows)
 
-    def predict(self, horizon: int | None = None, data: Any = None) -> pd.DataFrame:
+    def predict(self, horizon: int | None = None, data: Any = None,
+                future: Any = None) -> pd.DataFrame:
         """Forecast the ``horizon`` steps after ``data`` (default: after the
         data seen by ``fit``), on the original scale.
 
         ``horizon`` defaults to the fitted one. Beyond it, strategies ``auto``
         and ``recursive`` feed forecasts back; ``mimo`` and ``direct`` raise a
-        DataError (refit with the longer horizon).
+        DataError (refit with the longer horizon). A model with future
+        covariates needs their values at the steps forecast: ``future`` is a
+        DataFrame or file with a time column and those columns (a DataError
+        names the stamps it must hold).
         """
         from lstmcast.forecaster.predict import path
         state = self._fitted()
         series = self.context_series() if data is None else self._coerce(data)
         horizon = horizon or state.shape.horizon
-        forecast = path(state, series, len(series) - 1, horizon)
+        known = self._future_rows(series, horizon, future)
+        forecast = path(state, series, len(series) - 1, horizon, known)
         stamps = series.future_index(horizon)
         return pd.DataFrame({"forecast": forecast}, index=stamps)
+
+    def _future_rows(self, series: SeriesData, horizon: int,
+                     future: Any) -> np.ndarray | None:
+        """The future covariates of the rows after ``series`` that a
+        ``horizon``-step forecast reads (None for a model without them)."""
+        from lstmcast.data.future import read_future
+        from lstmcast.forecaster.predict import future_rows_needed
+        state = self._fitted()
+        names = state.features.future
+        if not names:
+            if future is not None:
+                raise DataError("This model has no future covariates, so it reads "
+                                "no future rows: drop future= (--future), or refit "
+                                "with --future-covariates NAME,... .")
+            return None
+        wanted = series.future_index(future_rows_needed(state, horizon))
+        if future is None:
+            raise DataError(
+                f"This model reads the future covariates {', '.join(names)} at the "
+                f"steps it forecasts: give their values for the {len(wanted)} "
+                f"stamps from {wanted[0]} to {wanted[-1]} as future=DataFrame "
+                "(--future FILE: a time column and those columns). Known inputs "
+                "for the forecast steps cannot be guessed.")
+        return read_future(future, names, wanted, time=state.data.time_name,
+                           timezone=state.data.timezone)
 
     def context_series(self) -> SeriesData:
         """The tail of the fitted data kept for forecasting without new data."""
@@ -253,18 +295,23 @@ class LSTMForecaster:
     def _coerce(self, data: Any) -> SeriesData:
         state = self._fitted()
         target, covariates = state.data.target, state.features.covariates
+        future = state.features.future
         if isinstance(data, SeriesData):
             series = data
         else:
             series = load(data, target=target, time=self._time_column(data),
                           covariates=covariates, constant_covariates="keep",
-                          timezone=state.data.timezone)
-        missing = [c for c in (target, *covariates)
+                          timezone=state.data.timezone, future_covariates=future)
+        missing = [c for c in (target, *covariates, *future)
                    if c not in series.frame.columns]
         if missing:
             raise DataError(f"The data lacks column(s) {', '.join(missing)} that "
                             "the model was trained with. Columns present: "
                             f"{', '.join(series.frame.columns)}.")
+        if (series.covariates, series.future) != (covariates, future):
+            series = SeriesData(series.frame[[target, *covariates, *future]],
+                                target, covariates, series.freq, series.notes,
+                                series.repairs, future=future)  # the model's order
         _check_same_zone(state.data.first_stamp, series.index)
         _check_same_freq(state.data.freq, series)
         return series
@@ -289,13 +336,6 @@ class LSTMForecaster:
         est = cls(**params)
         est.state_ = state
         return est
-
-
-def _as_series(data: Any, target: str | None, time: str | None,
-               covariates: tuple[str, ...] | list[str]) -> SeriesData:
-    if isinstance(data, SeriesData):
-        return data
-    return load(data, target=target, time=time, covariates=tuple(covariates))
 
 
 def _mean_step(freq: str) -> pd.Timedelta:

@@ -74,7 +74,7 @@ def _frame_to_json(series: SeriesData) -> dict[str, Any]:
 
 
 def _frame_from_json(state: dict[str, Any], target: str, covariates: tuple[str, ...],
-                     freq: str | None) -> SeriesData:
+                     freq: str | None, future: tuple[str, ...] = ()) -> SeriesData:
     raw, tz = state["index"], state.get("tz")
     if raw and isinstance(raw[0], str):
         index = pd.DatetimeIndex(pd.to_datetime(raw, format="ISO8601",
@@ -86,7 +86,8 @@ def _frame_from_json(state: dict[str, Any], target: str, covariates: tuple[str, 
     frame = pd.DataFrame({c: np.array([np.nan if v is None else v for v in vals],
                                       dtype=float)
                           for c, vals in state["columns"].items()}, index=index)
-    return SeriesData(frame=frame, target=target, covariates=covariates, freq=freq)
+    return SeriesData(frame=frame, target=target, covariates=covariates, freq=freq,
+                      future=future)
 
 
 def _tensors(net: nn.Module, prefix: str = "") -> dict[str, torch.Tensor]:
@@ -105,7 +106,7 @@ def save_state(state: FittedState, params: dict[str, Any],
     weights = _tensors(nets[0])
     for h, net in enumerate(nets[1:], start=2):
         weights.update(_tensors(net, f"{_DIRECT}{h}."))
-    scaler = transforms.cov_scaler
+    scaler, future_scaler = transforms.cov_scaler, transforms.future_scaler
     files = {
         "model.safetensors": save_tensors(weights),
         "config.json": json_bytes({"format_version": FORMAT_VERSION,
@@ -113,7 +114,10 @@ def save_state(state: FittedState, params: dict[str, Any],
         "pipeline.json": json_bytes({
             "target": transforms.pipeline.get_state(),
             "covariate_impute": [imp.get_state() for imp in transforms.cov_impute],
-            "covariate_scaler": scaler.get_state() if scaler is not None else None}),
+            "covariate_scaler": scaler.get_state() if scaler is not None else None,
+            "future_impute": [imp.get_state() for imp in transforms.future_impute],
+            "future_scaler": future_scaler.get_state()
+            if future_scaler is not None else None}),
         "model.json": json_bytes({
             "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
             "torch_version": versions()["torch"], "params": params,
@@ -200,7 +204,8 @@ def _load(folder: Path) -> tuple[dict[str, Any], FittedState]:
     # folders written before the strategies (one MIMO network), time zones and
     # refits existed
     facts = {"strategy": "auto", "outputs": meta["fitted"]["horizon"],
-             "timezone": None, "evaluated_range": None, **meta["fitted"]}
+             "timezone": None, "evaluated_range": None, "future": [], "leads": 0,
+             **meta["fitted"]}
     data = _from_facts(DataFacts, facts)
     shape = _from_facts(Shape, facts)
     features = _from_facts(Features, facts)
@@ -209,7 +214,8 @@ def _load(folder: Path) -> tuple[dict[str, Any], FittedState]:
     networks = _from_facts(Networks, facts, nets=nets,
                                      histories=_read_histories(meta))
     context = _from_facts(Context, facts, series=_frame_from_json(
-        meta["context"], data.target, features.covariates, data.freq))
+        meta["context"], data.target, features.covariates, data.freq,
+        features.future))
     return params, FittedState(data=data, shape=shape, features=features,
                                transforms=transforms, networks=networks,
                                context=context, config=config)
@@ -217,11 +223,14 @@ def _load(folder: Path) -> tuple[dict[str, Any], FittedState]:
 
 def _read_transforms(pipes: dict[str, Any]) -> Transforms:
     from lstmcast.preprocess.pipeline import Pipeline, transform_from_state
-    scaler = pipes["covariate_scaler"]
+    scaler, future = pipes["covariate_scaler"], pipes.get("future_scaler")
     return Transforms(
         pipeline=Pipeline.from_state(pipes["target"]),
         cov_impute=[transform_from_state(s) for s in pipes["covariate_impute"]],
-        cov_scaler=transform_from_state(scaler) if scaler else None)
+        cov_scaler=transform_from_state(scaler) if scaler else None,
+        future_impute=[transform_from_state(s)
+                       for s in pipes.get("future_impute", [])],
+        future_scaler=transform_from_state(future) if future else None)
 
 
 def _read_nets(folder: Path, config: ForecastConfig, shape: Shape,

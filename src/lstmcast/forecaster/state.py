@@ -113,8 +113,10 @@ class Shape:
 @dataclass(frozen=True)
 class Features:
     """Which input features the network reads, in column order: the target,
-    its lags and rolling statistics, calendar features, then each covariate
-    (and its lags). ``names`` are the resulting column names."""
+    its lags and rolling statistics, calendar features, each covariate (and its
+    lags), then each future covariate at the ``leads`` steps after the row (H,
+    the steps forecast; 1 with ``strategy="recursive"``). ``names`` are the
+    resulting column names."""
 
     covariates: tuple[str, ...] = field(metadata=fact(load=tuple))
     lags: tuple[int, ...] = field(metadata=fact(load=tuple))
@@ -123,16 +125,21 @@ class Features:
     calendar: bool = field(metadata=fact())
     covariate_lags: tuple[int, ...] = field(metadata=fact(load=tuple))
     names: list[str] = field(metadata=fact("feature_names"))
+    future: tuple[str, ...] = field(default=(), metadata=fact(load=tuple))
+    leads: int = field(default=0, metadata=fact())
 
 
 @dataclass(frozen=True)
 class Transforms:
     """The transforms fitted on the training rows: the target's pipeline, one
-    imputer per covariate and the covariates' scaler (None without any)."""
+    imputer per covariate and the covariates' scaler (None without any), and
+    the same for the future covariates."""
 
     pipeline: Pipeline
     cov_impute: list[Transform]
     cov_scaler: Transform | None
+    future_impute: list[Transform] = field(default_factory=list)
+    future_scaler: Transform | None = None
 
 
 @dataclass(frozen=True)

@@ -47,8 +47,7 @@ from lstmcast.core.errors import DataError
 from lstmcast.core.findings import Finding
 from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
-from lstmcast.data.split import count_test_rows
-from lstmcast.evaluation.holdout import FitResult, fit_evaluate
+from lstmcast.evaluation.holdout import FitResult, fit_evaluate, split_rows
 from lstmcast.search.candidates import (
     ENSEMBLE,
     FALLBACKS,
@@ -122,11 +121,11 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
         raise DataError(f"The time budget must be a positive number of seconds. "
                         f"Got {budget!r}; use e.g. --budget 240.")
     n = len(series)
-    n_train = n - count_test_rows(n, config.data.test_size)
+    n_train, n_eval = split_rows(series, config)
     train_part = series.head(n_train)
     season, _, _, n_val = resolve_shape(train_part, config)
     config = config.replace(season=season)
-    search = _validation_setup(train_part, n_val)
+    search = _validation_setup(train_part, n_val, n - n_eval)
     planned = plan_candidates(series, config, season, n_train - n_val)
     skipped = [fit_to_user(cand, config, fixed) for cand in planned]
     if sum(not s for s in skipped) == 1:  # the user's settings fix every choice
@@ -211,15 +210,19 @@ def count_folds(n_rows: int, n_val: int) -> int:
     return 1 + max(0, min(MAX_FOLDS - 1, extra))
 
 
-def _validation_setup(train_part: SeriesData, n_val: int) -> _Search:
+def _validation_setup(train_part: SeriesData, n_val: int, ahead: int) -> _Search:
     """The most recent training rows, the validation folds and the one-step
-    naive MSE over them."""
+    naive MSE over them. The folds end ``ahead`` rows before the training part
+    does: those rows are the known future covariates of the rows before them
+    (see :func:`~lstmcast.evaluation.holdout.split_rows`)."""
     keep = min(len(train_part), MAX_SEARCH_ROWS)
     recent = train_part if keep == len(train_part) else SeriesData(
         frame=train_part.frame.iloc[-keep:], target=train_part.target,
-        covariates=train_part.covariates, freq=train_part.freq)
-    folds = [np.arange(keep - (k + 1) * n_val, keep - k * n_val)
-             for k in range(count_folds(keep, n_val))]
+        covariates=train_part.covariates, freq=train_part.freq,
+        future=train_part.future)
+    end = keep - ahead
+    folds = [np.arange(end - (k + 1) * n_val, end - k * n_val)
+             for k in range(count_folds(end, n_val))]
     search = _Search(recent, folds, 0.0)
     rows, y = search.all_rows, recent.y
     search.naive_mse = _mse(y[rows], _last_values(y, rows))

@@ -335,7 +335,8 @@ class _Climb:
 def with_covariates(series: SeriesData, covariates: tuple[str, ...]) -> SeriesData:
     """``series`` carrying only ``covariates`` (a fit uses every covariate of
     the series it is given)."""
-    return replace(series, frame=series.frame[[series.target, *covariates]],
+    return replace(series, frame=series.frame[[series.target, *covariates,
+                                               *series.future]],
                    covariates=tuple(covariates))
 
 
