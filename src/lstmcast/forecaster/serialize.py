@@ -59,6 +59,10 @@ _DIRECT = "direct.h"
 #: The oldest model format ``load`` reads (folders of format 1 and later are
 #: kept loadable: tests/robustness/data/model_v1 is one, loaded in CI).
 MIN_FORMAT_VERSION = 1
+#: The model format of a model with future covariates: a reader of format 1
+#: would ignore them and fail, so it is told to upgrade instead. Other models
+#: stay format 1, readable by older releases.
+FUTURE_FORMAT_VERSION = 2
 _TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags")
 Group = TypeVar("Group")
 Built = TypeVar("Built")
@@ -119,7 +123,8 @@ def save_state(state: FittedState, params: dict[str, Any],
             "future_scaler": future_scaler.get_state()
             if future_scaler is not None else None}),
         "model.json": json_bytes({
-            "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
+            "format_version": FUTURE_FORMAT_VERSION if state.features.future
+            else FORMAT_VERSION, "lstmcast_version": __version__,
             "torch_version": versions()["torch"], "params": params,
             "fitted": fitted_facts(state), "history": state.history.to_dict(),
             "direct_histories": [h.to_dict()
@@ -184,7 +189,7 @@ def load_forecaster(path: str | os.PathLike[str],
 def _load(folder: Path) -> tuple[dict[str, Any], FittedState]:
     verify_folder(folder)
     meta = read_json(folder / "model.json")
-    if meta.get("format_version", 0) > FORMAT_VERSION:
+    if meta.get("format_version", 0) > FUTURE_FORMAT_VERSION:
         raise DataError(f"{folder} was written by lstmcast "
                         f"{meta.get('lstmcast_version')} (format "
                         f"{meta['format_version']}); this is lstmcast {__version__}. "
