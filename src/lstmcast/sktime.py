@@ -21,7 +21,7 @@ any other in ``settings`` (``{"lags": (1, 7), "scaler": "robust"}``).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -59,7 +59,7 @@ class LSTMCastForecaster(BaseForecaster):
     ['1961-01', '1961-02', '1961-03']
     """
 
-    _tags = {
+    _tags: ClassVar[dict[str, Any]] = {
         "authors": ["lstmcast"],
         "y_inner_mtype": "pd.Series",
         "X_inner_mtype": "pd.DataFrame",
