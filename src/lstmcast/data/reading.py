@@ -68,13 +68,14 @@ def _read_path(path: Path) -> tuple[pd.DataFrame, bool]:
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    exact = {"skipinitialspace": True,  # numbers read back exactly as written
+             "float_precision": "round_trip"}  # (pandas < 3.1 may round the last bit)
     try:
-        frame, sep = pd.read_csv(path, skipinitialspace=True), ","
+        frame, sep = pd.read_csv(path, **exact), ","
         if frame.shape[1] == 1:  # perhaps separated by something else
             sep = _separator(str(frame.columns[0]),
                              str(frame.iloc[0, 0]) if len(frame) else "") or ","
-            frame = pd.read_csv(path, sep=sep, skipinitialspace=True) if sep != "," \
-                else frame
+            frame = pd.read_csv(path, sep=sep, **exact) if sep != "," else frame
         _check_header(path, sep)
     except pd.errors.EmptyDataError:
         raise DataError(f"File {path} is empty. Write a header line (e.g. "
