@@ -52,6 +52,12 @@ def fit(data: DataFile,
             "given.")] = True,
         budget: Annotated[float | None, typer.Option(
             "--budget", help="Seconds for --auto (default 240).")] = None,
+        refit: Annotated[bool, typer.Option(
+            "--refit/--no-refit", help="--refit (the default): after scoring, fit "
+            "the chosen settings again on every row (test part included) and save "
+            "that model, so predict forecasts after the last row. --no-refit: "
+            "save the evaluated model (trained on the training part only).")]
+        = True,
         checkpoint_every: Annotated[int | None, typer.Option(
             "--checkpoint-every", help="Save a training checkpoint into "
             "OUT/checkpoint every N epochs (removed when the fit ends); Ctrl-C "
@@ -70,7 +76,7 @@ def fit(data: DataFile,
     that fit. --no-auto fits exactly the settings given (the defaults for the
     rest). Checkpointing (--checkpoint-every, --resume) needs --no-auto."""
     run_command(lambda: _fit(data, out, config, quiet, settings, json_file,
-                             auto=auto, budget=budget,
+                             auto=auto, budget=budget, refit=refit,
                              checkpoint_every=checkpoint_every, resume=resume,
                              force=force))
 
@@ -79,7 +85,7 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
          settings: dict[str, Any], json_file: str | None = None, *,
          auto: bool = False, budget: float | None = None,
          checkpoint_every: int | None = None, resume: bool = False,
-         force: bool = False) -> None:
+         force: bool = False, refit: bool = True) -> None:
     from lstmcast.data.loading import load_data
     from lstmcast.evaluation.holdout import fit_evaluate
     if auto and (checkpoint_every is not None or resume):
@@ -97,9 +103,10 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
         if auto:
             from lstmcast.search.auto import fit_auto
             result = fit_auto(series, cfg, budget=budget, progress=progress,
-                              fixed=explicit_settings(config_file, settings))
+                              fixed=explicit_settings(config_file, settings),
+                              refit=refit)
         else:
-            result = fit_evaluate(series, cfg, progress=progress)
+            result = fit_evaluate(series, cfg, progress=progress, refit=refit)
         save_run(out, result.save)  # inside: a failed save leaves the checkpoints
     emit_json(json_file, read_json(Path(out) / "metrics.json"))
     if not quiet:

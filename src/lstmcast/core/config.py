@@ -38,6 +38,11 @@ class DataConfig:
         None, "Time column (auto-detected when one column parses as dates).")
     covariates: tuple[str, ...] = _opt(
         (), "Related series used as inputs (comma-separated column names).")
+    future_covariates: tuple[str, ...] = _opt(
+        (), "Inputs known in advance for the steps forecast (promotions, prices, "
+        "holidays, weather forecasts; comma-separated columns): the network reads "
+        "their values at the forecast steps. fit reads them from the data; "
+        "predict needs them for the future rows (--future FILE).")
     sep: str | None = _opt(
         None, "Column separator of a CSV file (auto: a comma, else ';', tab or "
         "'|' when the header holds one); a character or tab, space, semicolon, "
@@ -143,7 +148,8 @@ class ModelConfig:
     strategy: str = _opt(
         "auto", "How H > 1 steps are forecast: mimo (one network, H outputs), "
         "direct (one network per step), recursive (a one-step network fed its own "
-        "forecasts; no covariates). auto: mimo, and recursive beyond H.",
+        "forecasts; no --covariates, --future-covariates fed step by step). auto: "
+        "mimo, and recursive beyond H.",
         choices=("auto", "mimo", "direct", "recursive"))
     target_mode: str = _opt(
         "delta", "Predict the change from the last input value (delta) or the "

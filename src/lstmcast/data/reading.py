@@ -97,18 +97,19 @@ def _read_path(path: Path, sep: str | None, fmt: NumberFormat
 
 
 def _read_csv(path: Path, sep: str | None, fmt: NumberFormat) -> pd.DataFrame:
-    text = None if fmt.plain else str  # see the module's docstring
+    exact = {"skipinitialspace": True,  # numbers read back exactly as written
+             "float_precision": "round_trip",  # (pandas < 3.1 may round the last bit)
+             "dtype": None if fmt.plain else str}  # see the module's docstring
     try:
         check_csv_bounds(path)
         if sep is None:
-            frame, sep = pd.read_csv(path, skipinitialspace=True, dtype=text), ","
+            frame, sep = pd.read_csv(path, **exact), ","
             if frame.shape[1] == 1:  # perhaps separated by something else
                 sep = _separator(str(frame.columns[0]),
                                  str(frame.iloc[0, 0]) if len(frame) else "") or ","
-                frame = pd.read_csv(path, sep=sep, skipinitialspace=True,
-                                    dtype=text) if sep != "," else frame
+                frame = pd.read_csv(path, sep=sep, **exact) if sep != "," else frame
         else:
-            frame = pd.read_csv(path, sep=sep, skipinitialspace=True, dtype=text)
+            frame = pd.read_csv(path, sep=sep, **exact)
         _check_header(path, sep)
     except pd.errors.EmptyDataError:
         raise DataError(f"File {path} is empty. Write a header line (e.g. "

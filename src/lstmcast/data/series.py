@@ -53,8 +53,8 @@ class SeriesData:
     frame : pd.DataFrame
         Index: a sorted, unique DatetimeIndex named after the time column (or
         ``"time"``), or an integer index (named after the time column, or
-        ``"step"``). Columns exactly ``[target, *covariates]``, float64, NaN
-        where a value is missing.
+        ``"step"``). Columns exactly ``[target, *covariates, *future]``,
+        float64, NaN where a value is missing.
     target : str
         The column to forecast.
     covariates : tuple of str
@@ -66,6 +66,8 @@ class SeriesData:
         Repairs made and warnings, for the user to read.
     repairs : tuple of Repair
         The changes made to the data, counted (also among the notes).
+    future : tuple of str
+        Future covariates: inputs known in advance for the steps forecast.
     """
 
     frame: pd.DataFrame
@@ -74,9 +76,10 @@ class SeriesData:
     freq: str | None
     notes: tuple[str, ...] = ()
     repairs: tuple[Repair, ...] = ()
+    future: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        expected = [self.target, *self.covariates]
+        expected = [self.target, *self.covariates, *self.future]
         if list(self.frame.columns) != expected:
             raise DataError(f"SeriesData columns must be {expected}. "
                             f"Got {list(self.frame.columns)} instead.")
@@ -91,6 +94,12 @@ class SeriesData:
         """Covariate values, shape (n, len(covariates)), float64."""
         values = self.frame[list(self.covariates)].to_numpy(dtype=np.float64)
         return values.reshape(len(self.frame), len(self.covariates))
+
+    @property
+    def F(self) -> np.ndarray:
+        """Future covariate values, shape (n, len(future)), float64."""
+        values = self.frame[list(self.future)].to_numpy(dtype=np.float64)
+        return values.reshape(len(self.frame), len(self.future))
 
     @property
     def index(self) -> pd.Index:
@@ -152,8 +161,9 @@ class SeriesData:
         index = self.frame.index
         stamps = index.asi8 if isinstance(index, pd.DatetimeIndex) else \
             index.to_numpy(dtype=np.int64)
-        digest = hashlib.sha256(repr((self.target, self.covariates, self.freq,
-                                      str(index.dtype), index.name)).encode())
+        names = (self.target, self.covariates, self.freq, str(index.dtype),
+                 index.name, *((self.future,) if self.future else ()))
+        digest = hashlib.sha256(repr(names).encode())
         digest.update(np.ascontiguousarray(stamps).tobytes())
         digest.update(np.ascontiguousarray(
             self.frame.to_numpy(dtype=np.float64)).tobytes())

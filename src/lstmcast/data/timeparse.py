@@ -230,6 +230,20 @@ def _parse_dates(text: pd.Series, name: str, fmt: str | None = None,
     return stamps, [note]
 
 
+def zone_name(index: pd.Index) -> str | None:
+    """The IANA name of the stamps' time zone, as :func:`localize` takes it;
+    None for naive stamps, steps and fixed UTC offsets."""
+    import zoneinfo
+    tz = getattr(index, "tz", None)
+    if tz is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(str(tz))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return str(tz)
+
+
 def localize(index: pd.Index, zone: str, label: RowLabel,
              notes: list[str]) -> pd.DatetimeIndex:
     """Stamps placed in (naive) or converted to (aware) the time zone ``zone``.

@@ -11,7 +11,7 @@ numpy, pandas or torch.
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 from typing import Any
 
@@ -52,18 +52,22 @@ PIPELINE = schema.record({
     "target": schema.record({"kind": schema.text(("pipeline",)),
                              "steps": schema.listof(_STEP, max_len=100)}),
     "covariate_impute": schema.listof(_STEP, max_len=100_000),
-    "covariate_scaler": schema.nullable(_STEP)})
+    "covariate_scaler": schema.nullable(_STEP)},
+    {"future_impute": schema.listof(_STEP, max_len=100_000),
+     "future_scaler": schema.nullable(_STEP)})
 
 
 def _fitted_spec() -> schema.Spec:
     """The fitted facts of ``model.json``, each with the check its field
     declares, plus the networks' input size."""
-    facts = {"input_size": schema.integer(1, 100_000)}
+    facts: dict[str, schema.Spec] = {"input_size": schema.integer(1, 100_000)}
+    optional: dict[str, schema.Spec] = {}  # facts added later (with a default)
     for group in (Shape, DataFacts, Features, Networks, Context):
         for f in fields(group):
             if (spec := f.metadata.get(FACT)) is not None:
-                facts[spec.key or f.name] = spec.check
-    return schema.record(facts)
+                later = f.default is not MISSING or f.default_factory is not MISSING
+                (optional if later else facts)[spec.key or f.name] = spec.check
+    return schema.record(facts, optional)
 
 
 MODEL = schema.record(

@@ -66,6 +66,10 @@ _HEADER_BYTES = 1 << 20  # of a safetensors header, at most, per network
 #: The oldest model format ``load`` reads (folders of format 1 and later are
 #: kept loadable: tests/robustness/data/model_v1 is one, loaded in CI).
 MIN_FORMAT_VERSION = 1
+#: The model format of a model with future covariates: a reader of format 1
+#: would ignore them and fail, so it is told to upgrade instead. Other models
+#: stay format 1, readable by older releases.
+FUTURE_FORMAT_VERSION = 2
 _TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags")
 Group = TypeVar("Group")
 Built = TypeVar("Built")
@@ -81,7 +85,7 @@ def _frame_to_json(series: SeriesData) -> dict[str, Any]:
 
 
 def _frame_from_json(state: dict[str, Any], target: str, covariates: tuple[str, ...],
-                     freq: str | None) -> SeriesData:
+                     freq: str | None, future: tuple[str, ...] = ()) -> SeriesData:
     raw, tz = state["index"], state.get("tz")
     if raw and isinstance(raw[0], str):
         index = pd.DatetimeIndex(pd.to_datetime(raw, format="ISO8601",
@@ -93,7 +97,8 @@ def _frame_from_json(state: dict[str, Any], target: str, covariates: tuple[str, 
     frame = pd.DataFrame({c: np.array([np.nan if v is None else v for v in vals],
                                       dtype=float)
                           for c, vals in state["columns"].items()}, index=index)
-    return SeriesData(frame=frame, target=target, covariates=covariates, freq=freq)
+    return SeriesData(frame=frame, target=target, covariates=covariates, freq=freq,
+                      future=future)
 
 
 def save_state(state: FittedState, params: dict[str, Any],
@@ -107,7 +112,7 @@ def save_state(state: FittedState, params: dict[str, Any],
     weights = tensors(nets[0])
     for h, net in enumerate(nets[1:], start=2):
         weights.update(tensors(net, f"{_DIRECT}{h}."))
-    scaler = transforms.cov_scaler
+    scaler, future_scaler = transforms.cov_scaler, transforms.future_scaler
     files = {
         "model.safetensors": save_tensors(weights),
         "config.json": json_bytes({"format_version": FORMAT_VERSION,
@@ -115,9 +120,13 @@ def save_state(state: FittedState, params: dict[str, Any],
         "pipeline.json": json_bytes({
             "target": transforms.pipeline.get_state(),
             "covariate_impute": [imp.get_state() for imp in transforms.cov_impute],
-            "covariate_scaler": scaler.get_state() if scaler is not None else None}),
+            "covariate_scaler": scaler.get_state() if scaler is not None else None,
+            "future_impute": [imp.get_state() for imp in transforms.future_impute],
+            "future_scaler": future_scaler.get_state()
+            if future_scaler is not None else None}),
         "model.json": json_bytes({
-            "format_version": FORMAT_VERSION, "lstmcast_version": __version__,
+            "format_version": FUTURE_FORMAT_VERSION if state.features.future
+            else FORMAT_VERSION, "lstmcast_version": __version__,
             "torch_version": library_versions()["torch"], "params": params,
             "fitted": fitted_facts(state), "history": state.history.to_dict(),
             "direct_histories": [h.to_dict()
@@ -180,7 +189,7 @@ def _check_version(meta: dict[str, Any], folder: Path) -> None:
     written = schema.shown(meta.get("lstmcast_version", "before 0.1"))
     if not isinstance(version, int) or isinstance(version, bool):
         return  # the schema names it
-    if version > FORMAT_VERSION:
+    if version > FUTURE_FORMAT_VERSION:
         raise DataError(f"{folder} was written by lstmcast {written} (format "
                         f"{version}); this is lstmcast {__version__}. Upgrade "
                         "lstmcast to load it.")
@@ -203,7 +212,9 @@ def _load(folder: Folder) -> tuple[dict[str, Any], FittedState]:
     params = {k: tuple(v) if k in _TUPLE_PARAMS else v
               for k, v in meta["params"].items()}
     config = check_config(folder.json("config.json"), folder.path / "config.json")
-    facts = meta["fitted"]
+    # folders written before time zones, refits and future covariates existed
+    facts = {"timezone": None, "evaluated_range": None, "future": [], "leads": 0,
+             **meta["fitted"]}
     data = _from_facts(DataFacts, facts)
     shape = _from_facts(Shape, facts)
     features = _from_facts(Features, facts)
@@ -212,7 +223,8 @@ def _load(folder: Folder) -> tuple[dict[str, Any], FittedState]:
     networks = _from_facts(Networks, facts, nets=nets,
                            histories=_read_histories(meta))
     context = _from_facts(Context, facts, series=_frame_from_json(
-        meta["context"], data.target, features.covariates, data.freq))
+        meta["context"], data.target, features.covariates, data.freq,
+        features.future))
     return params, FittedState(data=data, shape=shape, features=features,
                                transforms=transforms, networks=networks,
                                context=context, config=config)
@@ -224,12 +236,15 @@ def _read_transforms(folder: Folder) -> Transforms:
     from lstmcast.preprocess.pipeline import Pipeline, transform_from_state
     where = folder.path / "pipeline.json"
     pipes = schema.validate(folder.json("pipeline.json"), PIPELINE, str(where), FIX)
-    scaler = pipes["covariate_scaler"]
+    scaler, future = pipes["covariate_scaler"], pipes.get("future_scaler")
     try:
         return Transforms(
             pipeline=Pipeline.from_state(pipes["target"]),
             cov_impute=[transform_from_state(s) for s in pipes["covariate_impute"]],
-            cov_scaler=transform_from_state(scaler) if scaler else None)
+            cov_scaler=transform_from_state(scaler) if scaler else None,
+            future_impute=[transform_from_state(s)
+                           for s in pipes.get("future_impute", [])],
+            future_scaler=transform_from_state(future) if future else None)
     except (DataError, TypeError, ValueError, KeyError, IndexError,
             AttributeError) as exc:
         raise DataError(f"{where}: {exc}. The file was damaged or forged. {FIX}"

@@ -42,6 +42,8 @@ _STEPS = schema.integer(1, MAX_STEPS)
 _COUNT = schema.integer(0, 10**12)
 _NAMES = schema.listof(schema.text(max_len=1000), max_len=100_000)
 _LAGS = schema.listof(schema.integer(0, MAX_STEPS), max_len=1000)
+_RANGE = schema.mapping(schema.either(schema.text(max_len=64), _COUNT,
+                                      expected="a time stamp or a count"), max_len=20)
 
 
 def _same(value: Any) -> Any:
@@ -89,8 +91,13 @@ class DataFacts:
     """What the training data was: its target, time axis and provenance.
 
     ``train_range`` holds the first and last stamps, the row count and the rows
-    the transforms were fitted on; ``data_hash`` and ``repairs`` go to the
-    manifest (they are not read back by ``load``)."""
+    the transforms were fitted on; ``evaluated_range`` the same of the fit
+    whose test scores describe this model (``fit`` refits on all rows after
+    scoring: then the two differ; None when never evaluated); ``timezone`` the
+    IANA zone of the stamps (None: naive stamps, steps or a fixed UTC offset),
+    in which data to forecast from is read and forecasts are stamped;
+    ``data_hash`` and ``repairs`` go to the manifest (they are not read back by
+    ``load``)."""
 
     target: str = field(metadata=fact(check=schema.text(max_len=1000)))
     time_name: str | None = field(metadata=fact(check=schema.nullable(
@@ -101,9 +108,11 @@ class DataFacts:
         dump=stamp_to_json, load=stamp_from_json, check=schema.either(
             schema.text(max_len=64), schema.integer(-2**53, 2**53),
             expected="an ISO time stamp or a whole number")))
-    train_range: dict[str, Any] = field(metadata=fact(check=schema.mapping(
-        schema.either(schema.text(max_len=64), _COUNT,
-                      expected="a time stamp or a count"), max_len=20)))
+    train_range: dict[str, Any] = field(metadata=fact(check=_RANGE))
+    timezone: str | None = field(default=None, metadata=fact(
+        check=schema.nullable(schema.text(max_len=64))))
+    evaluated_range: dict[str, Any] | None = field(default=None, metadata=fact(
+        check=schema.nullable(_RANGE)))
     data_hash: str | None = None
     repairs: tuple[Repair, ...] = ()
 
@@ -134,8 +143,10 @@ class Shape:
 @dataclass(frozen=True)
 class Features:
     """Which input features the network reads, in column order: the target,
-    its lags and rolling statistics, calendar features, then each covariate
-    (and its lags). ``names`` are the resulting column names."""
+    its lags and rolling statistics, calendar features, each covariate (and its
+    lags), then each future covariate at the ``leads`` steps after the row (H,
+    the steps forecast; 1 with ``strategy="recursive"``). ``names`` are the
+    resulting column names."""
 
     covariates: tuple[str, ...] = field(metadata=fact(load=tuple, check=_NAMES))
     lags: tuple[int, ...] = field(metadata=fact(load=tuple, check=_LAGS))
@@ -147,16 +158,22 @@ class Features:
     covariate_lags: tuple[int, ...] = field(metadata=fact(load=tuple,
                                                           check=_LAGS))
     names: list[str] = field(metadata=fact("feature_names", check=_NAMES))
+    future: tuple[str, ...] = field(default=(), metadata=fact(load=tuple,
+                                                              check=_NAMES))
+    leads: int = field(default=0, metadata=fact(check=schema.integer(0, MAX_HORIZON)))
 
 
 @dataclass(frozen=True)
 class Transforms:
     """The transforms fitted on the training rows: the target's pipeline, one
-    imputer per covariate and the covariates' scaler (None without any)."""
+    imputer per covariate and the covariates' scaler (None without any), and
+    the same for the future covariates."""
 
     pipeline: Pipeline
     cov_impute: list[Transform]
     cov_scaler: Transform | None
+    future_impute: list[Transform] = field(default_factory=list)
+    future_scaler: Transform | None = None
 
 
 @dataclass(frozen=True)
