@@ -95,6 +95,13 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
                         "settings.")
     quiet = quiet or to_stdout(json_file)
     cfg = build_config(config_file, settings)
+    if cfg.data.id is not None:  # a panel: one global model over its series
+        from lstmcast.cli.panelfit import fit_panel_run
+        fit_panel_run(data, out, cfg, quiet=quiet, json_file=json_file,
+                      given=frozenset(explicit_settings(config_file, settings)),
+                      force=force, refit=refit, resume=resume,
+                      checkpoint_every=checkpoint_every)
+        return
     series = load_data(data, cfg.data)
     progress = progress_wanted(quiet)
     # a resumed fit finds its own checkpoint in OUT: it never refuses OUT

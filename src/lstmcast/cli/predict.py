@@ -56,14 +56,27 @@ def _predict(model_dir: str, data: str | None, horizon: int | None, out: str,
                         "forecasts from the data fit saw. Give the history file "
                         "after the model folder, or drop those options.")
     est = LSTMForecaster.load(model_dir)
-    forecast = est.predict(horizon, None if data is None else est.read(data, **given),
-                           future=future)
-    frame = forecast.rename_axis("timestamp").reset_index()
+    if est.is_panel_:  # a global model: id, time, forecast for every series
+        history = None if data is None else est.read_panel(data, **given)
+        frame = est.predict(horizon, history, future=future)
+    else:
+        history = None if data is None else est.read(data, **given)
+        frame = est.predict(horizon, history, future=future).rename_axis(
+            "timestamp").reset_index()
     atomic_write_csv(out, frame)
     emit_json(json_file, {"forecast": [
-        {"timestamp": str(stamp), "forecast": value}
-        for stamp, value in zip(frame["timestamp"], frame["forecast"], strict=True)],
-        "csv": out})
+        {str(k): _plain(v) for k, v in row.items()}
+        for row in frame.to_dict("records")], "csv": out})
     if not quiet:
-        typer.echo(frame.to_string(index=False))
+        shown = frame if len(frame) <= 60 else frame.head(60)
+        typer.echo(shown.to_string(index=False))
+        if len(frame) > len(shown):
+            typer.echo(f"... {len(frame) - len(shown)} more rows in {out}")
         typer.echo(f"written to {out}")
+
+
+def _plain(value: object) -> object:
+    """A cell as JSON keeps it: numbers and text as they are, stamps as text."""
+    value = value.item() if hasattr(value, "item") else value
+    return value if isinstance(value, int | float | str) else str(value)
+

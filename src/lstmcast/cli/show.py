@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from lstmcast.diagnosis.diagnose import Diagnosis
     from lstmcast.evaluation.backtest_result import BacktestResult
     from lstmcast.evaluation.holdout import FitResult
+    from lstmcast.evaluation.panel import PanelResult
     from lstmcast.search.ladder import LadderResult
     from lstmcast.search.tune_result import TuneResult
 
@@ -273,3 +274,40 @@ def print_tune(result: TuneResult, out: str) -> None:
     screen.print(f"Best config written to {out}/best_config.json (rerun: lstmcast "
                  f"fit DATA --config {out}/best_config.json); trials, importances "
                  f"and the refitted model in {out}/.", highlight=False)
+
+
+def print_panel(result: PanelResult, out: str) -> None:
+    """A global model: the panel, the scores beside the references, the notes."""
+    from rich.markup import escape
+    from rich.table import Table
+    screen = console()
+    split, est = result.split, result.forecaster
+    screen.print(f"{split['series']} series scored on their last {split['horizon']} "
+                 f"values (season {split['season']}, window {est.window_}); "
+                 f"{len(result.dropped)} left out, {len(split['not_scored'])} too "
+                 "short to score.", highlight=False)
+    table = Table(title="Test part: the last H values of every series")
+    for title in ("model", "sMAPE %", "MASE", "median sMAPE %"):
+        table.add_column(title, justify="left" if title == "model" else "right")
+    medians = result.scores.groupby("model")["smape"].median()
+    for row in result.summary().itertuples():
+        table.add_row(row.model, f"{row.smape:.3f}", f"{row.mase:.4g}",
+                      f"{medians[row.model]:.3f}",
+                      style="bold" if row.model == "lstm" else None)
+    screen.print(table)
+    for key, reason in list(result.dropped.items())[:5]:
+        screen.print(f"[yellow]left out:[/] {escape(repr(key))}: {escape(reason)}",
+                     highlight=False)
+    noted = [(k, n) for k, notes in result.notes.items() for n in notes]
+    for key, note in noted[:5]:
+        screen.print(f"[yellow]note:[/] {escape(repr(key))}: {escape(note)}",
+                     highlight=False)
+    more = len(result.dropped) + len(noted) - min(5, len(result.dropped)) \
+        - min(5, len(noted))
+    if more > 0:
+        screen.print(f"... and {more} more: every note is in metrics.json and the "
+                     "report.", highlight=False)
+    screen.print(f"Saved model: {escape(result.saved_model)}. Model, metrics and "
+                 f"report written to {out}/ (open {out}/report.html).",
+                 highlight=False)
+

@@ -82,6 +82,16 @@ class PanelResult:
     seconds: float
     notes: dict[Any, tuple[str, ...]] = field(default_factory=dict)
     dropped: dict[Any, str] = field(default_factory=dict)
+    refitted: bool = True
+
+    @property
+    def saved_model(self) -> str:
+        """Which model ``save`` keeps, in words."""
+        if self.refitted:
+            return ("refitted on every value of every series (predict forecasts "
+                    "after the end of each)")
+        return (f"the evaluated model, trained without the last "
+                f"{self.split['horizon']} values of each series (--no-refit)")
 
     def summary(self) -> pd.DataFrame:
         """Mean sMAPE and MASE over the series, one row per model, best first."""
@@ -98,6 +108,7 @@ class PanelResult:
                    for row in self.summary().itertuples()}
         return {"kind": "panel", "models": summary, "split": self.split,
                 "config": self.config.to_dict(), "seconds": self.seconds,
+                "saved_model": self.saved_model,
                 "dropped": {str(k): v for k, v in self.dropped.items()},
                 "notes": {str(k): list(v) for k, v in self.notes.items()}}
 
@@ -136,7 +147,7 @@ def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = Tr
     scored = panel if not short else _without(panel, set(short))
     train = scored.drop_last(horizon)
     est = LSTMForecaster.from_config(config)
-    est.fit_panel(train, progress=progress)
+    est.fit_panel(train, progress=progress, given=given)
     forecast = forecast_panel(est.state_, train, horizon)
     season = panel_season(panel, config)
     paths = {"lstm": forecast.forecast, "network": forecast.network,
@@ -153,9 +164,10 @@ def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = Tr
                       "values: not scored (still forecast after a refit).")
     if refit:
         est = LSTMForecaster.from_config(config)
-        est.fit_panel(panel, progress=progress)
+        est.fit_panel(panel, progress=progress, given=given)
     return PanelResult(est, scores, predictions, split, config,
-                       time.perf_counter() - started, notes, dict(panel.dropped))
+                       time.perf_counter() - started, notes, dict(panel.dropped),
+                       refitted=refit)
 
 
 def _without(panel: PanelData, drop: set[Any]) -> PanelData:
