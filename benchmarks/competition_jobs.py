@@ -105,7 +105,8 @@ def _stats_runner(name: str, h: int, m: int, threads: int) -> tuple[Runner, dict
         )
         return sf.forecast(df=train, h=h).rename(columns={name: "forecast"})
 
-    return run, {"model": f"{name}({kwargs or ''})", "n_jobs": threads}
+    args = ", ".join(f"{k}={v}" for k, v in kwargs.items())
+    return run, {"model": f"{name}({args})", "n_jobs": threads}
 
 
 def _neural_runner(name: str, h: int, quick: bool) -> tuple[Runner, dict]:
@@ -130,7 +131,8 @@ def _neural_runner(name: str, h: int, quick: bool) -> tuple[Runner, dict]:
     def run(train: pd.DataFrame) -> pd.DataFrame:
         model = getattr(models, name)(**params, **trainer)
         nf = NeuralForecast(models=[model], freq=1)
-        return nf.fit(train).predict().reset_index().rename(columns={name: "forecast"})
+        nf.fit(train)  # returns None: predict on the object
+        return nf.predict().reset_index().rename(columns={name: "forecast"})
 
     return run, params
 

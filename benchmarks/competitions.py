@@ -256,8 +256,8 @@ def ranked(methods: dict) -> list[tuple[str, dict, int | None]]:
     ]
 
 
-def subset_table(name: str, block: dict, stamp: str, quick: bool) -> str:
-    """One subset's table; rows from an earlier run carry a dagger."""
+def subset_table(name: str, block: dict, marks: dict[str, str], quick: bool) -> str:
+    """One subset's table; rows from an earlier run carry that run's mark."""
     sample = " (quick sample)" if quick else ""
     lines = [
         f"### {name}: {block['series']:,} series{sample}, h {block['h']}, "
@@ -268,7 +268,7 @@ def subset_table(name: str, block: dict, stamp: str, quick: bool) -> str:
         "|---|---:|---:|---:|---:|---|---:|",
     ]
     for method, e, rank in ranked(block["methods"]):
-        label = LABELS[method] + (" †" if e["measured_at"] != stamp else "")
+        label = f"{LABELS[method]} {marks.get(e['measured_at'], '')}".strip()
         if method == "lstmcast":
             label = f"**{label}**"
         smape_cell = fmt(e.get("smape"), ".2f") or f"failed: {e.get('error', '')}"
@@ -355,16 +355,18 @@ def section(store: dict, stamp: str, quick: bool) -> str:
         f"{v.get('commit')}; statsforecast n_jobs {run['n_jobs']}, "
         f"{run['n_jobs']} torch thread(s).{QUICK_NOTE if quick else ''}"
     )
+    earlier = sorted(measured_at(store) - {stamp})
+    marks = {s: f"†{i + 1}" for i, s in enumerate(earlier)}
     tables = [
-        subset_table(n, store["subsets"][n], stamp, quick)
+        subset_table(n, store["subsets"][n], marks, quick)
         for n in SUBSETS
         if store["subsets"].get(n, {}).get("methods")
     ]
     notes = "".join(
-        f"\n\n† measured by an earlier run, {s}, at commit "
+        f"\n\n{marks[s]} measured by an earlier run, {s}, at commit "
         f"{store['runs'][s]['versions'].get('commit')}: "
         f"`{store['runs'][s]['command']}`"
-        for s in sorted(measured_at(store) - {stamp})
+        for s in earlier
     )
     return (
         "\n\n".join([f"{BEGIN}\n`{run['command']}`", f"{setting} {PROTOCOL}", *tables])
