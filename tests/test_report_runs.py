@@ -135,6 +135,8 @@ def _unstamped(page):
 
 @pytest.mark.parametrize("kind", list(RUN_DIRS))
 def test_write_report_rebuilds_the_page_and_writes_nothing_else(kind, request):
+    """Nothing but the page, and its entry in a manifest that lists every
+    file of the run (folders written by a command)."""
     folder = request.getfixturevalue(RUN_DIRS[kind])
     before = _files(folder)
     page, _ = before.pop(REPORT)
@@ -142,6 +144,13 @@ def test_write_report_rebuilds_the_page_and_writes_nothing_else(kind, request):
     assert write_report(folder) == folder / REPORT
     after = _files(folder)
     assert _unstamped(after.pop(REPORT)[0]) == _unstamped(page)
+    if "manifest.json" in before and b'"complete": true' in before[
+            "manifest.json"][0]:
+        old, new = (json.loads(files.pop("manifest.json")[0])
+                    for files in (before, after))
+        for manifest in (old, new):
+            del manifest["files"][REPORT], manifest["bytes"][REPORT]
+        assert new == old
     assert after == before
 
 
@@ -181,8 +190,11 @@ def test_the_command_writes_the_report_once(command, tmp_path, monkeypatch):
     res = CliRunner().invoke(app, [command, str(tmp_path / "data.csv"), "--target",
                                    "y", "--out", str(tmp_path / "out"), *extra])
     assert res.exit_code == 0, res.output
-    assert [str(out) for out in calls] == [str(tmp_path / "out")]
+    # once, into the staging folder beside --out that then became --out
+    assert [Path(out).parent for out in calls] == [tmp_path]
+    assert Path(calls[0]).name.startswith(".out.staging-")
     assert (tmp_path / "out" / REPORT).is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
 
 
 def test_write_report_is_public():

@@ -33,10 +33,24 @@ def test_round_trip_gives_identical_forecasts(saved, series_frame):
                                                   "manifest.json"}
 
 
-def test_truncated_file_is_detected(saved):
+def _rehash(folder, name) -> None:
+    """Record the hash and size of ``folder/name`` in the manifest, as a forger
+    would."""
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][name] = sha256(folder / name)
+    manifest["bytes"][name] = (folder / name).stat().st_size
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_truncated_or_changed_file_is_detected(saved):
     _, folder = saved
     weights = folder / "model.safetensors"
-    weights.write_bytes(weights.read_bytes()[:-10])
+    data = weights.read_bytes()
+    weights.write_bytes(data[:-10])
+    with pytest.raises(DataError, match="holds [0-9,]+ bytes where the manifest "
+                                        "recorded [0-9,]+: it was truncated"):
+        LSTMForecaster.load(str(folder))
+    weights.write_bytes(data[:-1] + bytes([data[-1] ^ 1]))
     with pytest.raises(DataError, match="does not match its recorded hash"):
         LSTMForecaster.load(str(folder))
 
@@ -59,10 +73,8 @@ def test_pickle_payload_is_never_executed(saved, monkeypatch, tmp_path):
     _, folder = saved
     monkeypatch.chdir(tmp_path)
     weights = folder / "model.safetensors"
-    weights.write_bytes(pickle.dumps(Boom()))
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"]["model.safetensors"] = sha256(weights)
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    weights.write_bytes(pickle.dumps(Boom()).ljust(weights.stat().st_size, b"\0"))
+    _rehash(folder, "model.safetensors")
     with pytest.raises(DataError, match="not a valid safetensors"):
         LSTMForecaster.load(str(folder))
     assert not (tmp_path / "PWNED").exists()
@@ -73,8 +85,6 @@ def test_newer_format_asks_to_upgrade(saved):
     meta = json.loads((folder / "model.json").read_text())
     meta["format_version"] = 99
     (folder / "model.json").write_text(json.dumps(meta))
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"]["model.json"] = sha256(folder / "model.json")
-    (folder / "manifest.json").write_text(json.dumps(manifest))
+    _rehash(folder, "model.json")
     with pytest.raises(DataError, match="Upgrade lstmcast"):
         LSTMForecaster.load(str(folder))

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import ar_series
@@ -42,8 +45,39 @@ def tiny_model() -> LSTMForecaster:
 
 
 def rehash(folder: Path, name: str) -> None:
-    """Record the current hash of ``folder/name`` in the manifest (as a forger
-    would, to get past the hash check)."""
+    """Record the current hash and size of ``folder/name`` in the manifest (as
+    a forger would, to get past the hash check)."""
     manifest = json.loads((folder / "manifest.json").read_text())
     manifest["files"][name] = sha256(folder / name)
+    manifest.setdefault("bytes", {})[name] = (folder / name).stat().st_size
     (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+# `lstmcast fit` in a real process (to kill it, or to race another one);
+# SLOW_EPOCHS=seconds makes each epoch that much slower.
+FIT_SCRIPT = """
+import os, sys, time
+if os.environ.get("SLOW_EPOCHS"):
+    import lstmcast.network.train as T
+    real = T._run_epoch
+    def slow(*args, **kwargs):
+        time.sleep(float(os.environ["SLOW_EPOCHS"]))
+        return real(*args, **kwargs)
+    T._run_epoch = slow
+from lstmcast.cli.app import main
+sys.argv = ["lstmcast", *sys.argv[1:]]
+main()
+"""
+FIT_FLAGS = ["--no-auto", "--target", "y", "--hidden-size", "8", "--window", "12",
+             "--epochs", "8", "--patience", "0", "--batch-size", "32", "--threads",
+             "1", "--quiet"]
+
+
+def cli_process(script: Path, csv: Path, out: Path, *extra: str, slow: str = ""
+                ) -> subprocess.Popen:
+    """``lstmcast fit CSV --out OUT`` (tiny settings) started by ``script``
+    (holding FIT_SCRIPT); stdout and stderr together."""
+    env = {**os.environ, "SLOW_EPOCHS": slow, "OMP_NUM_THREADS": "1"}
+    return subprocess.Popen([sys.executable, str(script), "fit", str(csv), "--out",
+                             str(out), *FIT_FLAGS, *extra], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

@@ -8,15 +8,15 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from robust_helpers import FIT_FLAGS, FIT_SCRIPT, cli_process
 
 from conftest import Killed, ar_series, killed_after, killed_then_resumed
 from lstmcast.core.config import TrainConfig
@@ -137,33 +137,24 @@ def test_truncated_checkpoint_is_detected(tmp_path, monkeypatch):
         run()
 
 
+@pytest.mark.parametrize("record", [{"file": "../../../../etc/passwd"},
+                                    {"file": "/etc/passwd"}, {"epoch": "3"},
+                                    {"fingerprint": 5}])
+def test_a_forged_checkpoint_record_is_refused_and_advice_stays_inside(
+        tmp_path, monkeypatch, record):
+    folder = _interrupted(tmp_path, monkeypatch)
+    meta = json.loads((folder / "run0.json").read_text())
+    (folder / "run0.json").write_text(json.dumps({**meta, **record}))
+    key = next(iter(record))
+    with pytest.raises(DataError, match=rf"run0\.json: key {key} must be .*"
+                                        rf"Delete {re.escape(str(folder))} and fit "
+                                        r"again without --resume\.$") as exc, \
+            checkpointing(folder, resume=True):
+        run()
+    assert "Delete /etc" not in str(exc.value)
+
+
 # --- a real process, killed with SIGKILL ---------------------------------------
-
-SCRIPT = """
-import os, sys, time
-if os.environ.get("SLOW_EPOCHS"):
-    import lstmcast.network.train as T
-    real = T._run_epoch
-    def slow(*args, **kwargs):
-        time.sleep(float(os.environ["SLOW_EPOCHS"]))
-        return real(*args, **kwargs)
-    T._run_epoch = slow
-from lstmcast.cli.app import main
-sys.argv = ["lstmcast", *sys.argv[1:]]
-main()
-"""
-FLAGS = ["--no-auto", "--target", "y", "--hidden-size", "8", "--window", "12",
-         "--epochs", "8",
-         "--patience", "0", "--batch-size", "32", "--threads", "1", "--quiet"]
-
-
-def _fit(script: Path, csv: Path, out: Path, *extra: str, slow: str = ""
-         ) -> subprocess.Popen:
-    env = {**os.environ, "SLOW_EPOCHS": slow, "OMP_NUM_THREADS": "1"}
-    return subprocess.Popen([sys.executable, str(script), "fit", str(csv), "--out",
-                             str(out), *FLAGS, *extra], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
 
 def _epoch(out: Path) -> int:
     try:
@@ -174,11 +165,12 @@ def _epoch(out: Path) -> int:
 
 def test_31_sigkill_then_resume_matches_an_uninterrupted_fit(tmp_path):
     script, csv = tmp_path / "run.py", tmp_path / "data.csv"
-    script.write_text(SCRIPT)
+    script.write_text(FIT_SCRIPT)
     ar_series(150).to_csv(csv, index=False)
     killed_out, whole_out = tmp_path / "killed", tmp_path / "whole"
-    victim = _fit(script, csv, killed_out, "--checkpoint-every", "1", slow="0.4")
-    whole = _fit(script, csv, whole_out)
+    victim = cli_process(script, csv, killed_out, "--checkpoint-every", "1",
+                         slow="0.4")
+    whole = cli_process(script, csv, whole_out)
     deadline = time.monotonic() + 240
     while _epoch(killed_out) < 3 and victim.poll() is None:
         assert time.monotonic() < deadline, "no checkpoint appeared"
@@ -189,7 +181,7 @@ def test_31_sigkill_then_resume_matches_an_uninterrupted_fit(tmp_path):
     assert victim.returncode == -signal.SIGKILL
     stopped_at = _epoch(killed_out)
     assert 3 <= stopped_at < 8 and not (killed_out / "model.safetensors").exists()
-    resumed = _fit(script, csv, killed_out, "--resume")
+    resumed = cli_process(script, csv, killed_out, "--resume")
     for proc in (resumed, whole):
         output = proc.communicate(timeout=300)[0].decode()
         assert proc.returncode == 0, output
@@ -243,11 +235,12 @@ def test_31_ctrl_c_writes_a_final_checkpoint_then_resume_matches(tmp_path,
     from lstmcast.cli.app import app
     from lstmcast.report import fit as report
     script, csv = tmp_path / "run.py", tmp_path / "data.csv"
-    script.write_text(SCRIPT)
+    script.write_text(FIT_SCRIPT)
     ar_series(150).to_csv(csv, index=False)
     stopped_out, whole_out = tmp_path / "stopped", tmp_path / "whole"
     # every 3 epochs: a checkpoint at epoch 4 or 5 can only come from Ctrl-C
-    victim = _fit(script, csv, stopped_out, "--checkpoint-every", "3", slow="0.3")
+    victim = cli_process(script, csv, stopped_out, "--checkpoint-every", "3",
+                         slow="0.3")
     deadline = time.monotonic() + 240
     while _epoch(stopped_out) < 3 and victim.poll() is None:
         assert time.monotonic() < deadline, "no checkpoint appeared"
@@ -264,7 +257,7 @@ def test_31_ctrl_c_writes_a_final_checkpoint_then_resume_matches(tmp_path,
     runner = CliRunner()  # the rest in this process: no second torch start-up
     monkeypatch.setattr(report, "write_fit_report", lambda out: None)  # plots: slow
     for out, extra in ((stopped_out, ["--resume"]), (whole_out, [])):
-        res = runner.invoke(app, ["fit", str(csv), "--out", str(out), *FLAGS,
+        res = runner.invoke(app, ["fit", str(csv), "--out", str(out), *FIT_FLAGS,
                                   *extra])
         assert res.exit_code == 0, res.output
     for name in ("model.safetensors", "test_predictions.csv"):

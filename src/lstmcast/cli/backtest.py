@@ -3,13 +3,14 @@ reference models."""
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from lstmcast.cli import show
-from lstmcast.cli.folders import refuse_existing_run, write_run_report
+from lstmcast.cli.folders import save_run, writing_run
 from lstmcast.cli.jsonout import emit_json, to_stdout
 from lstmcast.cli.options import (
     ConfigFile,
@@ -63,16 +64,16 @@ def backtest(
         silent = quiet or to_stdout(json_file)
         cfg = build_config(config, settings)
         series = load_data(data, cfg.data)
-        if out:
-            refuse_existing_run(out, force)
-        result = run_backtest(series, cfg, folds=folds, mode=mode,
-                              test_size=fold_size, gap=gap, stride=stride,
-                              train_size=train_size, refit=refit,
-                              models=split_names(models),
-                              progress=progress_wanted(silent))
+        with writing_run(out, "backtest", force=force) if out else nullcontext():
+            result = run_backtest(series, cfg, folds=folds, mode=mode,
+                                  test_size=fold_size, gap=gap, stride=stride,
+                                  train_size=train_size, refit=refit,
+                                  models=split_names(models),
+                                  progress=progress_wanted(silent))
+            if out:
+                save_run(out, result.save)
+        # after the swap, which would drop a JSON file written into an old --out
         emit_json(json_file, result.to_dict())
-        if out:
-            write_run_report(result.save(out))
         if not silent:
             show.print_backtest(result, json_file)
             if out:

@@ -8,12 +8,13 @@ from typing import Annotated, Any
 import typer
 
 from lstmcast.cli import show
-from lstmcast.cli.folders import write_run_report
+from lstmcast.cli.folders import save_run, writing_run
 from lstmcast.cli.jsonout import emit_json, to_stdout
 from lstmcast.cli.options import (
     DATA_OPTIONS,
     ConfigFile,
     DataFile,
+    Force,
     JsonFile,
     OptionalOutFolder,
     build_config,
@@ -35,6 +36,7 @@ def diagnose(
             "--write-config", metavar="FILE", help="Write the recommended "
             "settings, accepted by `lstmcast fit --config`.")] = None,
         out: OptionalOutFolder = None,
+        force: Force = False,
         **settings: Any) -> None:
     """Findings about the series before training, each with evidence and a fix.
 
@@ -47,7 +49,9 @@ def diagnose(
         quiet = to_stdout(json_file)
         result = run_diagnosis(data, build_config(config, settings))
         if out:
-            write_run_report(result.save(out))
+            with writing_run(out, "diagnose", force=force,
+                             replaces=("diagnose",)):
+                save_run(out, result.save)
         emit_json(json_file, result.to_dict())
         if write_config:
             atomic_write_bytes(write_config, result.recommended.to_json().encode())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lstmcast.cli import show
-from lstmcast.cli.folders import refuse_existing_run, write_run_report
+from lstmcast.cli.folders import CHECKPOINT, save_run, writing_run
 from lstmcast.cli.jsonout import emit_json, to_stdout
 from lstmcast.cli.options import (
     ConfigFile,
@@ -52,6 +52,12 @@ def fit(data: DataFile,
             "given.")] = True,
         budget: Annotated[float | None, typer.Option(
             "--budget", help="Seconds for --auto (default 240).")] = None,
+        refit: Annotated[bool, typer.Option(
+            "--refit/--no-refit", help="--refit (the default): after scoring, fit "
+            "the chosen settings again on every row (test part included) and save "
+            "that model, so predict forecasts after the last row. --no-refit: "
+            "save the evaluated model (trained on the training part only).")]
+        = True,
         checkpoint_every: Annotated[int | None, typer.Option(
             "--checkpoint-every", help="Save a training checkpoint into "
             "OUT/checkpoint every N epochs (removed when the fit ends); Ctrl-C "
@@ -70,7 +76,7 @@ def fit(data: DataFile,
     that fit. --no-auto fits exactly the settings given (the defaults for the
     rest). Checkpointing (--checkpoint-every, --resume) needs --no-auto."""
     run_command(lambda: _fit(data, out, config, quiet, settings, json_file,
-                             auto=auto, budget=budget,
+                             auto=auto, budget=budget, refit=refit,
                              checkpoint_every=checkpoint_every, resume=resume,
                              force=force))
 
@@ -79,7 +85,7 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
          settings: dict[str, Any], json_file: str | None = None, *,
          auto: bool = False, budget: float | None = None,
          checkpoint_every: int | None = None, resume: bool = False,
-         force: bool = False) -> None:
+         force: bool = False, refit: bool = True) -> None:
     from lstmcast.data.loading import load_data
     from lstmcast.evaluation.holdout import fit_evaluate
     if auto and (checkpoint_every is not None or resume):
@@ -90,18 +96,18 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
     quiet = quiet or to_stdout(json_file)
     cfg = build_config(config_file, settings)
     series = load_data(data, cfg.data)
-    if not resume:  # a resumed fit finds its own checkpoint in OUT
-        refuse_existing_run(out, force)
     progress = progress_wanted(quiet)
-    with _checkpoints(out, checkpoint_every, resume, series, cfg):
+    # a resumed fit finds its own checkpoint in OUT: it never refuses OUT
+    with writing_run(out, "fit", force=None if resume else force), \
+            _checkpoints(out, checkpoint_every, resume, series, cfg):
         if auto:
             from lstmcast.search.auto import fit_auto
             result = fit_auto(series, cfg, budget=budget, progress=progress,
-                              fixed=explicit_settings(config_file, settings))
+                              fixed=explicit_settings(config_file, settings),
+                              refit=refit)
         else:
-            result = fit_evaluate(series, cfg, progress=progress)
-        result.save(out)  # inside: a failed save leaves the checkpoints to resume
-    write_run_report(out)
+            result = fit_evaluate(series, cfg, progress=progress, refit=refit)
+        save_run(out, result.save)  # inside: a failed save leaves the checkpoints
     emit_json(json_file, read_json(Path(out) / "metrics.json"))
     if not quiet:
         if result.auto is not None:
@@ -117,7 +123,7 @@ def _checkpoints(out: str, every: int | None, resume: bool, series: SeriesData,
     if every is None and not resume:
         return nullcontext()
     settings = {k: v for k, v in cfg.flat().items() if k not in ("threads", "device")}
-    return checkpointing(Path(out) / "checkpoint", every=every or 1, resume=resume,
+    return checkpointing(Path(out) / CHECKPOINT, every=every or 1, resume=resume,
                          context={"data_sha256": series.fingerprint(),
                                   "settings": settings})
 
@@ -145,13 +151,14 @@ def demo(out: OutFolder = "runs/demo",
             typer.echo(f"lstmcast demo: {dataset} ({dataset_path(dataset).name}), "
                        f"{len(series)} rows")
         progress = progress_wanted(quiet)
-        if plain:
-            from lstmcast.evaluation.holdout import fit_evaluate
-            result = fit_evaluate(series, cfg, progress=progress)
-        else:
-            from lstmcast.search.auto import fit_auto
-            result = fit_auto(series, cfg, progress=progress)
-        write_run_report(result.save(out))
+        with writing_run(out, "demo", force=True):
+            if plain:
+                from lstmcast.evaluation.holdout import fit_evaluate
+                result = fit_evaluate(series, cfg, progress=progress)
+            else:
+                from lstmcast.search.auto import fit_auto
+                result = fit_auto(series, cfg, progress=progress)
+            save_run(out, result.save)
         emit_json(json_file, read_json(Path(out) / "metrics.json"))
         if quiet:
             return

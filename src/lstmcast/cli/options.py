@@ -163,5 +163,6 @@ def given_flags(settings: dict[str, Any]) -> tuple[str, ...]:
 
 
 def split_names(text: str) -> tuple[str, ...]:
-    """A comma-separated list of names (spaces ignored) as a tuple."""
-    return tuple(name for name in text.replace(" ", "").split(",") if name)
+    """A comma-separated list of names as a tuple: split on commas only, each
+    name stripped of the spaces around it (``unit price`` stays one name)."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())

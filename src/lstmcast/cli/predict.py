@@ -27,17 +27,23 @@ def predict(model_dir: Annotated[str, typer.Argument(
             out: Annotated[str, typer.Option(
                 "--out", "-o", metavar="FILE", help="CSV to write.")]
             = "forecast.csv",
+            future: Annotated[str | None, typer.Option(
+                "--future", metavar="FILE", help="CSV or Parquet file of the "
+                "future covariates (fit --future-covariates) at the steps "
+                "forecast: a time column and those columns.")] = None,
             json_file: JsonFile = None,
             **settings: Any) -> None:
     """Forecast the steps after DATA (timestamps and values, original scale).
 
     DATA is read as fit read its data (the same --sep, --decimal, --timezone,
     repair policies, ...); the data options here override them."""
-    run_command(lambda: _predict(model_dir, data, horizon, out, json_file, settings))
+    run_command(lambda: _predict(model_dir, data, horizon, out, json_file, settings,
+                                 future))
 
 
 def _predict(model_dir: str, data: str | None, horizon: int | None, out: str,
-             json_file: str | None, settings: dict[str, Any]) -> None:
+             json_file: str | None, settings: dict[str, Any],
+             future: str | None = None) -> None:
     from lstmcast.core.persist import atomic_write_csv
     from lstmcast.forecaster.estimator import LSTMForecaster
     quiet = to_stdout(json_file)
@@ -50,7 +56,8 @@ def _predict(model_dir: str, data: str | None, horizon: int | None, out: str,
                         "forecasts from the data fit saw. Give the history file "
                         "after the model folder, or drop those options.")
     est = LSTMForecaster.load(model_dir)
-    forecast = est.predict(horizon, None if data is None else est.read(data, **given))
+    forecast = est.predict(horizon, None if data is None else est.read(data, **given),
+                           future=future)
     frame = forecast.rename_axis("timestamp").reset_index()
     atomic_write_csv(out, frame)
     emit_json(json_file, {"forecast": [

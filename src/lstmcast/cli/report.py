@@ -23,9 +23,10 @@ def report(run_dir: Annotated[str, typer.Argument(
     """Rebuild report.html of a saved run from its files (the kind of run is
     told from the files)."""
     def action() -> None:
-        from lstmcast.report.runs import run_kind, write_report
+        from lstmcast.cli.folders import rebuild_report
+        from lstmcast.report.runs import run_kind
         kind = run_kind(run_dir)
-        typer.echo(f"written {write_report(run_dir)} ({kind} run)")
+        typer.echo(f"written {rebuild_report(run_dir)} ({kind} run)")
     run_command(action)
 
 

@@ -101,6 +101,7 @@ def print_fit(result: FitResult, series: SeriesData, out: str) -> None:
     screen.print(f"[bold]Doctor:[/] {escape(result.verdict)}", highlight=False)
     screen.print(f"Training: {est.history_.stopped} (best epoch "
                  f"{est.history_.best_epoch}, {est.history_.seconds:.1f} s). "
+                 f"Saved model: {escape(result.saved_model()['said'])}. "
                  f"Model, metrics and report written to {out}/ (open "
                  f"{out}/report.html).", highlight=False)
 

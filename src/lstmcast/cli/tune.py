@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from lstmcast.cli import show
-from lstmcast.cli.folders import refuse_existing_run, write_run_report
+from lstmcast.cli.folders import save_run, writing_run
 from lstmcast.cli.jsonout import emit_json, to_stdout
 from lstmcast.cli.options import (
     ConfigFile,
@@ -25,6 +25,7 @@ from lstmcast.cli.options import (
 )
 from lstmcast.cli.run import progress_wanted, run_command
 from lstmcast.core.persist import read_json
+from lstmcast.search.tune_storage import JOURNAL
 
 if TYPE_CHECKING:
     from lstmcast.search.ladder import Rung
@@ -67,17 +68,17 @@ def improve(
         cfg = build_config(config, settings)
         series = load_data(data, cfg.data)
         names = tuple(m for m in split_names(classical) if m.lower() != "none")
-        refuse_existing_run(out, force)
 
         def report_rung(rung: Rung, number: int, planned: int) -> None:
             if not silent:
                 r2 = show.fmt(rung.metric("r2"), signed=True)
                 typer.echo(f"rung {number}/{planned} {rung.name}: test R² {r2} "
                            f"({rung.seconds:.1f} s)", err=True)
-        result = climb(series, cfg, trials=trials, timeout=timeout,
-                       seed=cfg.train.seed, progress=progress_wanted(silent),
-                       out_dir=out, classical=names, on_rung=report_rung)
-        write_run_report(out)
+        with writing_run(out, "improve", force=force):
+            result = climb(series, cfg, trials=trials, timeout=timeout,
+                           seed=cfg.train.seed, progress=progress_wanted(silent),
+                           classical=names, on_rung=report_rung)
+            save_run(out, result.save)
         emit_json(json_file, read_json(Path(out) / "ladder.json"))
         if not silent:
             show.print_ladder(result, out)
@@ -122,12 +123,15 @@ def tune(
         silent = quiet or to_stdout(json_file)
         cfg = build_config(config, settings)
         series = load_data(data, cfg.data)
-        result = run_tune(series, cfg, trials=trials, timeout=timeout, folds=folds,
-                          storage=storage, study_name=study_name, out_dir=out,
-                          workers=workers, seed=cfg.train.seed, pruner=pruner,
-                          fixed=given_flags(settings),
-                          progress=progress_wanted(silent))
-        write_run_report(out)
+        with writing_run(out, "tune", force=None):  # the study in OUT resumes
+            result = run_tune(series, cfg, trials=trials, timeout=timeout,
+                              folds=folds, storage=storage or str(Path(out) /
+                                                                  JOURNAL),
+                              study_name=study_name, workers=workers,
+                              seed=cfg.train.seed, pruner=pruner,
+                              fixed=given_flags(settings),
+                              progress=progress_wanted(silent))
+            save_run(out, result.save)
         emit_json(json_file, read_json(Path(out) / "tune.json"))
         if not silent:
             show.print_tune(result, out)

@@ -38,6 +38,11 @@ class DataConfig:
         None, "Time column (auto-detected when one column parses as dates).")
     covariates: tuple[str, ...] = _opt(
         (), "Related series used as inputs (comma-separated column names).")
+    future_covariates: tuple[str, ...] = _opt(
+        (), "Inputs known in advance for the steps forecast (promotions, prices, "
+        "holidays, weather forecasts; comma-separated columns): the network reads "
+        "their values at the forecast steps. fit reads them from the data; "
+        "predict needs them for the future rows (--future FILE).")
     sep: str | None = _opt(
         None, "Column separator of a CSV file (auto: a comma, else ';', tab or "
         "'|' when the header holds one); a character or tab, space, semicolon, "
@@ -143,7 +148,8 @@ class ModelConfig:
     strategy: str = _opt(
         "auto", "How H > 1 steps are forecast: mimo (one network, H outputs), "
         "direct (one network per step), recursive (a one-step network fed its own "
-        "forecasts; no covariates). auto: mimo, and recursive beyond H.",
+        "forecasts; no --covariates, --future-covariates fed step by step). auto: "
+        "mimo, and recursive beyond H.",
         choices=("auto", "mimo", "direct", "recursive"))
     target_mode: str = _opt(
         "delta", "Predict the change from the last input value (delta) or the "
@@ -233,7 +239,7 @@ def _check_value(cls: type, f: dataclasses.Field, value: Any) -> Any:
     try:
         if kind.startswith("tuple"):
             if isinstance(value, str):
-                value = [v for v in value.replace(" ", "").split(",") if v]
+                value = [v.strip() for v in value.split(",") if v.strip()]
             elif not isinstance(value, list | tuple):
                 value = [value]
             item = int if "int" in kind else str
@@ -367,13 +373,12 @@ class ForecastConfig:
 
     @classmethod
     def from_json_file(cls, path: str) -> ForecastConfig:
-        """Read a config file written by ``to_json`` (or by hand)."""
+        """Read a config file written by ``to_json`` (or by hand), bounded in
+        size and depth; errors name the file."""
+        from lstmcast.core.persist import read_json
+        fix = "Fix the file or write a new one."
+        values = read_json(path, max_bytes=1 << 20, fix=fix)
         try:
-            with open(path, encoding="utf-8") as fh:
-                values = json.load(fh)
-        except FileNotFoundError:
-            raise DataError(f"Config file {path} does not exist.") from None
-        except json.JSONDecodeError as exc:
-            raise DataError(f"Config file {path} is not valid JSON: {exc}. "
-                            "Fix the file or write a new one.") from None
-        return cls.from_dict(values)
+            return cls.from_dict(values)
+        except DataError as exc:
+            raise DataError(f"Config file {path}: {exc} {fix}") from None

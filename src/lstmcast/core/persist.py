@@ -1,10 +1,13 @@
-"""Files that survive faults: atomic writes, hashes, and pickle-free model folders.
+"""Files that survive faults and hostile content: atomic writes, hashes, and
+JSON read with bounds.
 
-A model folder holds ``model.safetensors`` (weights), JSON files (settings and
-fitted state as numbers) and ``manifest.json`` with the SHA-256 of each file.
 Writes go to a temporary file that is fsynced and renamed over the target, so a
 crash or a full disk never leaves a half-written file where a good one was.
-Loading checks every hash before reading anything and never unpickles.
+JSON is written strict (no NaN) and read with its size checked before reading
+and its nesting depth bounded, so a damaged or forged file is a DataError,
+never a RecursionError or a memory blow-up. The manifest of a folder is
+:mod:`lstmcast.core.manifest`; a whole run folder swapped in at once is
+:mod:`lstmcast.core.runfolder`.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from lstmcast.core.errors import DataError
 if TYPE_CHECKING:
     import pandas as pd
 
-MANIFEST = "manifest.json"
+MAX_JSON_BYTES = 64 << 20  # the largest JSON file lstmcast reads (64 MiB)
+MAX_DEPTH = 32  # how deep lists and objects may nest in one
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
@@ -54,19 +58,19 @@ def atomic_write_files(folder: str | os.PathLike, files: dict[str, bytes]) -> No
                 os.fsync(fh.fileno())
         for name, tmp in temps.items():
             os.replace(tmp, folder / name)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except OSError as exc:
         raise DataError(
             f"Could not save {', '.join(str(folder / n) for n in files)}: "
             f"{exc.strerror or exc}. Free some space or choose another output "
-            "folder (--out); files already there were left as they were."
+            "folder (--out); none of these files was changed."
         ) from exc
     finally:
         for tmp in temps.values():
             Path(tmp).unlink(missing_ok=True)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     """Make the renames in ``folder`` durable (where the OS allows it)."""
     try:
         fd = os.open(folder, os.O_RDONLY)
@@ -122,46 +126,62 @@ def sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def write_with_manifest(folder: str | os.PathLike, files: dict[str, bytes],
-                        run: dict[str, Any] | None = None) -> None:
-    """Write ``files`` and ``manifest.json`` (their SHA-256, and ``run``: how
-    they were made) as one :func:`atomic_write_files`, the manifest renamed
-    last: a folder whose manifest hashes match is complete."""
-    manifest = {"files": {name: hashlib.sha256(data).hexdigest()
-                          for name, data in files.items()}}
-    if run is not None:
-        manifest["run"] = run
-    atomic_write_files(folder, {**files, MANIFEST: json_bytes(manifest)})
-
-
-def verify_folder(folder: str | os.PathLike) -> dict[str, str]:
-    """Check that every file listed in the manifest exists with its hash."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise DataError(f"Model folder {folder} does not exist. Give the --out "
-                        "folder of a finished `lstmcast fit`.")
-    manifest_path = folder / MANIFEST
-    if not manifest_path.is_file():
-        raise DataError(f"{folder} has no {MANIFEST}: it is not a complete lstmcast "
-                        "model folder (was the save interrupted?). Fit again.")
+def read_bounded(path: str | os.PathLike, max_bytes: int, fix: str) -> bytes:
+    """The bytes of ``path`` if it holds at most ``max_bytes``; else (or when it
+    cannot be read) a DataError ending with ``fix``. The size is checked before
+    anything is read."""
     try:
-        files = json.loads(manifest_path.read_text("utf-8"))["files"]
-    except (ValueError, KeyError, TypeError):
-        raise DataError(f"{manifest_path} is damaged. Fit the model again.") from None
-    for name, expected in files.items():
-        path = folder / name
-        if not path.is_file():
-            raise DataError(f"Model file {path} is missing. Fit the model again.")
-        if sha256(path) != expected:
-            raise DataError(f"Model file {path} does not match its recorded hash: "
-                            "it was truncated or changed after saving. Fit again "
-                            "or restore the folder from a backup.")
-    return files
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            data = fh.read(max_bytes + 1) if size <= max_bytes else b""
+    except FileNotFoundError:
+        raise DataError(f"{path} does not exist. {fix}") from None
+    except OSError as exc:
+        raise DataError(f"Cannot read {path}: {exc.strerror or exc}. {fix}"
+                        ) from None
+    if size > max_bytes or len(data) > max_bytes:
+        raise DataError(f"{path} holds {max(size, len(data)):,} bytes, more than the "
+                        f"{max_bytes:,} such a file may hold: it was not written by "
+                        f"lstmcast. {fix}")
+    return data
 
 
-def read_json(path: str | os.PathLike) -> Any:
-    """Read a JSON file of a verified folder, with a clear error if damaged."""
+def parse_json(data: bytes, where: str, fix: str) -> Any:
+    """Strict JSON (no NaN or Infinity) nested at most MAX_DEPTH deep, or a
+    DataError naming ``where`` and ``fix``."""
+    def constant(name: str) -> None:
+        raise ValueError(f"{name} is not a JSON number")
     try:
-        return json.loads(Path(path).read_text("utf-8"))
-    except (OSError, ValueError) as exc:
-        raise DataError(f"Cannot read {path}: {exc}. Fit the model again.") from None
+        value = json.loads(data.decode("utf-8"), parse_constant=constant)
+    except RecursionError:
+        value = _TOO_DEEP
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise DataError(f"Cannot read {where}: not valid JSON ({exc}). {fix}"
+                        ) from None
+    if value is _TOO_DEEP or _depth(value) > MAX_DEPTH:
+        raise DataError(f"Cannot read {where}: it nests lists or objects more than "
+                        f"{MAX_DEPTH} deep, which no lstmcast file does. {fix}")
+    return value
+
+
+_TOO_DEEP = object()
+
+
+def _depth(value: Any) -> int:
+    """How deep lists and objects nest in ``value`` (without recursion)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                children = item.values() if isinstance(item, dict) else item
+                stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
+def read_json(path: str | os.PathLike, *, max_bytes: int = MAX_JSON_BYTES,
+              fix: str = "Fit the model again.") -> Any:
+    """Read a JSON file of lstmcast's, bounded in size and depth, with a clear
+    error (ending with ``fix``) if it is missing, too large or damaged."""
+    return parse_json(read_bounded(path, max_bytes, fix), str(path), fix)

@@ -18,14 +18,22 @@ from lstmcast.data.timeparse import detect_time_column, is_integer_steps
 
 
 def resolve_columns(frame: pd.DataFrame, target: str | None, time: str | None,
-                    covs: tuple[str, ...], where: str,
-                    notes: list[str]) -> tuple[str, str | None]:
-    """Check the named columns exist, then detect the time and the target."""
+                    covs: tuple[str, ...], where: str, notes: list[str],
+                    future: tuple[str, ...] = ()) -> tuple[str, str | None]:
+    """Check the named columns exist, then detect the time and the target.
+    ``future`` are the future covariates (inputs known in advance)."""
     columns = list(frame.columns)
-    named = [("Target", target), ("Time", time)] + [("Covariate", c) for c in covs]
+    named = [("Target", target), ("Time", time)] + [("Covariate", c) for c in covs] \
+        + [("Future covariate", c) for c in future]
     for role, name in named:
         if name is not None and name not in columns:
-            raise _missing_column(role, name, columns, where)
+            raise missing_column(role, name, columns, where)
+    both = sorted(set(covs) & set(future))
+    if both:
+        raise DataError(f"Column(s) {show(both)} are both covariates and future "
+                        "covariates. Name each in one of --covariates (past "
+                        "values only) or --future-covariates (known in advance).")
+    covs = (*covs, *future)
     _check_distinct(target, time, covs)
     if time is None:
         time = detect_time_column(frame, {c for c in (target, *covs) if c})
@@ -40,7 +48,7 @@ def resolve_columns(frame: pd.DataFrame, target: str | None, time: str | None,
     return target, time
 
 
-def _missing_column(role: str, name: str, columns: list[str], where: str) -> DataError:
+def missing_column(role: str, name: str, columns: list[str], where: str) -> DataError:
     lower = {c.lower(): c for c in columns}
     close = difflib.get_close_matches(name.lower(), list(lower), n=1, cutoff=0.6)
     hint = f" Did you mean '{lower[close[0]]}'?" if close else ""

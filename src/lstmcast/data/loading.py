@@ -59,7 +59,8 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
          timezone: str | None = None, strict: bool = False,
          constant_covariates: str = "drop", resample: str | None = None,
          resample_how: str = "mean", sep: str | None = None, decimal: str = ".",
-         thousands: str | None = None) -> SeriesData:
+         thousands: str | None = None,
+         future_covariates: Sequence[str] = ()) -> SeriesData:
     """Read and check a time series.
 
     Parameters
@@ -115,6 +116,10 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
         ``thousands=","`` reads 10,000.12 (``"."``, ``"'"`` or ``"space"``
         also); never guessed. Currency symbols and percent signs are stripped
         from text cells (a ``units`` repair: '12.5%' is 12.5).
+    future_covariates : sequence of str
+        Columns known in advance for the steps forecast (promotions, prices,
+        holidays): read and checked like the covariates, kept apart as
+        ``SeriesData.future``.
 
     Returns
     -------
@@ -132,7 +137,7 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     check_choice("constant_covariates", constant_covariates, ("drop", "keep"))
     check_choice("resample_how", resample_how, RESAMPLE_HOWS)
     rule = resample_rule(resample)
-    covs = (covariates,) if isinstance(covariates, str) else tuple(map(str, covariates))
+    covs, futs = _names(covariates), _names(future_covariates)
     fmt, sep = number_format(decimal, thousands), separator(sep)
     if sep is not None and sep in (fmt.decimal, fmt.thousands):
         raise DataError(f"The separator {sep!r} (--sep) is also the decimal mark or "
@@ -142,7 +147,7 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
     raw, label, where = read(source, target, sep, fmt)
     notes: list[str] = []
     repairs: list[Repair] = []
-    target, time = resolve_columns(raw, target, time, covs, where, notes)
+    target, time = resolve_columns(raw, target, time, covs, where, notes, futs)
     index = time_index(raw, time, label, notes)
     utc = [n for n in notes if n.startswith(UTC_NOTE.format(time))]
     if utc:
@@ -157,7 +162,8 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
         check_duplicates(index, duplicates, label)
     values = pd.DataFrame(
         {name: _numbers(raw[name], role, label, fmt, notes, repairs)
-         for role, name in [("Target", target)] + [("Covariate", c) for c in covs]},
+         for role, name in [("Target", target)] + [("Covariate", c) for c in covs]
+         + [("Future covariate", c) for c in futs]},
         index=index)
     _check_has_values(values, target)
     before = len(values)
@@ -173,7 +179,8 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
         values = _trim(values, target, notes, repairs)
     if constant_covariates == "drop":
         covs = _drop_constant_covariates(values, covs, notes, repairs)
-        values = values[[target, *covs]]
+        futs = _drop_constant_covariates(values, futs, notes, repairs)
+        values = values[[target, *covs, *futs]]
     rows = len(values)
     values, freq = regularise(values, gaps, notes, rule)
     if len(values) > rows:
@@ -191,7 +198,13 @@ def load(source: str | os.PathLike | pd.DataFrame | pd.Series, *,
             "in strict mode: " + " | ".join(f"[{r.kind}] {r.detail}" for r in repairs)
             + " Fix the data, or drop --strict to have these repairs made and "
             "recorded in the run's manifest.")
-    return SeriesData(values, target, covs, freq, tuple(notes), tuple(repairs))
+    return SeriesData(values, target, covs, freq, tuple(notes), tuple(repairs),
+                      future=futs)
+
+
+def _names(columns: Sequence[str]) -> tuple[str, ...]:
+    """Column names as a tuple (one name given as a string is one column)."""
+    return (columns,) if isinstance(columns, str) else tuple(map(str, columns))
 
 
 def _numbers(column: pd.Series, role: str, label: RowLabel, fmt: NumberFormat,
@@ -258,7 +271,8 @@ def load_data(source: str | os.PathLike | pd.DataFrame | pd.Series,
                 timezone=data.timezone, strict=data.strict,
                 resample=data.resample, resample_how=data.resample_how,
                 constant_covariates=constant_covariates, sep=data.sep,
-                decimal=data.decimal, thousands=data.thousands)
+                decimal=data.decimal, thousands=data.thousands,
+                future_covariates=data.future_covariates)
 
 
 SeriesSource = str | os.PathLike | pd.DataFrame | pd.Series | SeriesData

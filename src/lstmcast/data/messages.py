@@ -13,8 +13,11 @@ from collections.abc import Callable, Iterable
 RowLabel = Callable[[int], str]
 
 
-def fmt_value(value: object) -> str:
-    """A cell as the user would recognise it: strings quoted, numbers plain."""
+def fmt_value(value: object, limit: int = 60) -> str:
+    """A cell as the user would recognise it: strings quoted, numbers plain;
+    a long text cut after ``limit`` characters, with its length."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[:limit]!r}... ({len(value):,} characters)"
     return repr(value) if isinstance(value, str) else str(value)
 
 

@@ -4,8 +4,9 @@ Check 1 of :func:`lstmcast.data.loading.load`: :func:`read` turns any source
 into a frame with unique string column names (a date or named index becomes a
 column), and says how to name its rows in messages (file lines for CSV,
 0-based positions otherwise). CSV separators other than commas are detected
-(or given: ``sep``); a header naming a column twice is refused. A CSV whose
-numbers have a decimal comma or a thousands separator (a
+(or given: ``sep``); a header naming a column twice is refused, and so are
+lines and headers beyond the bounds of :mod:`lstmcast.data.limits`. A CSV
+whose numbers have a decimal comma or a thousands separator (a
 :class:`~lstmcast.data.numbers.NumberFormat` other than the plain one) is read
 as text, so that pandas reads no '1.234' as 1.234, and its columns of numbers
 written that way become numbers.
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.core.errors import DataError
+from lstmcast.data.limits import check_csv_bounds, header_names, repeated_names
 from lstmcast.data.messages import RowLabel, show
 from lstmcast.data.numbers import NumberFormat, parse_numbers
 
@@ -95,17 +97,19 @@ def _read_path(path: Path, sep: str | None, fmt: NumberFormat
 
 
 def _read_csv(path: Path, sep: str | None, fmt: NumberFormat) -> pd.DataFrame:
-    text = None if fmt.plain else str  # see the module's docstring
+    exact = {"skipinitialspace": True,  # numbers read back exactly as written
+             "float_precision": "round_trip",  # (pandas < 3.1 may round the last bit)
+             "dtype": None if fmt.plain else str}  # see the module's docstring
     try:
+        check_csv_bounds(path)
         if sep is None:
-            frame, sep = pd.read_csv(path, skipinitialspace=True, dtype=text), ","
+            frame, sep = pd.read_csv(path, **exact), ","
             if frame.shape[1] == 1:  # perhaps separated by something else
                 sep = _separator(str(frame.columns[0]),
                                  str(frame.iloc[0, 0]) if len(frame) else "") or ","
-                frame = pd.read_csv(path, sep=sep, skipinitialspace=True,
-                                    dtype=text) if sep != "," else frame
+                frame = pd.read_csv(path, sep=sep, **exact) if sep != "," else frame
         else:
-            frame = pd.read_csv(path, sep=sep, skipinitialspace=True, dtype=text)
+            frame = pd.read_csv(path, sep=sep, **exact)
         _check_header(path, sep)
     except pd.errors.EmptyDataError:
         raise DataError(f"File {path} is empty. Write a header line (e.g. "
@@ -145,14 +149,12 @@ def _numbers_as_numbers(frame: pd.DataFrame, fmt: NumberFormat) -> pd.DataFrame:
 def _check_header(path: Path, sep: str) -> None:
     """Refuse a header naming a column twice (pandas would rename the second
     one 'name.1' without a word)."""
-    header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str,
-                         skipinitialspace=True, keep_default_na=False).iloc[0]
-    names = [str(v).strip() for v in header]
-    repeated = sorted({n for n in names if names.count(n) > 1})
-    if repeated:
-        where = "; ".join(
-            f"'{n}' in columns " + ", ".join(str(i + 1) for i, m in enumerate(names)
-                                             if m == n) for n in repeated)
+    positions = repeated_names(header_names(path, sep))
+    if positions:
+        where = "; ".join(f"'{n}' in columns {', '.join(map(str, at[:10]))}"
+                          for n, at in list(positions.items())[:5])
+        if len(positions) > 5:
+            where += f"; ... ({len(positions)} names in all)"
         raise DataError(f"The header of {path} names a column more than once: "
                         f"{where} (counting from 1). Rename one of each in the "
                         "header line so that every column has its own name.")
@@ -189,7 +191,7 @@ def _from_frame(frame: pd.DataFrame) -> pd.DataFrame:
                         "them first (e.g. df.reset_index()).")
     frame = frame.copy()
     frame.columns = [str(c) for c in frame.columns]
-    repeated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
+    repeated = sorted(repeated_names(frame.columns))
     if repeated:
         raise DataError(f"Column names appear more than once: {show(repeated)}. "
                         "Give every column its own name.")

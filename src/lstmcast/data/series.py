@@ -18,6 +18,9 @@ from lstmcast.core.checks import check_int
 from lstmcast.core.errors import DataError
 from lstmcast.data.timegrid import integer_step, seconds
 
+#: The most steps one forecast may have (see :meth:`SeriesData.future_index`).
+MAX_HORIZON = 10_000
+
 
 @dataclass(frozen=True)
 class Repair:
@@ -50,8 +53,8 @@ class SeriesData:
     frame : pd.DataFrame
         Index: a sorted, unique DatetimeIndex named after the time column (or
         ``"time"``), or an integer index (named after the time column, or
-        ``"step"``). Columns exactly ``[target, *covariates]``, float64, NaN
-        where a value is missing.
+        ``"step"``). Columns exactly ``[target, *covariates, *future]``,
+        float64, NaN where a value is missing.
     target : str
         The column to forecast.
     covariates : tuple of str
@@ -63,6 +66,8 @@ class SeriesData:
         Repairs made and warnings, for the user to read.
     repairs : tuple of Repair
         The changes made to the data, counted (also among the notes).
+    future : tuple of str
+        Future covariates: inputs known in advance for the steps forecast.
     """
 
     frame: pd.DataFrame
@@ -71,9 +76,10 @@ class SeriesData:
     freq: str | None
     notes: tuple[str, ...] = ()
     repairs: tuple[Repair, ...] = ()
+    future: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        expected = [self.target, *self.covariates]
+        expected = [self.target, *self.covariates, *self.future]
         if list(self.frame.columns) != expected:
             raise DataError(f"SeriesData columns must be {expected}. "
                             f"Got {list(self.frame.columns)} instead.")
@@ -88,6 +94,12 @@ class SeriesData:
         """Covariate values, shape (n, len(covariates)), float64."""
         values = self.frame[list(self.covariates)].to_numpy(dtype=np.float64)
         return values.reshape(len(self.frame), len(self.covariates))
+
+    @property
+    def F(self) -> np.ndarray:
+        """Future covariate values, shape (n, len(future)), float64."""
+        values = self.frame[list(self.future)].to_numpy(dtype=np.float64)
+        return values.reshape(len(self.frame), len(self.future))
 
     @property
     def index(self) -> pd.Index:
@@ -109,11 +121,22 @@ class SeriesData:
         continued, which is a ``DataError`` naming the fix.
         """
         check_int("horizon", horizon, 1)
+        if horizon > MAX_HORIZON:
+            raise DataError(f"A forecast of {horizon:,} steps is more than the "
+                            f"{MAX_HORIZON:,} lstmcast makes at once: fed its own "
+                            "forecasts step by step, a network's errors compound "
+                            "long before, and that many steps take minutes to "
+                            "hours. Forecast fewer steps, or resample the data to "
+                            "a coarser frequency (--resample).")
         index = self.frame.index
         if len(index) == 0:
             raise DataError("The series is empty: there is no last time stamp.")
         if not isinstance(index, pd.DatetimeIndex):
             step = integer_step(index)
+            if abs(int(index[-1]) + int(step) * horizon) >= 2**63:
+                raise DataError(f"The {horizon:,} steps after {index[-1]} (by "
+                                f"{step}) go beyond the largest whole number. "
+                                "Forecast fewer steps.")
             return pd.Index(index[-1] + step * np.arange(1, horizon + 1),
                             name=index.name, dtype=np.int64)
         if self.freq is None:
@@ -122,8 +145,14 @@ class SeriesData:
                 "no future stamps can be made. Resample the data to a regular "
                 "frequency first (e.g. df.resample('D').mean()); gaps='fill' "
                 "(--gaps fill) only fills stamps missing from a regular grid.")
-        dates = pd.date_range(index[-1], periods=horizon + 1, freq=self.freq,
-                              unit=index.unit, name=index.name)
+        try:
+            dates = pd.date_range(index[-1], periods=horizon + 1, freq=self.freq,
+                                  unit=index.unit, name=index.name)
+        except (OverflowError, pd.errors.OutOfBoundsDatetime):
+            raise DataError(f"The {horizon:,} stamps after {index[-1]} at frequency "
+                            f"{self.freq} go beyond {pd.Timestamp.max}, the "
+                            "latest time pandas can hold. Forecast fewer steps."
+                            ) from None
         return dates[dates > index[-1]][:horizon]
 
     def fingerprint(self) -> str:
@@ -132,8 +161,9 @@ class SeriesData:
         index = self.frame.index
         stamps = index.asi8 if isinstance(index, pd.DatetimeIndex) else \
             index.to_numpy(dtype=np.int64)
-        digest = hashlib.sha256(repr((self.target, self.covariates, self.freq,
-                                      str(index.dtype), index.name)).encode())
+        names = (self.target, self.covariates, self.freq, str(index.dtype),
+                 index.name, *((self.future,) if self.future else ()))
+        digest = hashlib.sha256(repr(names).encode())
         digest.update(np.ascontiguousarray(stamps).tobytes())
         digest.update(np.ascontiguousarray(
             self.frame.to_numpy(dtype=np.float64)).tobytes())

@@ -28,6 +28,9 @@ _QUARTER = re.compile(r"^(\d{4})\s*-?\s*[Qq]([1-4])$")
 _MONTH = re.compile(r"^(\d{4})[-/](\d{1,2})$")
 _INT = re.compile(r"^[+-]?\d{1,15}$")
 _MAX_EXACT_INT = 2**53
+#: Longer cells are not read as times (no stamp is; date parsing of a cell
+#: grows faster than its length, taking minutes at a million characters).
+MAX_TIME_CHARS = 100
 #: How the note of a conversion of mixed UTC offsets to UTC begins.
 UTC_NOTE = "Time column '{}' mixes UTC offsets"
 
@@ -184,6 +187,7 @@ def _best_text_parse(text: pd.Series, name: str) -> tuple[str, pd.Series, list[s
     Returns the kind, the parsed values (NaT/NaN where a cell failed) and
     notes. Ties go to the more specific reading, in the order tried.
     """
+    text = text.where(text.str.len() <= MAX_TIME_CHARS, "")  # too long: no parse
     readings = (
         ("quarter", lambda: (_period_start(text, _QUARTER, 3), [])),
         ("month", lambda: (_period_start(text, _MONTH, 1), [])),
@@ -224,6 +228,20 @@ def _parse_dates(text: pd.Series, name: str, fmt: str | None = None,
     note = (f"{UTC_NOTE.format(name)} (e.g. daylight saving time); all "
             f"{count(len(stamps), 'stamp')} were converted to UTC.")
     return stamps, [note]
+
+
+def zone_name(index: pd.Index) -> str | None:
+    """The IANA name of the stamps' time zone, as :func:`localize` takes it;
+    None for naive stamps, steps and fixed UTC offsets."""
+    import zoneinfo
+    tz = getattr(index, "tz", None)
+    if tz is None:
+        return None
+    try:
+        zoneinfo.ZoneInfo(str(tz))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return str(tz)
 
 
 def localize(index: pd.Index, zone: str, label: RowLabel,

@@ -117,13 +117,16 @@ def backtest(data: SeriesSource,
     if _positive("test_size", size) < h:
         raise DataError(f"Each fold's test part ({size} rows) must hold the horizon "
                         f"({h} steps). Use a larger test_size or a shorter horizon.")
-    bounds = fold_bounds(len(series), mode=mode, n_folds=folds, test_size=size,
-                         gap=gap, stride=stride, train_size=train_size, min_train=2)
+    ahead = h - 1 if series.future else 0  # the future covariates of the last paths
+    bounds = fold_bounds(len(series) - ahead, mode=mode, n_folds=folds,
+                         test_size=size, gap=gap, stride=stride,
+                         train_size=train_size, min_train=2)
     settings = {"folds": folds, "horizon": h, "mode": mode, "test_size": size,
                 "gap": gap, "stride": stride or size, "refit": bool(refit),
                 "strategy": cfg.model.strategy, "models": ["lstm", *names],
-                "n": len(series), "config": cfg.to_dict()}
-    run = _Run(series, cfg, names, h, False)
+                "n": len(series), "config": cfg.to_dict(),
+                **({"known_future_rows": ahead} if ahead else {})}
+    run = _Run(series, cfg, names, h, False, ahead)
     bar = _fold_bar(len(bounds)) if progress else None
     for k, bound in enumerate(bounds):
         run.fold(k, bound, bounds[0] if not refit else bound, fit=refit or k == 0)
@@ -201,9 +204,9 @@ class _Run:
     """The state of one backtest while its folds run."""
 
     def __init__(self, series: SeriesData, cfg: ForecastConfig, names: list[str],
-                 horizon: int, progress: bool) -> None:
+                 horizon: int, progress: bool, ahead: int = 0) -> None:
         self.series, self.cfg, self.names = series, cfg, names
-        self.horizon, self.progress = horizon, progress
+        self.horizon, self.progress, self.ahead = horizon, progress, ahead
         self.scores: list[dict[str, Any]] = []
         self.forecasts: list[pd.DataFrame] = []
         self.timings: list[dict[str, Any]] = []
@@ -217,13 +220,14 @@ class _Run:
         """Fit (unless reusing) and forecast one fold; append its scores."""
         lo, hi = fit_bound[0], fit_bound[1]
         test_lo, test_hi = bound[2], bound[3]
-        part = replace(self.series, frame=self.series.frame.iloc[lo:test_hi])
+        end = test_hi + self.ahead  # the rows after: known future covariates only
+        part = replace(self.series, frame=self.series.frame.iloc[lo:end])
         y = part.y
         fit_seconds = self._fit(k, part.head(hi - lo), (lo, hi)) if fit else {}
         origins = np.arange(test_lo - 1, test_hi - 1) - lo  # rows of ``part``
         paths, seconds = self._paths(k, part, origins)
         steps = origins[:, None] + 1 + np.arange(self.horizon)  # (B, H)
-        inside = steps < len(part)  # cut at the end of the fold's test part
+        inside = steps < test_hi - lo  # cut at the end of the fold's test part
         truth = np.where(inside, y[np.minimum(steps, len(part) - 1)], np.nan)
         self._score(k, truth, paths, y[: hi - lo], inside)
         self._keep_forecasts(k, part, origins, steps, truth, paths, inside)

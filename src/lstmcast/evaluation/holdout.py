@@ -4,6 +4,13 @@ The test part is the last ``max(ceil(0.2 n), 24)`` rows (``test_size``), as in
 the benchmark catalog, so numbers compare with other libraries'. The LSTM and
 every baseline forecast the very same test points, one step ahead from the true
 history with fixed parameters, and are scored on the original scale.
+
+Then the evaluated settings are fitted once more on every row, the test part
+included (:meth:`FitResult.refit`, ``refit=True``, the default): that model is
+what ``save`` writes, so it forecasts after the last row of the data. The
+refit is the same recipe as the evaluated fit (season, window, settings; the
+last ``val_size`` rows, now the newest, held out to stop early and restore the
+best epoch's weights), so the test scores describe how it was made.
 """
 
 from __future__ import annotations
@@ -41,6 +48,50 @@ class FitResult:
     series: SeriesData | None = None
     doctor: list[Any] = field(default_factory=list)
     auto: dict[str, Any] | None = None  # what `fit --auto` chose and why
+    refitted: Any = None  # the same settings fitted on every row (see refit)
+    refit_seconds: float = 0.0
+
+    @property
+    def saved(self) -> Any:
+        """The forecaster ``save`` writes: the refit when there is one, else
+        the evaluated forecaster."""
+        return self.refitted if self.refitted is not None else self.forecaster
+
+    def refit(self, *, progress: bool = False) -> FitResult:
+        """Fit the evaluated settings again on every row of the series (training
+        and test part) and keep that forecaster as the one ``save`` writes; the
+        scores and predictions stay those of the evaluated fit. Returns self."""
+        from lstmcast.forecaster.estimator import LSTMForecaster
+        if self.series is None:
+            raise DataError("This FitResult holds no series to refit on; run "
+                            "fit_evaluate(data, config, refit=True).")
+        started = time.perf_counter()
+        est = LSTMForecaster.from_config(self.config)
+        est.fit(self.series, progress=progress)
+        evaluated = self.forecaster.state_.data.train_range
+        est.state_ = replace(est.state_, config=self.config, data=replace(
+            est.state_.data, evaluated_range=evaluated))
+        self.refitted = est
+        self.refit_seconds = time.perf_counter() - started
+        return self
+
+    def saved_model(self) -> dict[str, Any]:
+        """What ``save`` writes, in words and ranges (``saved_model`` of
+        metrics.json): the refit on every row, or the evaluated fit."""
+        state, history = self.saved.state_, self.saved.history_
+        fitted, evaluated = state.data.train_range, \
+            self.forecaster.state_.data.train_range
+        said = (f"refitted on all {fitted['rows']} rows ({fitted['first']} to "
+                f"{fitted['last']}) after scoring, with the same settings; the "
+                f"scores are of the fit on the training part ({evaluated['first']} "
+                f"to {evaluated['last']})" if self.refitted is not None else
+                f"the evaluated fit, trained on the training part only "
+                f"({evaluated['first']} to {evaluated['last']}): without data, "
+                "predict forecasts from the end of the training part")
+        return {"refit": self.refitted is not None, "said": said,
+                "train_range": fitted, "evaluated_range": evaluated,
+                "stopped": history.stopped, "best_epoch": history.best_epoch,
+                "seconds": self.refit_seconds}
 
     @property
     def verdict(self) -> str:
@@ -84,6 +135,7 @@ class FitResult:
                 "training": {k: v for k, v in est.history_.to_dict().items()
                              if k != "history"},
                 "seconds": self.seconds, "verdict": self.verdict,
+                "saved_model": self.saved_model(),
                 "doctor": [f.to_dict() for f in self.doctor],
                 **({"auto": self.auto} if self.auto is not None else {})}
 
@@ -94,7 +146,7 @@ class FitResult:
         ``auto.json`` (after ``fit --auto``: the candidates and the choice).
         :func:`lstmcast.report.runs.write_report` builds the page from them."""
         out = Path(out)
-        self.forecaster.save(str(out))
+        self.saved.save(str(out))
         atomic_write_json(out / "metrics.json", self.to_dict())
         if self.auto is not None:
             atomic_write_json(out / "auto.json", self.auto)
@@ -105,8 +157,11 @@ class FitResult:
 
 
 def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
-                 progress: bool = False, doctor: bool = True) -> FitResult:
-    """Split in time, fit on the training part, score every model on the test part.
+                 progress: bool = False, doctor: bool = True,
+                 refit: bool = True) -> FitResult:
+    """Split in time, fit on the training part, score every model on the test
+    part; then (``refit=True``) fit the same settings on every row, the model
+    ``save`` writes (:meth:`FitResult.refit`).
 
     ``data`` is a path, a DataFrame or Series (read with ``config``'s data
     settings) or a SeriesData; ``config`` None means the defaults.
@@ -118,32 +173,47 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
     started = time.perf_counter()
     config = config if config is not None else ForecastConfig()
     series = as_series(data, config.data)
-    n = len(series)
-    n_test = count_test_rows(n, config.data.test_size)
-    n_train = n - n_test
+    n_train, n_eval = split_rows(series, config)
+    n_test = n_eval - n_train
     train_part = series.head(n_train)
     season, window, warm, n_val = resolve_shape(train_part, config)
-    check_length(n, window=window + warm, horizon=config.model.horizon,
+    check_length(n_eval, window=window + warm, horizon=config.model.horizon,
                  n_test=n_test, n_val=n_val)
-    config = config.replace(season=season, window=window)
+    config = config.replace(season=season, window=window,
+                            future_covariates=series.future)
     est = LSTMForecaster.from_config(config)
     est.fit(train_part, progress=progress)
-    est.state_ = replace(est.state_, config=config)
-    rows = np.arange(n_train, n)
+    est.state_ = replace(est.state_, config=config, data=replace(
+        est.state_.data, evaluated_range=est.state_.data.train_range))
+    rows = np.arange(n_train, n_eval)
     forecasts = {"lstm": est.predict_one_step(series, rows)}
     forecasts.update(_baseline_forecasts(series.y, n_train, rows, season))
     metrics = _score(series.y, n_train, rows, forecasts, season)
     predictions = pd.DataFrame({"timestamp": series.index[rows],
                                 "actual": series.y[rows], **forecasts})
-    split = _split_facts(series, n_train, n_val, n_test)
+    split = _split_facts(series, n_train, n_val, n_eval)
     result = FitResult(est, metrics, predictions, split, config,
                        time.perf_counter() - started, series=series)
     if est.horizon_ > 1:
-        result.horizon_metrics = _horizon_metrics(est, series, n_train, season)
+        result.horizon_metrics = _horizon_metrics(est, series, n_train, n_eval,
+                                                  season)
     if doctor:
         from lstmcast.evaluation.doctor import explain
         result.doctor = explain(result, series)
-    return result
+    return result.refit(progress=progress) if refit else result
+
+
+def split_rows(series: SeriesData, config: ForecastConfig) -> tuple[int, int]:
+    """(n_train, n_eval): the test part is rows n_train .. n_eval - 1. A model
+    reading future covariates L steps ahead (L = H, see
+    :func:`~lstmcast.forecaster.shape.future_leads`) needs them L - 1 rows past
+    the row it forecasts: the last L - 1 rows are then the known future of the
+    rows before them, and not scored."""
+    from lstmcast.forecaster.shape import future_leads
+    mcfg = config.model
+    ahead = future_leads(mcfg.strategy, mcfg.horizon) - 1 if series.future else 0
+    n_eval = len(series) - ahead
+    return n_eval - count_test_rows(n_eval, config.data.test_size), n_eval
 
 
 def _plot_series(series: SeriesData, limit: int = 20_000) -> pd.DataFrame:
@@ -169,24 +239,26 @@ def _score(y: np.ndarray, n_train: int, rows: np.ndarray,
 
 
 def _split_facts(series: SeriesData, n_train: int, n_val: int,
-                 n_test: int) -> dict[str, Any]:
+                 n_eval: int) -> dict[str, Any]:
     def stamp(i: int) -> str:
         return str(series.index[i])
+    ahead = len(series) - n_eval
     return {"n": len(series), "n_train": n_train - n_val, "n_val": n_val,
-            "n_test": n_test,
+            "n_test": n_eval - n_train,
             "train": [stamp(0), stamp(n_train - n_val - 1)],
             "validation": [stamp(n_train - n_val), stamp(n_train - 1)],
-            "test": [stamp(n_train), stamp(len(series) - 1)]}
+            "test": [stamp(n_train), stamp(n_eval - 1)],
+            **({"known_future_rows": ahead} if ahead else {})}
 
 
-def _horizon_metrics(est: Any, series: SeriesData, n_train: int,
+def _horizon_metrics(est: Any, series: SeriesData, n_train: int, n_eval: int,
                      season: int) -> dict[str, dict[str, dict[str, Any]]]:
     """Metrics of the h-step forecasts (h = 1..K) from every test origin."""
     from lstmcast.baselines.simple import make_baselines
     from lstmcast.evaluation.metrics import evaluate
     from lstmcast.forecaster.predict import multi_step
     k, y = est.horizon_, series.y
-    origins = np.arange(n_train - 1, len(series) - k)
+    origins = np.arange(n_train - 1, n_eval - k)
     if len(origins) == 0:
         raise DataError(f"The test part is shorter than the horizon ({k}).")
     paths = {"lstm": multi_step(est.state_, series, origins)}

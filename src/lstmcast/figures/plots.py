@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+from pandas.api import types as ptypes
 
 COLORS = {"lstm": "#d62728", "naive": "#7f7f7f", "seasonal_naive": "#17becf",
           "drift": "#bcbd22", "mean": "#9467bd", "actual": "#1f77b4"}
@@ -107,11 +108,37 @@ def _acf(x: np.ndarray, max_lag: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def to_stamps(values: pd.Series) -> np.ndarray:
-    """Plain step numbers where they are numbers, else datetimes."""
-    numbers = pd.to_numeric(values, errors="coerce")
-    if numbers.notna().all():
-        return numbers.to_numpy()
-    return pd.to_datetime(values, format="ISO8601").to_numpy()
+    """Plain step numbers where they are numbers, else datetimes (stamps with
+    UTC offsets keep their zone, so the axis reads local time)."""
+    if not ptypes.is_datetime64_any_dtype(values):
+        numbers = pd.to_numeric(values, errors="coerce")
+        if numbers.notna().all():
+            return numbers.to_numpy()
+    return in_zone(values).to_numpy()
+
+
+def in_zone(values: pd.Series, zone: str | None = None) -> pd.Series:
+    """Stamps (ISO text or datetimes) as datetimes, in ``zone`` when they carry
+    UTC offsets. Offsets that change within the column (daylight saving) are
+    compared in UTC, then shown in ``zone`` (default: UTC)."""
+    try:
+        stamps = pd.to_datetime(values, format="ISO8601")
+    except ValueError:  # mixed offsets: one zone's summer and winter time
+        stamps = pd.to_datetime(values, format="ISO8601", utc=True)
+    if zone is not None and stamps.dt.tz is not None:
+        stamps = stamps.dt.tz_convert(zone)
+    return stamps
+
+
+def zoned(frame: pd.DataFrame, zone: str | None,
+          columns: tuple[str, ...] = ("timestamp", "origin")) -> pd.DataFrame:
+    """``frame`` read from a run's CSV with its stamp ``columns`` parsed and,
+    when they carry UTC offsets, shown in the run's time ``zone``."""
+    out = frame.copy()
+    for name in columns:
+        if name in out and pd.to_numeric(out[name], errors="coerce").isna().any():
+            out[name] = in_zone(out[name], zone)
+    return out
 
 
 def decomposition(y: np.ndarray, stamps: np.ndarray, season: int) -> Figure:

@@ -2,7 +2,8 @@
 style parameters). ``fit`` learns a ``FittedState`` (``state``): the shape of
 the problem (``shape``), the input features (``inputs``), transforms and
 networks; ``predict`` forecasts from it (one step, paths, strategies);
-``serialize`` saves and loads it as safetensors + JSON.
+``serialize`` saves and loads it as safetensors + JSON, the JSON checked by
+``model_schema`` before anything is built.
 
 Imports network, preprocess, baselines, data and core.
 """

@@ -130,13 +130,19 @@ class LSTMForecaster:
     # -- fitting -------------------------------------------------------------
     def fit(self, data: Any, *, target: str | None = None, time: str | None = None,
             covariates: tuple[str, ...] | list[str] = (),
+            future_covariates: tuple[str, ...] | list[str] = (),
             progress: bool = False) -> LSTMForecaster:
         """Learn transforms and weights from ``data`` (all of it is training
-        data; its tail of ``val_size`` is held out for early stopping)."""
+        data; its tail of ``val_size`` is held out for early stopping).
+        ``future_covariates`` are inputs known in advance for the steps
+        forecast; ``predict`` then needs their future values."""
         from lstmcast.forecaster.fit import fit_state
-        series = _as_series(data, target, time, covariates)
+        series = data if isinstance(data, SeriesData) else load(
+            data, target=target, time=time, covariates=tuple(covariates),
+            future_covariates=tuple(future_covariates))
         cfg = self.config(DataConfig(target=series.target,
-                                     covariates=series.covariates))
+                                     covariates=series.covariates,
+                                     future_covariates=series.future))
         self.state_ = fit_state(series, cfg, progress=progress)
         return self
 
@@ -177,6 +183,12 @@ class LSTMForecaster:
     def covariates_(self) -> tuple[str, ...]:
         """The covariate columns, in the order the network reads them."""
         return self._fitted().features.covariates
+
+    @property
+    def future_covariates_(self) -> tuple[str, ...]:
+        """The future covariates (inputs known in advance for the steps
+        forecast), in the order the network reads them."""
+        return self._fitted().features.future
 
     @property
     def feature_names_(self) -> list[str]:
@@ -222,21 +234,55 @@ class LSTMForecaster:
         state = self._fitted()
         return one_step(state, self._coerce(data), rows)
 
-    def predict(self, horizon: int | None = None, data: Any = None) -> pd.DataFrame:
+    def predict(self, horizon: int | None = None, data: Any = None,
+                future: Any = None) -> pd.DataFrame:
         """Forecast the ``horizon`` steps after ``data`` (default: after the
         data seen by ``fit``), on the original scale.
 
         ``horizon`` defaults to the fitted one. Beyond it, strategies ``auto``
         and ``recursive`` feed forecasts back; ``mimo`` and ``direct`` raise a
-        DataError (refit with the longer horizon).
+        DataError (refit with the longer horizon). A model with future
+        covariates needs their values at the steps forecast: ``future`` is a
+        DataFrame or file with a time column and those columns (a DataError
+        names the stamps it must hold).
         """
         from lstmcast.forecaster.predict import path
         state = self._fitted()
         series = self.context_series() if data is None else self._coerce(data)
         horizon = horizon or state.shape.horizon
-        forecast = path(state, series, len(series) - 1, horizon)
-        stamps = series.future_index(horizon)
+        stamps = series.future_index(horizon)  # first: it checks the horizon
+        known = self._future_rows(series, horizon, future)
+        forecast = path(state, series, len(series) - 1, horizon, known)
         return pd.DataFrame({"forecast": forecast}, index=stamps)
+
+    def _future_rows(self, series: SeriesData, horizon: int,
+                     future: Any) -> np.ndarray | None:
+        """The future covariates of the rows after ``series`` that a
+        ``horizon``-step forecast reads (None for a model without them)."""
+        from lstmcast.data.future import read_future
+        from lstmcast.data.numbers import number_format
+        from lstmcast.data.reading import separator
+        from lstmcast.forecaster.predict import future_rows_needed
+        state = self._fitted()
+        names = state.features.future
+        if not names:
+            if future is not None:
+                raise DataError("This model has no future covariates, so it reads "
+                                "no future rows: drop future= (--future), or refit "
+                                "with --future-covariates NAME,... .")
+            return None
+        wanted = series.future_index(future_rows_needed(state, horizon))
+        if future is None:
+            raise DataError(
+                f"This model reads the future covariates {', '.join(names)} at the "
+                f"steps it forecasts: give their values for the {len(wanted)} "
+                f"stamps from {wanted[0]} to {wanted[-1]} as future=DataFrame "
+                "(--future FILE: a time column and those columns). Known inputs "
+                "for the forecast steps cannot be guessed.")
+        data = state.config.data
+        return read_future(future, names, wanted, time=state.data.time_name,
+                           timezone=state.data.timezone, sep=separator(data.sep),
+                           fmt=number_format(data.decimal, data.thousands))
 
     def context_series(self) -> SeriesData:
         """The tail of the fitted data kept for forecasting without new data."""
@@ -254,26 +300,36 @@ class LSTMForecaster:
 
     def read(self, data: Any, **options: Any) -> SeriesData:
         """``data`` (a path, DataFrame or Series) read as this model's history:
-        its target, covariates and time column, with the data options of its
-        fit (separator, decimal mark, time zone, repair policies) unless
+        its target, covariates, future covariates and time column, with the
+        data options of its fit (separator, decimal mark, time zone, repair
+        policies) unless
         ``options`` (e.g. ``sep=";"``) give others."""
         state = self._fitted()
         config = make_section(DataConfig, {
-            **dataclasses.asdict(state.config.data), **options,
-            "target": state.data.target, "covariates": state.features.covariates,
+            **dataclasses.asdict(state.config.data),
+            "timezone": state.data.timezone or state.config.data.timezone,
+            **options, "target": state.data.target,
+            "covariates": state.features.covariates,
+            "future_covariates": state.features.future,
             "time": self._time_column(data)})
         return load_data(data, config, constant_covariates="keep")
 
     def _coerce(self, data: Any) -> SeriesData:
         state = self._fitted()
         target, covariates = state.data.target, state.features.covariates
+        future = state.features.future
         series = data if isinstance(data, SeriesData) else self.read(data)
-        missing = [c for c in (target, *covariates)
+        missing = [c for c in (target, *covariates, *future)
                    if c not in series.frame.columns]
         if missing:
             raise DataError(f"The data lacks column(s) {', '.join(missing)} that "
                             "the model was trained with. Columns present: "
                             f"{', '.join(series.frame.columns)}.")
+        if (series.covariates, series.future) != (covariates, future):
+            series = SeriesData(series.frame[[target, *covariates, *future]],
+                                target, covariates, series.freq, series.notes,
+                                series.repairs, future=future)  # the model's order
+        _check_same_zone(state.data.first_stamp, series.index)
         _check_same_freq(state.data.freq, series)
         return series
 
@@ -299,17 +355,30 @@ class LSTMForecaster:
         return est
 
 
-def _as_series(data: Any, target: str | None, time: str | None,
-               covariates: tuple[str, ...] | list[str]) -> SeriesData:
-    if isinstance(data, SeriesData):
-        return data
-    return load(data, target=target, time=time, covariates=tuple(covariates))
-
-
 def _mean_step(freq: str) -> pd.Timedelta:
     """The average step of a pandas frequency (a month is about 30.4 days)."""
     stamps = pd.date_range("2001-01-01", periods=121, freq=freq)
     return (stamps[-1] - stamps[0]) / 120
+
+
+def _check_same_zone(first: pd.Timestamp | int, index: pd.Index) -> None:
+    """A DataError when the model's stamps carry a UTC offset and the data's do
+    not, or the other way round (they cannot be placed on one time axis)."""
+    if not isinstance(first, pd.Timestamp) or not isinstance(index,
+                                                             pd.DatetimeIndex):
+        return
+    if (first.tz is None) == (index.tz is None):
+        return
+    if first.tz is None:
+        raise DataError(
+            f"The data's time stamps carry a time zone ({index.tz}), but the model "
+            "was trained on stamps without one. Give the stamps as local times "
+            "without offsets, or refit with --timezone.")
+    raise DataError(
+        f"The model was trained on stamps with UTC offsets (the first was "
+        f"{first.isoformat()}), but the data's time stamps have none. Write them "
+        "with their offsets (e.g. 2021-03-01T00:00:00+01:00), as the forecast and "
+        "test_predictions.csv show them.")
 
 
 def _check_same_freq(trained: str | None, series: SeriesData) -> None:

@@ -18,6 +18,7 @@ from lstmcast.core.config import ForecastConfig, PreprocessConfig
 from lstmcast.core.errors import DataError
 from lstmcast.data.series import SeriesData
 from lstmcast.data.split import check_length
+from lstmcast.data.timeparse import zone_name
 from lstmcast.forecaster.inputs import (
     covariates_of,
     feature_settings,
@@ -25,7 +26,12 @@ from lstmcast.forecaster.inputs import (
     tail,
     targets,
 )
-from lstmcast.forecaster.shape import check_strategy, network_steps, resolve_shape
+from lstmcast.forecaster.shape import (
+    check_strategy,
+    future_leads,
+    network_steps,
+    resolve_shape,
+)
 from lstmcast.forecaster.state import (
     Context,
     DataFacts,
@@ -56,7 +62,8 @@ def fit_state(series: SeriesData, config: ForecastConfig, *,
     check_length(n, window=window + warm, horizon=steps[-1][-1], n_test=0,
                  n_val=n_val)
     transforms = _fit_transforms(series, pre, season, n_fit)
-    features = feature_settings(pre, series)
+    features = feature_settings(pre, series, future_leads(mcfg.strategy,
+                                                          mcfg.horizon))
     z, feats = features_of(transforms, features, series, 0)
     delta_scale = _delta_scale(z[:n_fit]) if mcfg.target_mode == "delta" else 1.0
     shape = Shape(season=season, window=window, horizon=mcfg.horizon,
@@ -102,19 +109,25 @@ def _check_settings(cfg: ForecastConfig, covariates: tuple[str, ...]) -> None:
 
 def _fit_transforms(series: SeriesData, pre: PreprocessConfig, season: int,
                     n_fit: int) -> Transforms:
-    """The target pipeline, covariate imputers and covariate scaler, fitted on
-    the first ``n_fit`` rows."""
+    """The target pipeline, the imputers and scalers of the covariates and of
+    the future covariates, fitted on the first ``n_fit`` rows."""
     from lstmcast.preprocess.impute import Impute
     from lstmcast.preprocess.pipeline import build_pipeline
     from lstmcast.preprocess.scale import Scaler
     times = series.times_float()
     pipeline = build_pipeline(pre, season).fit(series.y[:n_fit], times=times[:n_fit])
     method = pre.impute if pre.impute != "none" else "ffill"
-    cov_impute: list[Transform] = [Impute(method).fit(series.X[:n_fit, j])
-                                   for j in range(len(series.covariates))]
-    filled = covariates_of(cov_impute, series, 0)
-    cov_scaler = Scaler("standard").fit(filled[:n_fit]) if filled.shape[1] else None
-    return Transforms(pipeline=pipeline, cov_impute=cov_impute, cov_scaler=cov_scaler)
+
+    def fitted(values: np.ndarray) -> tuple[list[Transform], Transform | None]:
+        imputers: list[Transform] = [Impute(method).fit(values[:n_fit, j])
+                                     for j in range(values.shape[1])]
+        filled = covariates_of(imputers, values, 0)
+        return imputers, Scaler("standard").fit(filled[:n_fit]) \
+            if filled.shape[1] else None
+    cov_impute, cov_scaler = fitted(series.X)
+    future_impute, future_scaler = fitted(series.F)
+    return Transforms(pipeline=pipeline, cov_impute=cov_impute, cov_scaler=cov_scaler,
+                      future_impute=future_impute, future_scaler=future_scaler)
 
 
 def _data_facts(series: SeriesData, n_fit: int) -> DataFacts:
@@ -122,7 +135,7 @@ def _data_facts(series: SeriesData, n_fit: int) -> DataFacts:
     n = len(series)
     return DataFacts(
         target=series.target, time_name=series.frame.index.name, freq=series.freq,
-        first_stamp=series.index[0],
+        first_stamp=series.index[0], timezone=zone_name(series.index),
         train_range={"first": str(series.index[0]), "last": str(series.index[-1]),
                      "rows": n, "rows_fitting_transforms": n_fit,
                      "last_fitting_transforms": str(series.index[n_fit - 1])},

@@ -20,37 +20,57 @@ if TYPE_CHECKING:
     from lstmcast.preprocess.base import Transform
 
 
-def feature_settings(pre: PreprocessConfig, series: SeriesData) -> Features:
-    """The features a fit with ``pre`` feeds the network for ``series``' columns,
-    with their names."""
+def feature_settings(pre: PreprocessConfig, series: SeriesData,
+                     leads: int) -> Features:
+    """The features a fit with ``pre`` feeds the network for ``series``' columns
+    (future covariates at ``leads`` steps ahead), with their names."""
     head = tail(series, min(len(series), 3))
     stamps = next_stamps(head)[:3] if pre.calendar else None
-    _, names = build_features(np.zeros(len(head)), np.zeros((len(head),
+    rows = len(head)
+    _, names = build_features(np.zeros(rows), np.zeros((rows,
                               len(series.covariates))), stamps, lags=pre.lags,
                               rolling_windows=pre.rolling,
                               rolling_stats=pre.rolling_stats,
                               covariate_names=series.covariates,
-                              covariate_lags=pre.covariate_lags)
+                              covariate_lags=pre.covariate_lags,
+                              future=np.zeros((rows, len(series.future))),
+                              future_names=series.future, leads=leads)
     return Features(covariates=series.covariates, lags=pre.lags, rolling=pre.rolling,
                     rolling_stats=pre.rolling_stats, calendar=pre.calendar,
-                    covariate_lags=pre.covariate_lags, names=names)
+                    covariate_lags=pre.covariate_lags, names=names,
+                    future=series.future, leads=leads if series.future else 0)
 
 
-def covariates_of(cov_impute: list[Transform], series: SeriesData,
+def covariates_of(cov_impute: list[Transform], values: np.ndarray,
                   start: int) -> np.ndarray:
-    """(N, C) covariates of ``series`` filled by the fitted imputers (unscaled)."""
-    cols = [imp.transform(series.X[:, j], start=start)
+    """(N, C) covariate ``values`` (series.X or series.F) filled by the fitted
+    imputers (unscaled)."""
+    cols = [imp.transform(values[:, j], start=start)
             for j, imp in enumerate(cov_impute)]
-    return np.column_stack(cols) if cols else np.empty((len(series), 0))
+    return np.column_stack(cols) if cols else np.empty((len(values), 0))
+
+
+def future_inputs(transforms: Transforms, series: SeriesData, start: int,
+                  future: np.ndarray | None = None) -> np.ndarray:
+    """(N + E, Cf) scaled future covariates of ``series`` (gaps filled by the
+    fitted imputers), followed by the E known ``future`` rows after its end."""
+    values = covariates_of(transforms.future_impute, series.F, start)
+    if future is not None:
+        values = np.vstack([values, future])
+    if transforms.future_scaler is not None:
+        values = transforms.future_scaler.transform(values)
+    return values
 
 
 def features_of(transforms: Transforms, features: Features, series: SeriesData,
-                start: int) -> tuple[np.ndarray, np.ndarray]:
+                start: int, future: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Transformed target z (N,) and the input features (N, F) of ``series``,
-    whose first row is row ``start`` of the training data."""
+    whose first row is row ``start`` of the training data; ``future`` holds the
+    future covariates of the rows after its end (the steps to forecast)."""
     z = transforms.pipeline.transform(series.y, start=start,
                                       times=series.times_float())
-    cov = covariates_of(transforms.cov_impute, series, start)
+    cov = covariates_of(transforms.cov_impute, series.X, start)
     if transforms.cov_scaler is not None:
         cov = transforms.cov_scaler.transform(cov)
     stamps = next_stamps(series)[: len(series)] if features.calendar else None
@@ -58,7 +78,9 @@ def features_of(transforms: Transforms, features: Features, series: SeriesData,
                               rolling_windows=features.rolling,
                               rolling_stats=features.rolling_stats,
                               covariate_names=features.covariates,
-                              covariate_lags=features.covariate_lags)
+                              covariate_lags=features.covariate_lags,
+                              future=future_inputs(transforms, series, start, future),
+                              future_names=features.future, leads=features.leads)
     return z, feats
 
 
@@ -92,7 +114,8 @@ def tail(series: SeriesData, keep: int) -> SeriesData:
     """The last ``keep`` rows of ``series`` (without its notes and repairs)."""
     frame = series.frame.iloc[len(series) - keep:].copy()
     return SeriesData(frame=frame, target=series.target,
-                      covariates=series.covariates, freq=series.freq)
+                      covariates=series.covariates, freq=series.freq,
+                      future=series.future)
 
 
 def start_of(state: FittedState, series: SeriesData) -> int:
@@ -106,9 +129,12 @@ def start_of(state: FittedState, series: SeriesData) -> int:
     if not isinstance(first, pd.Timestamp):
         return int(first - data.first_stamp)
     if data.freq:
-        lo, hi = sorted([first, data.first_stamp])
+        anchor = data.first_stamp
+        if first.tz is not None and anchor.tz is not None:
+            anchor = anchor.tz_convert(first.tz)  # one zone for date_range
+        lo, hi = sorted([first, anchor])
         steps = len(pd.date_range(lo, hi, freq=data.freq)) - 1
-        return steps if first > data.first_stamp else -steps
+        return steps if first > anchor else -steps
     raise DataError(f"Cannot place data starting at {first} relative to the "
                     f"training data (which started at {data.first_stamp}) because "
                     "the series has no regular frequency. Give data that starts "

@@ -14,7 +14,12 @@ import pandas as pd
 
 from lstmcast.core.errors import DataError
 from lstmcast.data.series import SeriesData
-from lstmcast.forecaster.inputs import features_of, next_stamps, start_of
+from lstmcast.forecaster.inputs import (
+    features_of,
+    future_inputs,
+    next_stamps,
+    start_of,
+)
 from lstmcast.forecaster.state import FittedState
 from lstmcast.network.model import inference_batch
 from lstmcast.network.windows import WindowSet, valid_origins
@@ -53,11 +58,12 @@ def _usable_origins(state: FittedState, feats: np.ndarray) -> np.ndarray:
     return valid_origins(feats, ones, state.shape.window, 0, len(feats))
 
 
-def _inputs(state: FittedState, series: SeriesData
-            ) -> tuple[int, np.ndarray, np.ndarray]:
-    """``series``' start among the training rows, its z and its features."""
+def _inputs(state: FittedState, series: SeriesData,
+            future: np.ndarray | None = None) -> tuple[int, np.ndarray, np.ndarray]:
+    """``series``' start among the training rows, its z and its features
+    (``future``: the future covariates of the rows after its end)."""
     start = start_of(state, series)
-    z, feats = features_of(state.transforms, state.features, series, start)
+    z, feats = features_of(state.transforms, state.features, series, start, future)
     return start, z, feats
 
 
@@ -99,14 +105,17 @@ def finite(forecasts: np.ndarray) -> np.ndarray:
     return forecasts
 
 
-def path(state: FittedState, series: SeriesData, origin: int,
-         horizon: int) -> np.ndarray:
-    """Forecast ``horizon`` steps after row ``origin`` with the model's strategy."""
-    start, z, feats = _inputs(state, series)
+def path(state: FittedState, series: SeriesData, origin: int, horizon: int,
+         future: np.ndarray | None = None) -> np.ndarray:
+    """Forecast ``horizon`` steps after row ``origin`` with the model's strategy;
+    ``future`` (E, Cf) holds the future covariates of the rows after the end of
+    ``series`` (see :func:`future_rows_needed`)."""
+    start, z, feats = _inputs(state, series, future)
     if origin not in _usable_origins(state, feats):
         raise DataError(f"Row {origin} has fewer than {state.shape.window} complete "
                         "rows of history: give a longer history.")
-    z_path = _z_paths(state, series, z, feats, np.array([origin]), horizon)[0]
+    z_path = _z_paths(state, series, z, feats, np.array([origin]), horizon,
+                      start, future)[0]
     times = series.times_float()[: origin + 1]
     return finite(state.transforms.pipeline.inverse_path(
         z_path, series.y[: origin + 1], start=start, times=times))
@@ -119,7 +128,7 @@ def multi_step(state: FittedState, series: SeriesData, origins: np.ndarray,
     horizon = horizon or state.shape.horizon
     origins = np.asarray(origins, dtype=np.int64)
     start, z, feats = _inputs(state, series)
-    out = _z_paths(state, series, z, feats, origins, horizon)  # (B, H)
+    out = _z_paths(state, series, z, feats, origins, horizon, start)  # (B, H)
     times, y, pipeline = series.times_float(), series.y, state.transforms.pipeline
     paths = [pipeline.inverse_path(out[i], y[: t + 1], start=start,
                                    times=times[: t + 1])
@@ -127,8 +136,19 @@ def multi_step(state: FittedState, series: SeriesData, origins: np.ndarray,
     return finite(np.stack(paths)) if paths else np.empty((0, horizon))
 
 
+def future_rows_needed(state: FittedState, horizon: int) -> int:
+    """Rows after the origin whose future covariates a ``horizon``-step path
+    reads: the network's leads, plus one per step fed back recursively."""
+    shape, leads = state.shape, state.features.leads
+    if not state.features.future:
+        return 0
+    recursive = horizon > shape.horizon or shape.strategy == "recursive"
+    return horizon - 1 + leads if recursive else leads
+
+
 def _z_paths(state: FittedState, series: SeriesData, z: np.ndarray,
-             feats: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
+             feats: np.ndarray, origins: np.ndarray, horizon: int, start: int,
+             future: np.ndarray | None = None) -> np.ndarray:
     """(B, H) forecasts on the transformed scale, by the model's strategy."""
     shape = state.shape
     strategy = shape.strategy
@@ -138,7 +158,8 @@ def _z_paths(state: FittedState, series: SeriesData, z: np.ndarray,
                         f"with --horizon {horizon}, or with --strategy auto "
                         "(recursive beyond the horizon) or recursive.")
     if horizon > shape.horizon or strategy == "recursive":
-        return _recursive(state, series, z, origins, horizon)
+        fc = future_inputs(state.transforms, series, start, future)
+        return _recursive(state, series, z, origins, horizon, fc)
     if strategy == "direct":
         out = np.column_stack([forward(state, feats, origins, net)[:, 0]
                                for net in state.networks.nets[:horizon]])  # (B, H)
@@ -149,9 +170,10 @@ def _z_paths(state: FittedState, series: SeriesData, z: np.ndarray,
 
 
 def _recursive(state: FittedState, series: SeriesData, z: np.ndarray,
-               origins: np.ndarray, horizon: int) -> np.ndarray:
-    """Feed one-step forecasts back as inputs (target-only models), batched over
-    the origins: (B, H) forecasts on the transformed scale."""
+               origins: np.ndarray, horizon: int, fc: np.ndarray) -> np.ndarray:
+    """Feed one-step forecasts back as inputs (models without past covariates;
+    the scaled future covariates ``fc`` (N + E, Cf) are read step by step),
+    batched over the origins: (B, H) forecasts on the transformed scale."""
     import torch
     shape, net = state.shape, state.net
     if state.features.covariates:
@@ -159,7 +181,8 @@ def _recursive(state: FittedState, series: SeriesData, z: np.ndarray,
                         f"which are unknown; this model forecasts {shape.horizon} "
                         f"step(s) (strategy '{shape.strategy}'). Refit with "
                         f"--horizon {horizon} and --strategy auto, mimo or direct to "
-                        "forecast that far with covariates.")
+                        "forecast that far with covariates, or give the ones known "
+                        "in advance as --future-covariates.")
     keep = shape.window + shape.warmup + 1
     rows = origins[:, None] + np.arange(1 - keep, 1)  # (B, keep) rows of each tail
     ext = np.full((len(origins), keep + horizon), np.nan)
@@ -167,7 +190,7 @@ def _recursive(state: FittedState, series: SeriesData, z: np.ndarray,
     stamps = next_stamps(series, horizon + 1) if state.features.calendar else None
     for s in range(horizon):
         tails = ext[:, s: s + keep]  # (B, keep)
-        feats = _tail_features(state, tails, stamps, rows + s)  # (B, keep, F)
+        feats = _tail_features(state, tails, stamps, rows + s, fc)  # (B, keep, F)
         x = torch.from_numpy(np.ascontiguousarray(feats[:, -shape.window:]))
         size = inference_batch(net, shape.window)
         step = np.concatenate([_outputs(net, x[lo: lo + size])[:, 0]
@@ -179,17 +202,31 @@ def _recursive(state: FittedState, series: SeriesData, z: np.ndarray,
 
 
 def _tail_features(state: FittedState, tails: np.ndarray, stamps: pd.Index | None,
-                   rows: np.ndarray) -> np.ndarray:
-    """(B, L, F) float32 target-only features of each row of ``tails`` (B, L)."""
+                   rows: np.ndarray, fc: np.ndarray) -> np.ndarray:
+    """(B, L, F) float32 features of each row of ``tails`` (B, L) at ``rows``:
+    the target's, and the future covariates ``fc`` of the steps after them."""
     features = state.features
-    if not (features.lags or features.rolling or features.calendar):
+    if not (features.lags or features.rolling or features.calendar
+            or features.future):
         return tails[:, :, None].astype(np.float32)
     out = []
     for tail, where in zip(tails, rows, strict=True):
         cal = stamps[np.maximum(where, 0)] if features.calendar else None
+        known = _padded(fc, int(where[0]), len(tail) + features.leads)
         feats, _ = build_features(tail, np.empty((len(tail), 0)), cal,
                                   lags=features.lags,
                                   rolling_windows=features.rolling,
-                                  rolling_stats=features.rolling_stats)
+                                  rolling_stats=features.rolling_stats,
+                                  future=known, future_names=features.future,
+                                  leads=features.leads)
         out.append(feats)
     return np.stack(out)
+
+
+def _padded(values: np.ndarray, first: int, count: int) -> np.ndarray:
+    """Rows ``first .. first + count - 1`` of ``values``, NaN where outside."""
+    out = np.full((count, values.shape[1]), np.nan)
+    lo, hi = max(first, 0), min(first + count, len(values))
+    if hi > lo:
+        out[lo - first: hi - first] = values[lo:hi]
+    return out

@@ -6,7 +6,8 @@ Multi-step strategies (``ModelConfig.strategy``), for a horizon of H steps:
 - ``direct``: H networks with one output each, network h trained on the
   h-step target (H times the training cost);
 - ``recursive``: one one-step network whose forecasts are fed back as inputs
-  (target-only models: covariates have no known future values);
+  (no covariates: they have no known future values; future covariates, known
+  in advance, are fed step by step with the forecasts);
 - ``auto`` (the default): ``mimo`` up to H, ``recursive`` beyond H.
 
 At H = 1 all four fit the very same network. The holdout, the backtest and
@@ -47,6 +48,12 @@ def network_steps(strategy: str, horizon: int) -> list[list[int]]:
     if strategy == "direct":
         return [[h] for h in range(1, horizon + 1)]
     return [[1]]
+
+
+def future_leads(strategy: str, horizon: int) -> int:
+    """Steps after each row whose future covariates the network reads: the
+    steps it forecasts (H; 1 for the one-step network of ``recursive``)."""
+    return 1 if strategy == "recursive" else horizon
 
 
 def resolve_shape(series: SeriesData, cfg: ForecastConfig) -> tuple[int, int, int,

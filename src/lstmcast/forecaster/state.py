@@ -14,10 +14,15 @@ walking these dataclasses, so a new fact is declared once, here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+from lstmcast.core import schema
+from lstmcast.core.config import ModelConfig
+from lstmcast.data.series import MAX_HORIZON
+from lstmcast.preprocess.features import ROLLING_STATS
 
 if TYPE_CHECKING:
     from torch import nn
@@ -30,6 +35,15 @@ if TYPE_CHECKING:
 
 #: The metadata key of a field that is a fitted fact (its value: a :class:`Fact`).
 FACT = "fact"
+#: The largest count of steps (window, horizon, season, lag) a saved model may
+#: declare; what memory allows is checked against the weights when loading.
+MAX_STEPS = 10**7
+_STEPS = schema.integer(1, MAX_STEPS)
+_COUNT = schema.integer(0, 10**12)
+_NAMES = schema.listof(schema.text(max_len=1000), max_len=100_000)
+_LAGS = schema.listof(schema.integer(0, MAX_STEPS), max_len=1000)
+_RANGE = schema.mapping(schema.either(schema.text(max_len=64), _COUNT,
+                                      expected="a time stamp or a count"), max_len=20)
 
 
 def _same(value: Any) -> Any:
@@ -40,18 +54,26 @@ def _same(value: Any) -> Any:
 class Fact:
     """How one field is written among the fitted facts of ``model.json``:
     under ``key`` (default: the field's name), converted by ``dump`` on the way
-    out and by ``load`` on the way in."""
+    out, checked by ``check`` (a :mod:`lstmcast.core.schema` spec of its type
+    and range) and converted by ``load`` on the way in."""
 
     key: str | None = None
     dump: Callable[[Any], Any] = _same
     load: Callable[[Any], Any] = _same
+    check: schema.Spec = field(default_factory=schema.anything)
 
 
 def fact(key: str | None = None, *, dump: Callable[[Any], Any] = _same,
-         load: Callable[[Any], Any] = _same) -> dict[str, Fact]:
+         load: Callable[[Any], Any] = _same,
+         check: schema.Spec | None = None) -> dict[str, Fact]:
     """The metadata of a dataclass field saved among the fitted facts:
-    ``x: int = field(metadata=fact())``."""
-    return {FACT: Fact(key, dump, load)}
+    ``x: int = field(metadata=fact(check=schema.integer(1)))``."""
+    return {FACT: Fact(key, dump, load, check or schema.anything())}
+
+
+def _choices(cls: type, name: str) -> tuple[str, ...]:
+    """The allowed values of config field ``name`` of section ``cls``."""
+    return next(f.metadata["choices"] for f in fields(cls) if f.name == name)
 
 
 def stamp_to_json(stamp: pd.Timestamp | int) -> str | int:
@@ -69,15 +91,28 @@ class DataFacts:
     """What the training data was: its target, time axis and provenance.
 
     ``train_range`` holds the first and last stamps, the row count and the rows
-    the transforms were fitted on; ``data_hash`` and ``repairs`` go to the
-    manifest (they are not read back by ``load``)."""
+    the transforms were fitted on; ``evaluated_range`` the same of the fit
+    whose test scores describe this model (``fit`` refits on all rows after
+    scoring: then the two differ; None when never evaluated); ``timezone`` the
+    IANA zone of the stamps (None: naive stamps, steps or a fixed UTC offset),
+    in which data to forecast from is read and forecasts are stamped;
+    ``data_hash`` and ``repairs`` go to the manifest (they are not read back by
+    ``load``)."""
 
-    target: str = field(metadata=fact())
-    time_name: str | None = field(metadata=fact())
-    freq: str | None = field(metadata=fact())
-    first_stamp: pd.Timestamp | int = field(
-        metadata=fact(dump=stamp_to_json, load=stamp_from_json))
-    train_range: dict[str, Any] = field(metadata=fact())
+    target: str = field(metadata=fact(check=schema.text(max_len=1000)))
+    time_name: str | None = field(metadata=fact(check=schema.nullable(
+        schema.text(max_len=1000))))
+    freq: str | None = field(metadata=fact(check=schema.nullable(
+        schema.text(max_len=40))))
+    first_stamp: pd.Timestamp | int = field(metadata=fact(
+        dump=stamp_to_json, load=stamp_from_json, check=schema.either(
+            schema.text(max_len=64), schema.integer(-2**53, 2**53),
+            expected="an ISO time stamp or a whole number")))
+    train_range: dict[str, Any] = field(metadata=fact(check=_RANGE))
+    timezone: str | None = field(default=None, metadata=fact(
+        check=schema.nullable(schema.text(max_len=64))))
+    evaluated_range: dict[str, Any] | None = field(default=None, metadata=fact(
+        check=schema.nullable(_RANGE)))
     data_hash: str | None = None
     repairs: tuple[Repair, ...] = ()
 
@@ -92,40 +127,53 @@ class Shape:
     rows before the validation tail); ``warmup`` the rows before the first
     complete feature row."""
 
-    season: int = field(metadata=fact())
-    window: int = field(metadata=fact())
-    horizon: int = field(metadata=fact())
-    strategy: str = field(metadata=fact())
-    outputs: int = field(metadata=fact())
-    target_mode: str = field(metadata=fact())
-    delta_scale: float = field(metadata=fact())
-    n_fit: int = field(metadata=fact())
-    warmup: int = field(metadata=fact())
+    season: int = field(metadata=fact(check=_STEPS))
+    window: int = field(metadata=fact(check=_STEPS))
+    horizon: int = field(metadata=fact(check=schema.integer(1, MAX_HORIZON)))
+    strategy: str = field(metadata=fact(check=schema.text(
+        _choices(ModelConfig, "strategy"))))
+    outputs: int = field(metadata=fact(check=_STEPS))
+    target_mode: str = field(metadata=fact(check=schema.text(
+        _choices(ModelConfig, "target_mode"))))
+    delta_scale: float = field(metadata=fact(check=schema.number(1e-300)))
+    n_fit: int = field(metadata=fact(check=_COUNT))
+    warmup: int = field(metadata=fact(check=schema.integer(0, MAX_STEPS)))
 
 
 @dataclass(frozen=True)
 class Features:
     """Which input features the network reads, in column order: the target,
-    its lags and rolling statistics, calendar features, then each covariate
-    (and its lags). ``names`` are the resulting column names."""
+    its lags and rolling statistics, calendar features, each covariate (and its
+    lags), then each future covariate at the ``leads`` steps after the row (H,
+    the steps forecast; 1 with ``strategy="recursive"``). ``names`` are the
+    resulting column names."""
 
-    covariates: tuple[str, ...] = field(metadata=fact(load=tuple))
-    lags: tuple[int, ...] = field(metadata=fact(load=tuple))
-    rolling: tuple[int, ...] = field(metadata=fact(load=tuple))
-    rolling_stats: tuple[str, ...] = field(metadata=fact(load=tuple))
-    calendar: bool = field(metadata=fact())
-    covariate_lags: tuple[int, ...] = field(metadata=fact(load=tuple))
-    names: list[str] = field(metadata=fact("feature_names"))
+    covariates: tuple[str, ...] = field(metadata=fact(load=tuple, check=_NAMES))
+    lags: tuple[int, ...] = field(metadata=fact(load=tuple, check=_LAGS))
+    rolling: tuple[int, ...] = field(metadata=fact(
+        load=tuple, check=schema.listof(_STEPS, max_len=1000)))
+    rolling_stats: tuple[str, ...] = field(metadata=fact(
+        load=tuple, check=schema.listof(schema.text(ROLLING_STATS))))
+    calendar: bool = field(metadata=fact(check=schema.boolean()))
+    covariate_lags: tuple[int, ...] = field(metadata=fact(load=tuple,
+                                                          check=_LAGS))
+    names: list[str] = field(metadata=fact("feature_names", check=_NAMES))
+    future: tuple[str, ...] = field(default=(), metadata=fact(load=tuple,
+                                                              check=_NAMES))
+    leads: int = field(default=0, metadata=fact(check=schema.integer(0, MAX_HORIZON)))
 
 
 @dataclass(frozen=True)
 class Transforms:
     """The transforms fitted on the training rows: the target's pipeline, one
-    imputer per covariate and the covariates' scaler (None without any)."""
+    imputer per covariate and the covariates' scaler (None without any), and
+    the same for the future covariates."""
 
     pipeline: Pipeline
     cov_impute: list[Transform]
     cov_scaler: Transform | None
+    future_impute: list[Transform] = field(default_factory=list)
+    future_scaler: Transform | None = None
 
 
 @dataclass(frozen=True)
@@ -135,8 +183,8 @@ class Networks:
 
     nets: list[nn.Module]
     histories: list[TrainResult]
-    n_train_windows: int = field(metadata=fact())
-    n_val_windows: int = field(metadata=fact())
+    n_train_windows: int = field(metadata=fact(check=_COUNT))
+    n_val_windows: int = field(metadata=fact(check=_COUNT))
 
 
 @dataclass(frozen=True)
@@ -145,7 +193,7 @@ class Context:
     the position of its first row among the training rows."""
 
     series: SeriesData
-    start: int = field(metadata=fact("context_start"))
+    start: int = field(metadata=fact("context_start", check=_COUNT))
 
 
 @dataclass(frozen=True)

@@ -50,15 +50,27 @@ import numpy as np
 import torch
 from torch import nn
 
+from lstmcast.core import schema
 from lstmcast.core.config import TrainConfig
 from lstmcast.core.errors import DataError
-from lstmcast.core.persist import atomic_write_bytes, atomic_write_json, read_json
+from lstmcast.core.manifest import MAX_FILE_BYTES
+from lstmcast.core.persist import (
+    atomic_write_bytes,
+    atomic_write_json,
+    read_bounded,
+    read_json,
+)
 from lstmcast.network.sequences import SequenceSet
 from lstmcast.network.windows import WindowSet
 
 SESSION = "session.json"
 FINISHED = 2**31  # the next epoch of a run that has finished
 _IGNORED = ("threads", "device")  # settings that may change between attempts
+_SESSION = schema.record({"context": schema.anything(), "every": schema.integer(1)})
+_RUN = schema.record({"file": schema.text(max_len=255),
+                      "sha256": schema.text(max_len=64),
+                      "epoch": schema.integer(0), "finished": schema.boolean(),
+                      "fingerprint": schema.mapping(schema.anything())})
 _ACTIVE: ContextVar[Session | None] = ContextVar("checkpoint_session", default=None)
 
 
@@ -214,10 +226,17 @@ class Slot:
         self.session.training = True
         if not (self.session.resume and self._meta.is_file()):
             return 1, 0, best_state
-        meta = read_json(self._meta)
+        fix = _fix(self.session.folder)
+        meta = schema.validate(read_json(self._meta, fix=fix), _RUN, str(self._meta),
+                               fix)
+        name = f"run{self.number}-e{meta['epoch']}.pt"
+        if meta["file"] != name:
+            raise DataError(f"{self._meta}: key file must be {name} (the file of "
+                            f"this checkpoint); got {schema.shown(meta['file'])}. "
+                            f"{fix}")
         _refuse_changes(f"training run {self.number + 1}",
-                        meta.get("fingerprint", {}), self.fingerprint)
-        state = _load_states(self.session.folder / meta["file"], meta["sha256"])
+                        meta["fingerprint"], self.fingerprint)
+        state = _load_states(self.session.folder / name, meta["sha256"], fix)
         net.load_state_dict(state["net"])
         opt.load_state_dict(state["optimizer"])
         if sched is not None:
@@ -276,18 +295,20 @@ def _read_session(folder: Path) -> dict[str, Any]:
         raise DataError(f"--resume: there is no checkpoint in {folder} (none was "
                         "written, or the fit finished). Run the same command "
                         "without --resume, with --checkpoint-every N.")
-    return read_json(folder / SESSION)
+    fix = _fix(folder)
+    return schema.validate(read_json(folder / SESSION, fix=fix), _SESSION,
+                           str(folder / SESSION), fix)
 
 
-def _load_states(path: Path, expected: str) -> dict[str, Any]:
-    """The states of a checkpoint file after checking its hash; never unpickles
-    anything but tensors and plain containers."""
-    fix = f"Delete {path.parent} and fit again without --resume."
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"Checkpoint file {path} cannot be read ({exc}). {fix}"
-                        ) from None
+def _fix(folder: Path) -> str:
+    """What to do with a damaged checkpoint folder (never a folder above it)."""
+    return f"Delete {folder} and fit again without --resume."
+
+
+def _load_states(path: Path, expected: str, fix: str) -> dict[str, Any]:
+    """The states of a checkpoint file after checking its size and hash;
+    never unpickles anything but tensors and plain containers."""
+    data = read_bounded(path, MAX_FILE_BYTES, fix)
     if hashlib.sha256(data).hexdigest() != expected:
         raise DataError(f"Checkpoint file {path} does not match its recorded hash: "
                         f"it was truncated or changed. {fix}")

@@ -14,9 +14,10 @@ import torch
 from torch import nn
 
 from lstmcast.core.config import ModelConfig
+from lstmcast.core.errors import DataError
 from lstmcast.network.model import LSTMNet
 
-__all__ = ["MeanOf", "build_net"]
+__all__ = ["MeanOf", "build_net", "weight_bytes"]
 
 
 class MeanOf(nn.Module):
@@ -34,7 +35,49 @@ class MeanOf(nn.Module):
 def build_net(model: ModelConfig, input_size: int, window: int, output_size: int,
               *, members: int = 1) -> nn.Module:
     """A fresh LSTMNet from ``model``'s settings, or a :class:`MeanOf` of
-    ``members`` of them (initialised from the current torch seed)."""
+    ``members`` of them (initialised from the current torch seed). A network
+    whose training would not fit in this machine's memory is a DataError
+    before anything is allocated."""
+    size = weight_bytes(model, input_size, window, output_size, members=members)
+    memory = _memory()
+    if TRAINING_COPIES * size > memory:
+        raise DataError(
+            f"The network asked for (hidden_size={model.hidden_size}, num_layers="
+            f"{model.num_layers}, head_hidden={model.head_hidden}, ensemble="
+            f"{members}, window {window}, {output_size} output(s), {input_size} "
+            f"input(s)) has {size / 2**30:,.1f} GiB of weights: training it needs "
+            f"about {TRAINING_COPIES * size / 2**30:,.1f} GiB, more than this "
+            f"machine's {memory / 2**30:,.1f} GiB of memory. Choose a smaller "
+            "--hidden-size, --num-layers, --head-hidden, --ensemble or --window.")
+    return _build(model, input_size, window, output_size, members)
+
+
+TRAINING_COPIES = 4  # weights, gradients and Adam's two moments
+
+
+def weight_bytes(model: ModelConfig, input_size: int, window: int, output_size: int,
+                 *, members: int = 1) -> int:
+    """Bytes of the weights of :func:`build_net`'s network, counted without
+    allocating them (the network is built on torch's meta device)."""
+    try:
+        with torch.device("meta"):
+            net = _build(model, input_size, window, output_size, members)
+    except RuntimeError:  # a size beyond what torch can even count
+        return 2**63
+    return sum(t.numel() * t.element_size() for t in net.state_dict().values())
+
+
+def _memory() -> int:
+    """This machine's physical memory in bytes (unbounded where unknown)."""
+    import os
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return 2**63
+
+
+def _build(model: ModelConfig, input_size: int, window: int, output_size: int,
+           members: int) -> nn.Module:
     from lstmcast.network.model import skip_width
 
     def one() -> LSTMNet:

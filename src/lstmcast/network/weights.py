@@ -19,20 +19,22 @@ def tensors(net: nn.Module, prefix: str = "") -> dict[str, torch.Tensor]:
             for k, v in net.state_dict().items()}
 
 
-def read_weights(path: Path, *, finite: bool = True) -> dict[str, torch.Tensor]:
-    """Parse a safetensors file; a malformed file, or (``finite``) NaN or
-    infinite weights, is a DataError that says to fit the model again."""
+def read_weights(data: bytes, path: Path, *, finite: bool = True,
+                 fix: str = "Fit the model again.") -> dict[str, torch.Tensor]:
+    """Parse the bytes of the safetensors file ``path``; a malformed file, or
+    (``finite``) NaN or infinite weights, is a DataError ending with ``fix``."""
     from safetensors import SafetensorError
     from safetensors.torch import load as load_tensors
     try:
-        weights = load_tensors(path.read_bytes())
+        weights = load_tensors(data)
     except (SafetensorError, ValueError) as exc:
         raise DataError(f"{path} is not a valid safetensors file ({exc}). It was "
-                        "not written by lstmcast; fit the model again.") from None
+                        f"not written by lstmcast; {fix[0].lower()}{fix[1:]}"
+                        ) from None
     bad = sorted(k for k, v in weights.items() if finite
                  and v.is_floating_point() and not bool(v.isfinite().all()))
     if bad:
         raise DataError(f"{path} holds NaN or infinite weights (in "
                         f"{', '.join(bad[:5])}): such a model gives no usable "
-                        "forecast. Fit the model again.")
+                        f"forecast. {fix}")
     return weights

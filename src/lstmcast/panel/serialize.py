@@ -20,18 +20,16 @@ import pandas as pd
 
 from lstmcast.core.config import FORMAT_VERSION, ForecastConfig
 from lstmcast.core.errors import DataError
-from lstmcast.core.persist import (
-    json_bytes,
-    read_json,
-    verify_folder,
-    write_with_manifest,
-)
+from lstmcast.core.manifest import Folder, open_folder, write_with_manifest
+from lstmcast.core.persist import json_bytes, read_json
 from lstmcast.core.version import __version__, library_versions
 from lstmcast.data.panel import PanelData
 from lstmcast.network.weights import read_weights, tensors
 from lstmcast.panel.state import PanelState
 
 KIND = "panel"
+FILES = ("model.safetensors", "context.safetensors", "config.json", "model.json")
+FIX = "Fit the global model again (lstmcast fit PANEL --id ID ...)."
 
 
 def _json_id(value: Any) -> Any:
@@ -96,35 +94,41 @@ def is_panel_folder(path: str | os.PathLike[str]) -> bool:
 
 def load_panel_state(path: str | os.PathLike[str]) -> tuple[dict[str, Any],
                                                             PanelState]:
-    """The constructor parameters and the fitted state of a saved global model."""
-    folder = Path(path)
-    try:
-        return _load(folder)
-    except (KeyError, TypeError, IndexError, ValueError) as exc:
-        raise DataError(f"{folder} is not a global model folder this lstmcast "
-                        f"({__version__}) can read: an entry is missing or "
-                        f"malformed ({exc!r}). Fit the model again.") from None
+    """The constructor parameters and the fitted state of a saved global model.
+
+    Every file is read through one handle of the folder, its size and hash
+    checked first (:func:`lstmcast.core.manifest.open_folder`); nothing is
+    unpickled."""
+    with open_folder(path, fix=FIX) as folder:
+        folder.require(FILES)
+        try:
+            return _load(folder)
+        except (KeyError, TypeError, IndexError, ValueError) as exc:
+            raise DataError(f"{folder.path} is not a global model folder this "
+                            f"lstmcast ({__version__}) can read: an entry is "
+                            f"missing or malformed ({exc!r}). {FIX}") from None
 
 
-def _load(folder: Path) -> tuple[dict[str, Any], PanelState]:
+def _load(folder: Folder) -> tuple[dict[str, Any], PanelState]:
     from lstmcast.network.ensemble import build_net
     from lstmcast.network.train import TrainResult
     from lstmcast.panel.windows import INPUTS
-    verify_folder(folder)
-    meta = read_json(folder / "model.json")
+    meta = folder.json("model.json")
     if meta.get("format_version", 0) > FORMAT_VERSION:
-        raise DataError(f"{folder} was written by lstmcast "
+        raise DataError(f"{folder.path} was written by lstmcast "
                         f"{meta.get('lstmcast_version')}; this is lstmcast "
                         f"{__version__}. Upgrade lstmcast to load it.")
-    config = ForecastConfig.from_dict(read_json(folder / "config.json"))
+    config = ForecastConfig.from_dict(folder.json("config.json"))
     net = build_net(config.model, INPUTS, meta["window"], meta["horizon"],
                     members=config.model.ensemble)
+    weights = read_weights(folder.read("model.safetensors"),
+                           folder.path / "model.safetensors", fix=FIX)
     try:
-        net.load_state_dict(read_weights(folder / "model.safetensors"), strict=True)
+        net.load_state_dict(weights, strict=True)
     except RuntimeError as exc:
-        raise DataError(f"The weights in {folder / 'model.safetensors'} do not fit "
-                        f"the network described in model.json "
-                        f"({str(exc).splitlines()[0]}). Fit the model again.") from None
+        raise DataError(f"The weights in {folder.path / 'model.safetensors'} do "
+                        f"not fit the network described in model.json "
+                        f"({str(exc).splitlines()[0]}). {FIX}") from None
     history = TrainResult(**{k: v for k, v in meta["history"].items()
                              if v is not None})
     state = PanelState(config, meta["season"], meta["window"], meta["horizon"],
@@ -134,8 +138,10 @@ def _load(folder: Path) -> tuple[dict[str, Any], PanelState]:
     return meta["params"], state
 
 
-def _context(folder: Path, info: dict[str, Any]) -> PanelData:
-    arrays = read_weights(folder / "context.safetensors", finite=False)  # NaN: gaps
+def _context(folder: Folder, info: dict[str, Any]) -> PanelData:
+    arrays = read_weights(folder.read("context.safetensors"),  # NaN: gaps
+                          folder.path / "context.safetensors", finite=False,
+                          fix=FIX)
     raw = arrays["stamps"].numpy()
     if info["dates"]:
         stamps = pd.DatetimeIndex(raw.astype("datetime64[ns]"))

@@ -103,9 +103,22 @@ class Transform:
 
     @classmethod
     def _from_state(cls, state: dict[str, Any]) -> Transform:
-        step = cls(**state["params"])
-        for name, value in state["fitted"].items():
-            setattr(step, name, _from_json(value))
+        """The step of a saved state: its constructor parameters and exactly
+        its fitted attributes (any other key, such as one naming a method,
+        is refused)."""
+        known = list(inspect.signature(cls.__init__).parameters)[1:]
+        params, fitted = state["params"], state["fitted"]
+        unknown = sorted(set(params) - set(known)) + sorted(
+            set(fitted) ^ set(cls._fitted))
+        if unknown:
+            raise DataError(
+                f"the saved '{cls._kind}' step has parameters {sorted(params)} and "
+                f"fitted values {sorted(fitted)}, where it takes parameters "
+                f"{known} and holds exactly {list(cls._fitted)} (unexpected or "
+                f"missing: {', '.join(unknown)})")
+        step = cls(**params)
+        for name in cls._fitted:
+            setattr(step, name, _from_json(fitted[name]))
         step._restore()
         return step
 

@@ -1,10 +1,13 @@
 """Per-step input features: the transformed target, its lags and causal rolling
-statistics, calendar features of the forecast time, and covariates with lags.
+statistics, calendar features of the forecast time, covariates with lags, and
+future covariates at the steps forecast.
 
-Everything here is causal: row ``t`` uses values at or before ``t`` only
-(calendar features describe the time being forecast, ``t + 1``, which is known
-in advance). Rows that cannot be computed yet are NaN and make their windows
-invalid rather than being filled with guesses.
+Everything here is causal: row ``t`` uses values at or before ``t`` only, but
+for what is known in advance: calendar features describe the time being
+forecast, ``t + 1``, and a future covariate's ``k``-th lead at row ``t`` is
+its value at ``t + k`` (k = 1..leads: the steps the network forecasts). Rows
+that cannot be computed yet are NaN and make their windows invalid rather
+than being filled with guesses.
 """
 
 from __future__ import annotations
@@ -20,6 +23,15 @@ def lagged(x: np.ndarray, lag: int) -> np.ndarray:
     out = np.full_like(x, np.nan, dtype=np.float64)
     if lag < len(x):
         out[lag:] = x[: len(x) - lag]
+    return out
+
+
+def ahead(x: np.ndarray, lead: int, n: int) -> np.ndarray:
+    """The first ``n`` rows of ``x`` shifted up by ``lead`` (row t holds
+    x[t + lead]; NaN past the end of ``x``, which may run beyond n rows)."""
+    out = np.full(n, np.nan)
+    rows = max(0, min(n, len(x) - lead))
+    out[:rows] = x[lead: lead + rows]
     return out
 
 
@@ -60,6 +72,8 @@ def build_features(z: np.ndarray, covariates: np.ndarray, next_stamps: pd.Index 
                    rolling_stats: tuple[str, ...] = ROLLING_STATS,
                    covariate_names: tuple[str, ...] = (),
                    covariate_lags: tuple[int, ...] = (),
+                   future: np.ndarray | None = None,
+                   future_names: tuple[str, ...] = (), leads: int = 0,
                    ) -> tuple[np.ndarray, list[str]]:
     """Stack the input features of every step into one float32 (N, F) array.
 
@@ -69,6 +83,9 @@ def build_features(z: np.ndarray, covariates: np.ndarray, next_stamps: pd.Index 
     covariates : (N, C) transformed covariates (C may be 0).
     next_stamps : the time stamp of row t + 1 for every row (calendar features of
         the forecast time), or None for no calendar features.
+    future : (M, Cf) transformed future covariates, M >= N (rows after the
+        N-th are known future values); row t gets each one's value at t + 1 ..
+        t + ``leads`` (columns ``name_next1`` ...).
     """
     columns: list[np.ndarray] = [z]
     names = ["target"]
@@ -89,6 +106,10 @@ def build_features(z: np.ndarray, covariates: np.ndarray, next_stamps: pd.Index 
         for lag in covariate_lags:
             columns.append(lagged(covariates[:, j], lag))
             names.append(f"{name}_lag{lag}")
+    for j, name in enumerate(future_names):
+        for lead in range(1, leads + 1):
+            columns.append(ahead(future[:, j], lead, len(z)))  # type: ignore[index]
+            names.append(f"{name}_next{lead}")
     matrix = np.column_stack(columns).astype(np.float32)
     return np.ascontiguousarray(matrix), names
 

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from lstmcast.core.persist import read_json
+from lstmcast.figures import plots
 from lstmcast.figures.backtest import (
     fold_layout,
     one_step_forecasts,
@@ -24,6 +25,7 @@ from lstmcast.figures.backtest import (
     per_horizon_errors,
 )
 from lstmcast.report import html
+from lstmcast.report.runs import run_zone
 
 BACKTEST = "backtest.json"
 
@@ -86,8 +88,9 @@ def write_backtest_report(out: str | Path) -> Path:
     html.require_files(out, (BACKTEST, "per_fold.csv", "per_horizon.csv"), "backtest")
     data = read_json(out / BACKTEST)
     settings = data["settings"]
-    series = pd.read_csv(out / "series.csv") if (out / "series.csv").is_file() \
-        else None
+    zone = run_zone(settings)
+    series = plots.zoned(pd.read_csv(out / "series.csv"), zone) \
+        if (out / "series.csv").is_file() else None
     text, tone = backtest_verdict(data)
     sections = [("", html.verdict_block(text, tone)),
                 ("Ranking (mean across folds)", ranking_table(data)),
@@ -101,7 +104,7 @@ def write_backtest_report(out: str | Path) -> Path:
                     "h; skill below 0 means the naive forecast does better."))]
     if (out / "forecasts.csv").is_file():
         sections.append(("Forecasts", html.figure_block(
-            one_step_forecasts(pd.read_csv(out / "forecasts.csv")),
+            one_step_forecasts(plots.zoned(pd.read_csv(out / "forecasts.csv"), zone)),
             "Forecasts one step ahead from the true history, fold by fold.")))
     sections.append(("Folds", html.figure_block(
         fold_layout(series, data["folds"]), "Training rows (blue) and test rows "

@@ -19,7 +19,7 @@ from lstmcast.core.persist import read_json
 from lstmcast.figures import plots
 from lstmcast.figures.backtest import per_horizon_errors
 from lstmcast.report import html
-from lstmcast.report.runs import verdict
+from lstmcast.report.runs import run_zone, verdict
 
 
 def write_fit_report(run_dir: str | Path) -> Path:
@@ -29,14 +29,16 @@ def write_fit_report(run_dir: str | Path) -> Path:
                        "fit")
     metrics = read_json(run / "metrics.json")
     meta = read_json(run / "model.json")
-    predictions = pd.read_csv(run / "test_predictions.csv")
+    zone = run_zone(metrics)
+    predictions = plots.zoned(pd.read_csv(run / "test_predictions.csv"), zone)
     findings = metrics.get("doctor", [])
     text, tone = verdict(metrics["models"])
     text = metrics.get("verdict") or text
     facts, split = meta["fitted"], metrics["split"]
     history = meta["history"]["history"]
     sections = [("", html.verdict_block(text, tone)),
-                ("Test part, original scale", html.metrics_table(metrics["models"])),
+                ("Test part, original scale", html.metrics_table(metrics["models"])
+                 + _saved_model(metrics.get("saved_model"))),
                 ("What the doctor says", html.findings_block(
                     [f for f in findings if f["severity"] != "info"])),
                 ("Forecasts", html.figure_block(
@@ -44,7 +46,7 @@ def write_fit_report(run_dir: str | Path) -> Path:
                     "Each model forecasts every test point one step ahead from "
                     "the true history, with parameters fixed after training."))]
     if (run / "series.csv").is_file():
-        series = pd.read_csv(run / "series.csv")
+        series = plots.zoned(pd.read_csv(run / "series.csv"), zone)
         sections.append(("Data", html.figure_block(
             plots.series_split(series, split), "The target with the parts "
             "of the temporal split shaded.")))
@@ -69,6 +71,14 @@ def write_fit_report(run_dir: str | Path) -> Path:
                 f"{split['test'][1]}; season {facts['season']}, window "
                 f"{facts['window']}")
     return html.write_page(run, title, subtitle, sections)
+
+
+def _saved_model(saved: dict[str, Any] | None) -> str:
+    """Which model the folder holds: the refit on every row, or the evaluated
+    fit (runs saved before refits existed say nothing)."""
+    if not saved:
+        return ""
+    return f"<p>The saved model: {html.esc(saved['said'])}.</p>"
 
 
 def _horizon_figure(horizon_metrics: dict[str, dict[str, dict[str, Any]]]

@@ -16,6 +16,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from lstmcast.core.manifest import record
 from lstmcast.core.persist import atomic_write_bytes
 from lstmcast.report.runs import REPORT
 
@@ -114,9 +115,11 @@ def page(title: str, subtitle: str, sections: list[tuple[str, str]]) -> str:
 def write_page(folder: Path, title: str, subtitle: str,
                sections: list[tuple[str, str]]) -> Path:
     """Write the page (see :func:`page`) as ``report.html`` of ``folder``, the
-    one file a report writes; return its path."""
+    one file a report writes, and record it in the folder's manifest when that
+    lists every file; return its path."""
     path = folder / REPORT
     atomic_write_bytes(path, page(title, subtitle, sections).encode("utf-8"))
+    record(folder, REPORT)
     return path
 
 

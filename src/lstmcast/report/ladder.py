@@ -21,6 +21,7 @@ from lstmcast.core.persist import read_json
 from lstmcast.figures import plots
 from lstmcast.figures.ladder import r2_ladder, seconds_per_rung
 from lstmcast.report import html
+from lstmcast.report.runs import run_zone
 
 LADDER = "ladder.json"
 
@@ -80,7 +81,8 @@ def write_ladder_report(out_dir: str | Path) -> Path:
                          html.metrics_table(metrics["models"])))
     if (out / "test_predictions.csv").is_file():
         sections.append(("Forecasts of the best rung", html.figure_block(
-            plots.forecasts(pd.read_csv(out / "test_predictions.csv")),
+            plots.forecasts(plots.zoned(pd.read_csv(out / "test_predictions.csv"),
+                                        run_zone(metrics))),
             "One step ahead from the true history over the test part.")))
     best = ladder[ladder["rung"].astype(str) == str(info.get("best_rung"))]
     if len(best) and isinstance(best.iloc[0]["config_json"], str):

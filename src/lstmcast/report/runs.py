@@ -75,3 +75,8 @@ def verdict(metrics: dict[str, dict[str, Any]]) -> tuple[str, str]:
             f"(R² {r2_text}).{tail}", tone)
 
 
+def run_zone(facts: dict[str, Any] | None) -> str | None:
+    """The time zone a run's stamps are shown in: the ``timezone`` of the
+    config in ``facts`` (metrics.json, backtest settings), None when not set."""
+    config = (facts or {}).get("config") or {}
+    return (config.get("data") or {}).get("timezone")

@@ -21,7 +21,7 @@ from lstmcast.core.persist import read_json
 from lstmcast.figures import plots
 from lstmcast.figures.tune import history, importances
 from lstmcast.report import html
-from lstmcast.report.runs import verdict
+from lstmcast.report.runs import run_zone, verdict
 
 TUNE = "tune.json"
 HIGHER_IS_BETTER = ("r2", "skill", "skill_vs_naive")
@@ -96,7 +96,8 @@ def write_tune_report(out_dir: str | Path) -> Path:
             "tune the important ones, fix the others.")))
     if (out / "test_predictions.csv").is_file():
         sections.append(("Forecasts of the refit", html.figure_block(
-            plots.forecasts(pd.read_csv(out / "test_predictions.csv")),
+            plots.forecasts(plots.zoned(pd.read_csv(out / "test_predictions.csv"),
+                                        run_zone(metrics))),
             "The best settings, refitted, forecasting every test point one step "
             "ahead from the true history.")))
     sections.append(("Best trials", trials_table(trials, maximise)))

@@ -12,7 +12,8 @@ no LSTM beats it by :data:`MIN_SKILL` on validation, it is the recommended
 model, an untrained network (``predictor="naive"``) that repeats the last
 value, and says so. The winner is then refitted on the whole training part and
 scored on the test part exactly as :func:`~lstmcast.evaluation.holdout.fit_evaluate`
-does; the test part never chooses anything.
+does (and, with ``refit=True``, fitted once more on every row: the model
+saved); the test part never chooses anything.
 
 The best LSTM is then tried as the average of
 :data:`~lstmcast.search.candidates.ENSEMBLE` seeds (``ensemble``), kept if
@@ -46,8 +47,7 @@ from lstmcast.core.errors import DataError
 from lstmcast.core.findings import Finding
 from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
-from lstmcast.data.split import count_test_rows
-from lstmcast.evaluation.holdout import FitResult, fit_evaluate
+from lstmcast.evaluation.holdout import FitResult, fit_evaluate, split_rows
 from lstmcast.search.candidates import (
     ENSEMBLE,
     FALLBACKS,
@@ -92,7 +92,7 @@ class _Search:
 
 def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
              budget: float | None = None, progress: bool = False,
-             fixed: Collection[str] = ()) -> FitResult:
+             fixed: Collection[str] = (), refit: bool = True) -> FitResult:
     """Choose a config on validation folds of the training part, refit it on
     the whole training part, and score it on the test part.
 
@@ -107,6 +107,10 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
     ``config`` are never overridden. A candidate that would change one keeps
     the user's value, or is skipped (with a note) when the setting is what
     defines it (see :data:`~lstmcast.search.candidates.DEFINES`).
+
+    ``refit`` (default True, as ``lstmcast fit``) fits the chosen config once
+    more on every row after scoring (:meth:`FitResult.refit`): the model
+    ``save`` writes. The final fits' epochs are capped to share the budget.
     """
     from lstmcast.forecaster.shape import resolve_shape
     started = time.perf_counter()
@@ -117,15 +121,16 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
         raise DataError(f"The time budget must be a positive number of seconds. "
                         f"Got {budget!r}; use e.g. --budget 240.")
     n = len(series)
-    n_train = n - count_test_rows(n, config.data.test_size)
+    n_train, n_eval = split_rows(series, config)
     train_part = series.head(n_train)
     season, _, _, n_val = resolve_shape(train_part, config)
     config = config.replace(season=season)
-    search = _validation_setup(train_part, n_val)
+    search = _validation_setup(train_part, n_val, n - n_eval)
     planned = plan_candidates(series, config, season, n_train - n_val)
     skipped = [fit_to_user(cand, config, fixed) for cand in planned]
     if sum(not s for s in skipped) == 1:  # the user's settings fix every choice
-        return _user_fit(series, config, planned, fixed, started, budget, progress)
+        return _user_fit(series, config, planned, fixed, started, budget, progress,
+                         refit)
     for cand, skip in zip(planned, skipped, strict=True):
         if skip:
             search.candidates.append(cand)
@@ -156,8 +161,10 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
     final = config.replace(**chosen.settings)
     if chosen.name not in FALLBACKS and "epochs" not in fixed:
         left = FINAL_SHARE * (budget - (time.perf_counter() - started))
+        if refit:  # the refit trains on n rows, after the fit on n_train
+            left /= 1 + n / n_train
         final = _cap_epochs(final, chosen, left, (n_train - n_val) / search.rows[0])
-    result = fit_evaluate(series, final, progress=progress)
+    result = fit_evaluate(series, final, progress=progress, refit=refit)
     if chosen.name in FALLBACKS:
         result.doctor.insert(0, _fallback_finding(chosen, search.candidates))
     result.auto = {"chosen": chosen.name, "why": why, "season": season,
@@ -175,12 +182,12 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
 
 def _user_fit(series: SeriesData, config: ForecastConfig,
               planned: list[Candidate], fixed: Collection[str], started: float,
-              budget: float, progress: bool) -> FitResult:
+              budget: float, progress: bool, refit: bool) -> FitResult:
     """The fit of the user's settings when they leave --auto nothing to choose
     (every other candidate skipped): no search, the plain fit, recorded."""
     levels = planned[0]
     result = fit_evaluate(series, config.replace(**levels.settings),
-                          progress=progress)
+                          progress=progress, refit=refit)
     why = ("your settings fix every choice --auto makes (every other candidate "
            "needs a setting you gave): the plain fit of your settings")
     result.auto = {"chosen": levels.name, "why": why,
@@ -205,15 +212,19 @@ def count_folds(n_rows: int, n_val: int) -> int:
     return 1 + max(0, min(MAX_FOLDS - 1, extra))
 
 
-def _validation_setup(train_part: SeriesData, n_val: int) -> _Search:
+def _validation_setup(train_part: SeriesData, n_val: int, ahead: int) -> _Search:
     """The most recent training rows, the validation folds and the one-step
-    naive MSE over them."""
+    naive MSE over them. The folds end ``ahead`` rows before the training part
+    does: those rows are the known future covariates of the rows before them
+    (see :func:`~lstmcast.evaluation.holdout.split_rows`)."""
     keep = min(len(train_part), MAX_SEARCH_ROWS)
     recent = train_part if keep == len(train_part) else SeriesData(
         frame=train_part.frame.iloc[-keep:], target=train_part.target,
-        covariates=train_part.covariates, freq=train_part.freq)
-    folds = [np.arange(keep - (k + 1) * n_val, keep - k * n_val)
-             for k in range(count_folds(keep, n_val))]
+        covariates=train_part.covariates, freq=train_part.freq,
+        future=train_part.future)
+    end = keep - ahead
+    folds = [np.arange(end - (k + 1) * n_val, end - k * n_val)
+             for k in range(count_folds(end, n_val))]
     search = _Search(recent, folds, 0.0)
     rows, y = search.all_rows, recent.y
     search.naive_mse = _mse(y[rows], _last_values(y, rows))

@@ -195,8 +195,8 @@ def improve(data: SeriesSource, config: ForecastConfig | None = None, *,
             trials: int = 0, timeout: float | None = None, seed: int = 0,
             progress: bool = False, out_dir: str | Path | None = None,
             classical: tuple[str, ...] = CLASSICAL,
-            on_rung: Callable[[Rung, int, int], None] | None = None
-            ) -> LadderResult:
+            on_rung: Callable[[Rung, int, int], None] | None = None,
+            refit: bool = True) -> LadderResult:
     """Climb the R² ladder on ``data`` (see the module notes).
 
     Parameters
@@ -212,6 +212,8 @@ def improve(data: SeriesSource, config: ForecastConfig | None = None, *,
     classical : reference models scored once on the test rows.
     on_rung : called as each rung ends with the rung, its number (from 1) and
         the number of rungs planned.
+    refit : fit the kept rung's settings once more on every row, the model
+        saved (:meth:`~lstmcast.evaluation.holdout.FitResult.refit`).
     """
     base = (config if config is not None else ForecastConfig()).replace(seed=seed)
     if isinstance(trials, bool) or not isinstance(trials, int) or trials < 0:
@@ -276,6 +278,9 @@ def improve(data: SeriesSource, config: ForecastConfig | None = None, *,
     if tune is not None:
         _tuned(ladder, tune, series, trials, timeout, seed, tuple(pinned), notes)
     best = ladder.best_index()
+    kept = ladder.rungs[best].result
+    if refit and kept.refitted is None:
+        kept.refit(progress=progress)
     baselines = _references(series, ladder.rungs[0].result, season, classical)
     result = LadderResult(ladder.rungs, baselines, best, notes)
     if out_dir is not None:
@@ -310,7 +315,7 @@ class _Climb:
         else:
             started = time.perf_counter()
             series = with_covariates(self.series, cfg.data.covariates)
-            result = fit_evaluate(series, cfg, progress=self.progress)
+            result = fit_evaluate(series, cfg, progress=self.progress, refit=False)
             rung = Rung(name, description, cfg, result,
                         validation_r2(result, series), time.perf_counter() - started)
         return self.record(rung)
@@ -330,7 +335,8 @@ class _Climb:
 def with_covariates(series: SeriesData, covariates: tuple[str, ...]) -> SeriesData:
     """``series`` carrying only ``covariates`` (a fit uses every covariate of
     the series it is given)."""
-    return replace(series, frame=series.frame[[series.target, *covariates]],
+    return replace(series, frame=series.frame[[series.target, *covariates,
+                                               *series.future]],
                    covariates=tuple(covariates))
 
 

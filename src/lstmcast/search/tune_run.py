@@ -197,7 +197,7 @@ def _fold_score(trial: Any, job: Job, cfg: ForecastConfig, k: int
     try:
         with watch_epochs(watch) if prune or job.deadline else nullcontext():
             res = fit_evaluate(part, cfg.replace(test_size=job.plan.fold_size),
-                               doctor=False)
+                               doctor=False, refit=False)
     except (DataError, ValueError, FloatingPointError) as exc:
         _fail(trial, f"fold {k + 1}: {exc}")
     for history in res.forecaster.histories_:
