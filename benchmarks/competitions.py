@@ -182,16 +182,8 @@ def run_subset(
     train.to_csv(folder / "train.csv", index=False)
     test.to_csv(folder / "test.csv", index=False)
     for method in a.methods:
-        out = measure(
-            {
-                "method": method,
-                "train": train,
-                "h": h,
-                "m": m,
-                "threads": a.n_jobs,
-                "quick": a.quick,
-            }
-        )
+        job = {"method": method, "train": train, "h": h, "m": m}
+        out = measure({**job, "threads": a.n_jobs, "quick": a.quick})
         forecast = out.pop("forecast", None)
         entry = {**out, "measured_at": stamp}
         if forecast is not None:
@@ -199,16 +191,17 @@ def run_subset(
             entry.update(score(train, test, forecast, m))
         methods[method] = entry
         path.write_text(json.dumps(store, indent=1))
-        said = (
-            f"sMAPE {entry['smape']:.2f} MASE {entry['mase']:.3f}"
-            if "smape" in entry
-            else entry.get("error", "")
-        )
-        print(
-            f"{name:10s} {method:10s} {said} {entry.get('seconds') or 0:.1f}s "
-            f"{entry.get('peak_mb') or 0:.0f}MB",
-            flush=True,
-        )
+        print(f"{name:10s} {method:10s} {progress(entry)}", flush=True)
+
+
+def progress(entry: dict) -> str:
+    """One method's result as a console line."""
+    said = (
+        f"sMAPE {entry['smape']:.2f} MASE {entry['mase']:.3f}"
+        if "smape" in entry
+        else entry.get("error", "")
+    )
+    return f"{said} {entry.get('seconds') or 0:.1f}s {entry.get('peak_mb') or 0:.0f}MB"
 
 
 def versions() -> dict[str, str]:
