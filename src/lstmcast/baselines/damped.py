@@ -6,10 +6,14 @@ taken to logs when positive, and scaled by its mean absolute step. The
 smoothing recursions (level and damped trend, Gardner & McKenzie 1985) then run
 for all series side by side in torch, one time step at a time over a matrix of
 series aligned at their ends, and each series' smoothing weights, damping and
-initial state are fitted by L-BFGS to its one-step squared errors (the series
-are independent: the sum of their errors is minimised jointly only to share
-the work). On M3 monthly this takes seconds for 1,428 series, where fitting
-them one by one with statsmodels takes tens of minutes.
+initial state are fitted by Adam to its one-step squared errors. The sum of
+the series' errors is minimised jointly only to share the work: Adam updates
+every parameter on its own gradient and moments, so a series' fit (and its
+forecast) is the same whichever other series are fitted beside it (L-BFGS,
+whose steps and stopping are shared, changed one series' forecast by up to 106
+when fitted with 1,427 others instead of alone; Adam: M3 monthly sMAPE 13.69
+against L-BFGS's 13.66). On M3 monthly this takes about 20 s for 1,428
+series, where fitting them one by one with statsmodels takes tens of minutes.
 """
 
 from __future__ import annotations
@@ -21,7 +25,8 @@ from lstmcast.baselines.adjust import season_indices
 __all__ = ["damped_forecasts"]
 
 PHI_RANGE = (0.8, 0.98)  # the damping factor, as in the ETS literature
-MAX_ITER = 200
+STEPS = 400  # Adam steps, the learning rate decaying from LR to LR / 20
+LR = 0.15
 
 
 def _filled(y: np.ndarray) -> np.ndarray:
@@ -83,19 +88,17 @@ def damped_forecasts(histories: list[np.ndarray], season: int, horizon: int
     params = torch.zeros(n, 5, dtype=ys.dtype)
     params[:, 0], params[:, 1], params[:, 2] = -1.0, -2.0, 1.0
     params.requires_grad_(True)
-    optimizer = torch.optim.LBFGS([params], lr=1, max_iter=MAX_ITER,
-                                  line_search_fn="strong_wolfe")
-
-    def closure() -> torch.Tensor:
-        optimizer.zero_grad()
-        loss = run(params)[0].sum()
-        loss.backward()
-        return loss
-
+    optimizer = torch.optim.Adam([params], lr=LR)
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, STEPS,
+                                                          eta_min=LR / 20)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)  # (n,)-sized steps: threads cost more than they give
     try:
-        optimizer.step(closure)
+        for _ in range(STEPS):
+            optimizer.zero_grad()
+            run(params)[0].sum().backward()
+            optimizer.step()
+            schedule.step()
     finally:
         torch.set_num_threads(threads)
     with torch.no_grad():

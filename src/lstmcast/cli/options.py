@@ -30,7 +30,7 @@ DATA_OPTIONS = tuple(f.name for f in fields(DataConfig))
 """The data options (reading, repairs, split) of every command that reads a series."""
 
 HISTORY_OPTIONS = tuple(name for name in DATA_OPTIONS if name not in (
-    "target", "time", "covariates", "test_size", "val_size", "season"))
+    "target", "time", "id", "covariates", "test_size", "val_size", "season"))
 """The data options of predict: how to read a history (the model fixes its
 columns and has no split)."""
 

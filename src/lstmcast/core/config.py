@@ -34,6 +34,10 @@ class DataConfig:
     """What to read from the input and how to split it in time."""
 
     target: str | None = _opt(None, "Column to forecast.")
+    id: str | None = _opt(
+        None, "Column naming the series of a panel (long format: one row per "
+        "series and step): fit trains one global model over all of them and "
+        "predict forecasts every series (lstmcast fit only).")
     time: str | None = _opt(
         None, "Time column (auto-detected when one column parses as dates).")
     covariates: tuple[str, ...] = _opt(

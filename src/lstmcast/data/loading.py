@@ -264,7 +264,17 @@ def _trim(values: pd.DataFrame, target: str, notes: list[str],
 
 def load_data(source: str | os.PathLike | pd.DataFrame | pd.Series,
               data: DataConfig, constant_covariates: str = "drop") -> SeriesData:
-    """:func:`load` with the columns and repair policies of a ``DataConfig``."""
+    """:func:`load` with the columns and repair policies of a ``DataConfig``.
+
+    A config naming an ``id`` column describes a panel, which only ``fit``
+    reads (:func:`lstmcast.data.panel_loading.load_panel_data`): a DataError
+    says so."""
+    if data.id is not None:
+        raise DataError(
+            f"--id {data.id} names the series of a panel, which `lstmcast fit` "
+            "(LSTMForecaster.fit(..., id=...)) fits as one global model; this "
+            "command reads one series. Select one series first (e.g. the rows "
+            f"of one {data.id} value) and drop --id.")
     return load(source, target=data.target, time=data.time,
                 covariates=data.covariates, duplicates=data.duplicates,
                 gaps=data.gaps, unsorted=data.unsorted, trim=data.trim,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 from itertools import pairwise
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -25,13 +25,16 @@ from pandas.api import types as ptypes
 from lstmcast.core.checks import check_choice
 from lstmcast.core.errors import DataError
 from lstmcast.data.messages import count, show
-from lstmcast.data.numbers import to_float
+from lstmcast.data.numbers import number_format, to_float
 from lstmcast.data.panel import PanelData
-from lstmcast.data.reading import read
+from lstmcast.data.reading import read, separator
 from lstmcast.data.timegrid import infer_freq, integer_step
 from lstmcast.data.timeparse import detect_time_column, parse_time
 
-__all__ = ["load_panel"]
+if TYPE_CHECKING:
+    from lstmcast.core.config import DataConfig
+
+__all__ = ["load_panel", "load_panel_data"]
 
 DUPLICATE_POLICIES = ("error", "mean", "sum", "first", "last")
 GAP_POLICIES = ("report", "error")
@@ -40,7 +43,9 @@ EMPTY = ("", "nan", "na", "n/a", "null", "none", "<na>")  # cells read as missin
 
 def load_panel(source: str | os.PathLike | pd.DataFrame, *, id: str,
                target: str | None = None, time: str | None = None,
-               duplicates: str = "error", gaps: str = "report") -> PanelData:
+               duplicates: str = "error", gaps: str = "report",
+               sep: str | None = None, decimal: str = ".",
+               thousands: str | None = None) -> PanelData:
     """Read and check a panel of series in long format.
 
     Parameters
@@ -60,10 +65,14 @@ def load_panel(source: str | os.PathLike | pd.DataFrame, *, id: str,
     gaps : {"report", "error"}
         Missing stamps inside a series: keep the series as a sequence with a
         note, or leave it out.
+    sep, decimal, thousands : str, optional
+        How a CSV file is written, as for one series
+        (:func:`lstmcast.data.loading.load`).
     """
     check_choice("duplicates", duplicates, DUPLICATE_POLICIES)
     check_choice("gaps", gaps, GAP_POLICIES)
-    raw, label, where = read(source, target)
+    raw, label, where = read(source, target, separator(sep),
+                             number_format(decimal, thousands))
     target, time = _columns(raw, id, target, time, where)
     ids, codes, empty_ids = _ids(raw[id])
     notes: dict[Any, list[str]] = {}
@@ -94,6 +103,36 @@ def load_panel(source: str | os.PathLike | pd.DataFrame, *, id: str,
     return PanelData(panel_ids, all_values, all_stamps.rename(time or "step"),
                      starts, id, time or "step", target, freq, step,
                      {k: tuple(v) for k, v in notes.items() if v}, dropped)
+
+
+# Data options of one series that a panel does not take (yet): each must be
+# left at its default, or the reading is refused rather than the option ignored.
+_SINGLE_ONLY = ("covariates", "future_covariates", "resample", "timezone", "strict")
+
+
+def load_panel_data(source: str | os.PathLike | pd.DataFrame,
+                    data: DataConfig) -> PanelData:
+    """:func:`load_panel` with the columns and policies of a ``DataConfig``
+    whose ``id`` names the series."""
+    from dataclasses import fields
+
+    from lstmcast.core.config import DataConfig as Defaults
+    if data.id is None:
+        raise DataError("A panel needs the column that names its series: give "
+                        "--id COLUMN (id= in Python).")
+    default = Defaults()
+    given = [f.name for f in fields(data)
+             if f.name in _SINGLE_ONLY and getattr(data, f.name) != getattr(
+                 default, f.name)]
+    if given:
+        raise DataError(
+            f"{show('--' + g.replace('_', '-') for g in given)} "
+            f"{'is' if len(given) == 1 else 'are'} not supported with --id yet: "
+            "a global model reads the target of each series alone, on the "
+            "stamps as given. Drop them, or fit one series at a time.")
+    return load_panel(source, id=data.id, target=data.target, time=data.time,
+                      duplicates=data.duplicates, gaps=data.gaps, sep=data.sep,
+                      decimal=data.decimal, thousands=data.thousands)
 
 
 def _columns(raw: pd.DataFrame, id: str, target: str | None, time: str | None,

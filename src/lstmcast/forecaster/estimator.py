@@ -44,8 +44,10 @@ from lstmcast.core.config import (
 )
 from lstmcast.core.errors import DataError, NotFittedError
 from lstmcast.data.loading import load, load_data
+from lstmcast.data.panel import PanelData
 from lstmcast.data.series import SeriesData
 from lstmcast.data.timegrid import max_grid, regular_grid
+from lstmcast.panel.state import PanelState
 
 if TYPE_CHECKING:
     from torch import nn
@@ -64,7 +66,8 @@ PARAMS: dict[str, Any] = {
 
 
 class LSTMForecaster:
-    """An LSTM forecaster for one target series with optional covariates.
+    """An LSTM forecaster for one target series with optional covariates, or
+    one global model over a panel of series (``fit(..., id="series")``).
 
     Every parameter is a field of the config sections (preprocess, model,
     train) plus ``season`` and ``val_size``; see ``lstmcast fit --help`` or
@@ -72,8 +75,10 @@ class LSTMForecaster:
 
     Attributes (after ``fit``)
     --------------------------
-    state_ : FittedState
-        Everything ``fit`` learned. The read-only ``window_``, ``season_``,
+    state_ : FittedState or PanelState
+        Everything ``fit`` learned (a PanelState for a global model, whose
+        ``window_``, ``season_``, ``horizon_``, ``target_``, ``net_``,
+        ``history_`` and ``config_`` work too). The read-only ``window_``, ``season_``,
         ``horizon_``, ``strategy_``, ``target_``, ``covariates_``,
         ``feature_names_``, ``pipeline_``, ``net_``, ``nets_``, ``history_``,
         ``histories_`` and ``config_`` are shortcuts into it.
@@ -106,7 +111,12 @@ class LSTMForecaster:
         changed = [f"{k}={v!r}" for k, v in self.get_params().items()
                    if v != PARAMS[k]]
         state = "not fitted"
-        if hasattr(self, "state_"):
+        if self.is_panel_:
+            panel = self.state_.context
+            state = (f"global model over {len(panel)} series of '{panel.target}': "
+                     f"window {self.window_}, season {self.season_}, horizon "
+                     f"{self.horizon_}")
+        elif hasattr(self, "state_"):
             state = (f"fitted on '{self.target_}': window {self.window_}, season "
                      f"{self.season_}, horizon {self.horizon_}, "
                      f"{len(self.feature_names_)} features")
@@ -129,14 +139,27 @@ class LSTMForecaster:
 
     # -- fitting -------------------------------------------------------------
     def fit(self, data: Any, *, target: str | None = None, time: str | None = None,
-            covariates: tuple[str, ...] | list[str] = (),
+            id: str | None = None, covariates: tuple[str, ...] | list[str] = (),
             future_covariates: tuple[str, ...] | list[str] = (),
             progress: bool = False) -> LSTMForecaster:
         """Learn transforms and weights from ``data`` (all of it is training
         data; its tail of ``val_size`` is held out for early stopping).
         ``future_covariates`` are inputs known in advance for the steps
-        forecast; ``predict`` then needs their future values."""
+        forecast; ``predict`` then needs their future values.
+
+        With ``id`` (the column naming the series; or a PanelData), ``data``
+        is a panel in long format and one global model is fitted over every
+        series (:meth:`fit_panel`)."""
         from lstmcast.forecaster.fit import fit_state
+        if id is not None or isinstance(data, PanelData):
+            if covariates or future_covariates:
+                raise DataError("A global model (id=...) reads the target of each "
+                                "series alone: drop covariates= and "
+                                "future_covariates=, or fit one series at a time.")
+            from lstmcast.data.panel_loading import load_panel
+            panel = data if isinstance(data, PanelData) else load_panel(
+                data, id=str(id), target=target, time=time)
+            return self.fit_panel(panel, progress=progress)
         series = data if isinstance(data, SeriesData) else load(
             data, target=target, time=time, covariates=tuple(covariates),
             future_covariates=tuple(future_covariates))
@@ -146,9 +169,38 @@ class LSTMForecaster:
         self.state_ = fit_state(series, cfg, progress=progress)
         return self
 
+    def fit_panel(self, panel: PanelData, *, progress: bool = False,
+                  given: frozenset[str] = frozenset()) -> LSTMForecaster:
+        """Fit one global network over every series of ``panel`` (all of it is
+        training data). Settings left at their single-series defaults take
+        the panel defaults (:data:`lstmcast.panel.fit.PANEL_DEFAULTS`) unless
+        named in ``given``."""
+        from lstmcast.panel.fit import fit_panel, panel_config
+        config = panel_config(self.config(DataConfig(target=panel.target,
+                                                     id=panel.id_name)), given)
+        self.state_ = fit_panel(panel, config, progress=progress)
+        return self
+
+    @property
+    def is_panel_(self) -> bool:
+        """Whether this is a fitted global model (fitted on a panel)."""
+        return isinstance(getattr(self, "state_", None), PanelState)
+
     def _fitted(self) -> FittedState:
         """The fitted state, or a NotFittedError (an AttributeError too, so
         ``hasattr(est, "window_")`` is False before ``fit``)."""
+        if not hasattr(self, "state_"):
+            raise NotFittedError.of(self)
+        if self.is_panel_:
+            raise DataError("This is a global model over a panel: it has one "
+                            "network over every series and no per-series "
+                            "pipeline or features. Use predict(h), save(), "
+                            "window_, season_, horizon_, target_, net_, history_ "
+                            "or state_.")
+        return self.state_
+
+    def _any_state(self) -> FittedState | PanelState:
+        """The fitted state of either kind (NotFittedError before ``fit``)."""
         if not hasattr(self, "state_"):
             raise NotFittedError.of(self)
         return self.state_
@@ -157,17 +209,20 @@ class LSTMForecaster:
     @property
     def window_(self) -> int:
         """Input steps per window."""
-        return self._fitted().shape.window
+        state = self._any_state()
+        return state.window if isinstance(state, PanelState) else state.shape.window
 
     @property
     def season_(self) -> int:
         """The season used (given or detected on the training data)."""
-        return self._fitted().shape.season
+        state = self._any_state()
+        return state.season if isinstance(state, PanelState) else state.shape.season
 
     @property
     def horizon_(self) -> int:
         """Steps the networks were trained to forecast."""
-        return self._fitted().shape.horizon
+        state = self._any_state()
+        return state.horizon if isinstance(state, PanelState) else state.shape.horizon
 
     @property
     def strategy_(self) -> str:
@@ -177,7 +232,9 @@ class LSTMForecaster:
     @property
     def target_(self) -> str:
         """The target column."""
-        return self._fitted().data.target
+        state = self._any_state()
+        return state.context.target if isinstance(state, PanelState) \
+            else state.data.target
 
     @property
     def covariates_(self) -> tuple[str, ...]:
@@ -203,7 +260,7 @@ class LSTMForecaster:
     @property
     def net_(self) -> nn.Module:
         """The first (with ``direct``: step 1's) network."""
-        return self._fitted().net
+        return self._any_state().net
 
     @property
     def nets_(self) -> list[nn.Module]:
@@ -213,7 +270,7 @@ class LSTMForecaster:
     @property
     def history_(self) -> TrainResult:
         """The first network's training history."""
-        return self._fitted().history
+        return self._any_state().history
 
     @property
     def histories_(self) -> list[TrainResult]:
@@ -223,7 +280,7 @@ class LSTMForecaster:
     @property
     def config_(self) -> ForecastConfig:
         """The validated settings the model was fitted with."""
-        return self._fitted().config
+        return self._any_state().config
 
     # -- forecasting ---------------------------------------------------------
     def predict_one_step(self, data: Any, rows: np.ndarray | None = None
@@ -245,8 +302,15 @@ class LSTMForecaster:
         covariates needs their values at the steps forecast: ``future`` is a
         DataFrame or file with a time column and those columns (a DataError
         names the stamps it must hold).
+
+        A global model returns the long frame: the id column, the time column
+        and ``forecast``, ``horizon`` rows per series, after every series of
+        ``data`` (a panel in long format; series it never saw too) or of the
+        panel ``fit`` saw.
         """
         from lstmcast.forecaster.predict import path
+        if self.is_panel_:
+            return self._predict_panel(horizon, data, future)
         state = self._fitted()
         series = self.context_series() if data is None else self._coerce(data)
         horizon = horizon or state.shape.horizon
@@ -254,6 +318,32 @@ class LSTMForecaster:
         known = self._future_rows(series, horizon, future)
         forecast = path(state, series, len(series) - 1, horizon, known)
         return pd.DataFrame({"forecast": forecast}, index=stamps)
+
+    def _predict_panel(self, horizon: int | None, data: Any, future: Any
+                       ) -> pd.DataFrame:
+        from lstmcast.panel.predict import forecast_frame, forecast_panel
+        if future is not None:
+            raise DataError("A global model reads no future covariates: drop "
+                            "future= (--future).")
+        panel = None if data is None else self.read_panel(data)
+        state: PanelState = self.state_
+        used = state.context if panel is None else panel
+        return forecast_frame(used, forecast_panel(state, panel, horizon))
+
+    def read_panel(self, data: Any, **options: Any) -> PanelData:
+        """``data`` (a path or DataFrame in long format) read as this global
+        model's panel: its id, target and time columns, with the data options
+        of its fit unless ``options`` give others."""
+        from lstmcast.data.panel_loading import load_panel_data
+        if isinstance(data, PanelData):
+            return data
+        state: PanelState = self.state_
+        panel = state.context
+        config = make_section(DataConfig, {
+            **dataclasses.asdict(state.config.data), **options,
+            "id": panel.id_name, "target": panel.target,
+            "time": None if panel.time_name == "step" else panel.time_name})
+        return load_panel_data(data, config)
 
     def _future_rows(self, series: SeriesData, horizon: int,
                      future: Any) -> np.ndarray | None:
@@ -338,16 +428,22 @@ class LSTMForecaster:
         """Write a pickle-free model folder (safetensors weights + JSON) and
         return it."""
         from lstmcast.forecaster.serialize import save_state
+        if self.is_panel_:
+            from lstmcast.panel.serialize import save_panel_state
+            return save_panel_state(self.state_, self.get_params(), path)
         return save_state(self._fitted(), self.get_params(), path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> LSTMForecaster:
         """Read a folder written by ``save``; checks hashes, never unpickles."""
         from lstmcast.forecaster.serialize import load_forecaster
+        from lstmcast.panel.serialize import is_panel_folder, load_panel_state
+        if is_panel_folder(path):
+            return cls._with_state(*load_panel_state(path))
         return load_forecaster(path, cls._with_state)
 
     @classmethod
-    def _with_state(cls, params: dict[str, Any], state: FittedState
+    def _with_state(cls, params: dict[str, Any], state: FittedState | PanelState
                     ) -> LSTMForecaster:
         """A forecaster with constructor ``params`` that has learned ``state``."""
         est = cls(**params)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from lstmcast.baselines.damped import damped_forecasts
 from lstmcast.baselines.theta import Theta
@@ -91,3 +92,15 @@ def forecast_panel(state: PanelState, panel: PanelData | None = None,
         raise DataError(f"The forecasts of {int(bad.sum())} series are NaN or "
                         f"infinite (e.g. {names}): check them for extreme values.")
     return PanelForecast(combined, network, members)
+
+
+def forecast_frame(panel: PanelData, forecast: PanelForecast) -> pd.DataFrame:
+    """The forecasts in long format: the panel's id and time columns and
+    ``forecast``, H rows per series, at the stamps after each series' end."""
+    n, horizon = forecast.forecast.shape
+    stamps = [panel.future_stamps(i, horizon) for i in range(n)]
+    return pd.DataFrame({
+        panel.id_name: np.repeat(np.array(panel.ids, dtype=object), horizon),
+        panel.time_name: stamps[0].append(stamps[1:]) if n > 1 else stamps[0],
+        "forecast": forecast.forecast.reshape(n * horizon)})
+
