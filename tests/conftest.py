@@ -67,3 +67,12 @@ def killed_then_resumed(run, folder, epochs: int, monkeypatch):
         net, result = run()
     return net, result, saved
 
+
+
+@pytest.fixture
+def quick_classical(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fewer Adam steps for the classical methods fitted beside a global model
+    (Theta, damped ETS, dynamic Theta): their accuracy is measured by
+    benchmarks/competitions.py, the tests check behaviour."""
+    from lstmcast.baselines import joint
+    monkeypatch.setattr(joint, "STEPS", 40)

@@ -10,13 +10,15 @@ import pytest
 from lstmcast.baselines.damped import damped_forecasts
 from lstmcast.core.config import ForecastConfig
 from lstmcast.data.panel_loading import load_panel
+from lstmcast.panel.combine import combine
 from lstmcast.panel.fit import fit_panel, panel_config
-from lstmcast.panel.predict import MEMBERS, forecast_panel
+from lstmcast.panel.predict import forecast_panel
 from lstmcast.panel.prepare import scale_series, unscale
 from lstmcast.panel.serialize import load_panel_state, save_panel_state
 from lstmcast.panel.windows import PanelWindows, end_origins, train_origins
 
 SEASON, HORIZON = 12, 6
+pytestmark = pytest.mark.usefixtures("quick_classical")
 
 
 def seasonal_panel(n_series: int = 12, seed: int = 0) -> pd.DataFrame:
@@ -83,17 +85,27 @@ def test_damped_members_follow_a_trend_and_keep_a_flat_series_flat():
     assert np.allclose(paths[1], 5.0)
 
 
-def test_the_forecast_is_the_weighted_mean_of_network_and_members():
+def test_the_forecast_is_the_combination_chosen_on_validation():
     panel = load_panel(seasonal_panel(), id="unique_id")
     state = fit_panel(panel, small_config())
     assert state.window == 24 and state.horizon == HORIZON and state.season == SEASON
-    forecast = forecast_panel(state)
-    w = state.network_weight
-    members = np.mean([forecast.members[name] for name in MEMBERS], axis=0)
-    assert np.allclose(forecast.forecast, w * forecast.network + (1 - w) * members)
+    assert len(state.validation) == 15  # every equal-weight combination scored
+    best = min(state.validation, key=state.validation.get)
+    assert set(best.split("+")) == {k for k, w in state.weights.items() if w}
+    forecast = forecast_panel(state, every_component=True)
+    paths = {"network": forecast.network, **forecast.members}
+    assert np.allclose(forecast.forecast, combine(state.weights, paths))
     assert forecast.forecast.shape == (len(panel), HORIZON)
     truth_scale = np.array([panel.y(i)[-12:].mean() for i in range(len(panel))])
     assert np.all(np.abs(forecast.forecast.mean(axis=1) / truth_scale - 1) < 0.3)
+
+
+def test_a_given_network_weight_fixes_the_combination():
+    panel = load_panel(seasonal_panel(6), id="unique_id")
+    state = fit_panel(panel, small_config().replace(network_weight=0.4))
+    assert state.validation == {}
+    assert state.weights == pytest.approx({"network": 0.4, "theta": 0.2,
+                                           "damped": 0.2, "dtheta": 0.2})
 
 
 def test_a_constant_series_is_forecast_by_its_last_value():

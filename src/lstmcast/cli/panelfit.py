@@ -3,7 +3,8 @@
 The panel is read in long format (:func:`lstmcast.data.panel_loading.load_panel_data`;
 a broken series is left out with a note, never the run), scored as the M
 competitions do (:func:`lstmcast.evaluation.panel.evaluate_panel`: the last H
-values of every series beside naive, seasonal naive, Theta and damped ETS),
+values of every series beside naive, seasonal naive, Theta, damped ETS and
+the dynamic optimised Theta),
 refitted on all the data unless ``--no-refit``, and saved as one run folder.
 """
 

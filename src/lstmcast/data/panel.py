@@ -74,6 +74,17 @@ class PanelData:
         step = self.step or 1
         return pd.Index(last + step * np.arange(1, horizon + 1), dtype=np.int64)
 
+    def subset(self, keys: list[Any]) -> PanelData:
+        """The series named by ``keys`` (in the panel's order)."""
+        wanted = set(keys)
+        keep = [i for i, key in enumerate(self.ids) if key in wanted]
+        rows = np.concatenate([np.arange(self.starts[i], self.starts[i + 1])
+                               for i in keep])
+        starts = np.r_[0, np.cumsum(self.lengths()[keep])].astype(np.int64)
+        return PanelData(tuple(self.ids[i] for i in keep), self.values[rows],
+                         self.stamps[rows], starts, self.id_name, self.time_name,
+                         self.target, self.freq, self.step, self.notes, self.dropped)
+
     def drop_last(self, rows: int) -> PanelData:
         """Every series without its last ``rows`` rows (the training part of a
         hold-out whose test part is the last ``rows`` of each series)."""

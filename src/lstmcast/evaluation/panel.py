@@ -2,7 +2,8 @@
 
 The test part is the last H values of every series; the model is fitted on
 the rest and forecasts H steps from there, beside the naive, seasonal naive,
-Theta and damped-trend ETS forecasts of the very same points (each fitted per
+Theta, damped-trend ETS and dynamic optimised Theta forecasts of the very
+same points (each fitted per
 series on the same training part). Scores: sMAPE (the mean over series of the
 mean of 200 |y - f| / (|y| + |f|)) and MASE (the mean absolute error over the
 in-sample mean absolute seasonal difference; season 1 where a series is not
@@ -27,9 +28,10 @@ from lstmcast.data.panel import PanelData
 
 __all__ = ["PanelResult", "evaluate_panel", "panel_scores"]
 
-MODELS = ("lstm", "network", "theta", "damped", "naive", "seasonal_naive")
+MODELS = ("lstm", "network", "theta", "damped", "dtheta", "naive", "seasonal_naive")
 """Columns of the test forecasts: lstmcast's combination, its network alone,
-its classical members alone, and the two naive references."""
+the classical methods it may combine it with alone (Theta, damped ETS, the
+dynamic optimised Theta), and the two naive references."""
 
 
 def _naive_paths(panel: PanelData, season: int, horizon: int
@@ -138,17 +140,18 @@ def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = Tr
     forecasts beside the references, then (``refit``) fit on everything."""
     from lstmcast.forecaster.estimator import LSTMForecaster
     from lstmcast.panel.fit import panel_config, panel_season
-    from lstmcast.panel.predict import forecast_panel
+    from lstmcast.panel.predict import forecast_panel, special_series
     started = time.perf_counter()
     config = panel_config(config, given)
     horizon = config.model.horizon
     lengths = panel.lengths()
     short = [panel.ids[i] for i in np.flatnonzero(lengths <= horizon + 2)]
-    scored = panel if not short else _without(panel, set(short))
+    scored = panel if not short else panel.subset(
+        [k for k in panel.ids if k not in set(short)])
     train = scored.drop_last(horizon)
     est = LSTMForecaster.from_config(config)
     est.fit_panel(train, progress=progress, given=given)
-    forecast = forecast_panel(est.state_, train, horizon)
+    forecast = forecast_panel(est.state_, train, horizon, every_component=True)
     season = panel_season(panel, config)
     paths = {"lstm": forecast.forecast, "network": forecast.network,
              **forecast.members, **_naive_paths(train, season, horizon)}
@@ -165,19 +168,11 @@ def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = Tr
     if refit:
         est = LSTMForecaster.from_config(config)
         est.fit_panel(panel, progress=progress, given=given)
+    for key, how in special_series(panel, est.window_).items():
+        notes[key] = (*notes.get(key, ()), f"forecast: {how}")
     return PanelResult(est, scores, predictions, split, config,
                        time.perf_counter() - started, notes, dict(panel.dropped),
                        refitted=refit)
-
-
-def _without(panel: PanelData, drop: set[Any]) -> PanelData:
-    keep = [i for i, key in enumerate(panel.ids) if key not in drop]
-    rows = np.concatenate([np.arange(panel.starts[i], panel.starts[i + 1])
-                           for i in keep])
-    starts = np.r_[0, np.cumsum(panel.lengths()[keep])].astype(np.int64)
-    return PanelData(tuple(panel.ids[i] for i in keep), panel.values[rows],
-                     panel.stamps[rows], starts, panel.id_name, panel.time_name,
-                     panel.target, panel.freq, panel.step, panel.notes, panel.dropped)
 
 
 def _predictions(panel: PanelData, horizon: int, actual: np.ndarray,

@@ -1,33 +1,46 @@
-"""Fit one network over every series of a panel.
+"""Fit one network over every series of a panel, and choose what it is
+combined with.
 
 The series are scaled on their own (:mod:`lstmcast.panel.prepare`), the
 training windows drawn from all of them (:mod:`lstmcast.panel.windows`), and
 one :class:`~lstmcast.network.model.LSTMNet` with H outputs (MIMO) trained by
 :func:`lstmcast.network.train.train`; ``ensemble = k`` trains k networks from k
-seeds and averages them. Settings the user left at the single-series
-defaults take the panel defaults of :data:`PANEL_DEFAULTS` (measured on M3:
-short fits with the L1 loss, which is what sMAPE and MASE reward).
+seeds and averages them. Unless ``network_weight`` is given, the combination
+of the network with the classical methods is chosen on validation
+(:mod:`lstmcast.panel.combine`): a second network is fitted without the last H
+values of every series and every combination scored on them. Settings the
+user left at the single-series defaults take the panel defaults of
+:data:`PANEL_DEFAULTS` (measured on M3: short fits with the L1 loss, which is
+what sMAPE and MASE reward).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lstmcast.core.config import ForecastConfig
+from lstmcast.core.config import ForecastConfig, PreprocessConfig
 from lstmcast.core.errors import DataError
 from lstmcast.data.panel import PanelData
 from lstmcast.data.seasonality import season_from_freq
+from lstmcast.panel.combine import choose, fixed_weights
 from lstmcast.panel.prepare import scale_series
 from lstmcast.panel.state import PanelState
 from lstmcast.panel.windows import INPUTS, PanelWindows, train_origins
 
+if TYPE_CHECKING:
+    from torch import nn
+
+    from lstmcast.network.train import TrainResult
+
 PANEL_DEFAULTS: dict[str, Any] = {"loss": "mae", "epochs": 10, "lr": 0.001,
-                                  "batch_size": 256, "scheduler": "cosine",
-                                  "network_weight": 1 / 3}
+                                  "batch_size": 256, "scheduler": "cosine"}
 """Panel settings where the single-series default was left as it is."""
+
+MIN_VALIDATION_HISTORY = 3
+"""Values a series needs before its last H to take part in the validation."""
 
 
 def panel_config(config: ForecastConfig, given: set[str] | frozenset[str] = frozenset()
@@ -50,16 +63,43 @@ def panel_window(season: int, horizon: int) -> int:
     return max(2 * season, 2 * horizon, 8)
 
 
-def fit_panel(panel: PanelData, config: ForecastConfig, *,
-              progress: bool = False) -> PanelState:
-    """Train the global network on every series of ``panel`` (all of it is
-    training data) and return the fitted state."""
-    from lstmcast.network.ensemble import MeanOf, build_net
-    from lstmcast.network.train import seed_everything, train
+def weights_given(config: ForecastConfig, given: set[str] | frozenset[str]) -> bool:
+    """Whether the user fixed the network's weight (else it is chosen)."""
+    return "network_weight" in given or (
+        config.preprocess.network_weight != PreprocessConfig().network_weight)
 
+
+def fit_panel(panel: PanelData, config: ForecastConfig, *, progress: bool = False,
+              given: set[str] | frozenset[str] = frozenset()) -> PanelState:
+    """Train the global network on every series of ``panel`` (all of it is
+    training data), choose its combination (unless ``network_weight`` is
+    given), and return the fitted state."""
     horizon = config.model.horizon
     season = panel_season(panel, config)
     window = config.model.window or panel_window(season, horizon)
+    validation: dict[str, float] = {}
+    if weights_given(config, given):
+        weights = fixed_weights(float(config.preprocess.network_weight))
+    else:
+        weights, validation = _validate(panel, config, season, window, progress)
+    net, history, windows = _train(panel, config, season, window, progress)
+    scaled = scale_series([panel.y(i) for i in range(len(panel))], season)
+    facts = {"series": len(panel), "rows": int(panel.lengths().sum()),
+             "first": str(panel.stamps.min()), "last": str(panel.stamps.max()),
+             "data_sha256": panel.fingerprint(),
+             "logged_series": int(np.sum(scaled.logged)),
+             "adjusted_series": int(np.sum(np.any(scaled.indices != 1, axis=1)))}
+    return PanelState(config, season, window, horizon, weights, net, history,
+                      windows, panel, facts, validation)
+
+
+def _train(panel: PanelData, config: ForecastConfig, season: int, window: int,
+           progress: bool) -> tuple[nn.Module, TrainResult, int]:
+    """The network (the mean of ``ensemble`` seeds), the first one's history
+    and the number of training windows."""
+    from lstmcast.network.ensemble import MeanOf, build_net
+    from lstmcast.network.train import seed_everything, train
+    horizon = config.model.horizon
     scaled = scale_series([panel.y(i) for i in range(len(panel))], season)
     origins = train_origins(scaled, window, horizon)
     if not len(origins):
@@ -75,11 +115,29 @@ def fit_panel(panel: PanelData, config: ForecastConfig, *,
         histories.append(train(net, windows, None, tcfg, progress=progress))
         members.append(net.to("cpu").eval())
     net = members[0] if len(members) == 1 else MeanOf(members)
-    facts = {"series": len(panel), "rows": int(panel.lengths().sum()),
-             "first": str(panel.stamps.min()), "last": str(panel.stamps.max()),
-             "data_sha256": panel.fingerprint(),
-             "logged_series": int(np.sum(scaled.logged)),
-             "adjusted_series": int(np.sum(np.any(scaled.indices != 1, axis=1)))}
-    return PanelState(config, season, window, horizon,
-                      float(config.preprocess.network_weight), net, histories[0],
-                      len(origins), panel, facts)
+    return net, histories[0], len(origins)
+
+
+def _validate(panel: PanelData, config: ForecastConfig, season: int, window: int,
+              progress: bool) -> tuple[dict[str, float], dict[str, float]]:
+    """The combination with the lowest sMAPE on the last H values of every
+    series long enough, forecast by components fitted without them; with no
+    such series, the equal weights of all components."""
+    from lstmcast.panel.predict import component_paths
+    horizon = config.model.horizon
+    long = [k for k, n in zip(panel.ids, panel.lengths(), strict=True)
+            if n >= horizon + MIN_VALIDATION_HISTORY]
+    if not long:
+        return fixed_weights(0.25), {}
+    part = panel.subset(long)
+    train = part.drop_last(horizon)
+    try:
+        net, _, _ = _train(train, config, season, window, progress)
+    except DataError:
+        return fixed_weights(0.25), {}
+    trial = PanelState(config, season, window, horizon, fixed_weights(0.25), net,
+                       None, 0, train, {})
+    histories = [train.y(i) for i in range(len(train))]
+    weights, scores = choose(component_paths(trial, histories, horizon),
+                             part.last(horizon))
+    return weights, scores

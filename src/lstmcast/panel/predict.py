@@ -1,40 +1,45 @@
-"""Forecast every series of a panel: the global network, the classical members
-fitted on each series' own history, and their combination.
+"""Forecast every series of a panel: the global network, the classical
+methods fitted on each series' own history, and their combination.
 
-The combination is ``w x network + (1 - w) x`` the mean of the members
-(:data:`MEMBERS`: Theta and damped-trend ETS), ``w`` the state's network
-weight (a third by default: the three forecasts weigh alike, the combination
-the M competitions found hard to beat). A constant series is forecast by its
-last value, whatever the members say.
+The combination is the weighted sum of the state's components
+(:mod:`lstmcast.panel.combine`: chosen on validation, or the network's weight
+given and the rest shared by Theta, damped ETS and the dynamic optimised
+Theta). A constant series is forecast by its last value, whatever the
+components say.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from lstmcast.baselines.damped import damped_forecasts
+from lstmcast.baselines.dtheta import dynamic_theta_forecasts
 from lstmcast.baselines.theta import Theta
 from lstmcast.core.errors import DataError
 from lstmcast.data.panel import PanelData
+from lstmcast.panel.combine import CLASSICAL, COMPONENTS, combine
 from lstmcast.panel.prepare import interpolated, scale_series, unscale
 from lstmcast.panel.state import PanelState
 from lstmcast.panel.windows import PanelWindows, end_origins
 
-MEMBERS = ("theta", "damped")
-MIN_MEMBER_HISTORY = 3  # fewer values: the members repeat the last one
+MIN_MEMBER_HISTORY = 3  # fewer values: the classical methods repeat the last one
 
 
 @dataclass(frozen=True)
 class PanelForecast:
     """(n, H) forecasts of every series: the combination (``forecast``) and its
-    parts (``network`` and each member by name)."""
+    parts (``network`` and each classical method computed, by name in
+    ``members``); ``notes`` says, for each series forecast in a special way
+    (constant, shorter than the window), how."""
 
     forecast: np.ndarray
     network: np.ndarray
     members: dict[str, np.ndarray]
+    notes: dict[Any, str] = field(default_factory=dict)
 
 
 def network_paths(state: PanelState, histories: list[np.ndarray]) -> np.ndarray:
@@ -56,20 +61,41 @@ def network_paths(state: PanelState, histories: list[np.ndarray]) -> np.ndarray:
     return unscale(np.concatenate(outs) + last[:, None], scaled)
 
 
-def member_paths(histories: list[np.ndarray], season: int, horizon: int
-                 ) -> dict[str, np.ndarray]:
-    """(n, H) forecasts of each classical member, fitted on each history."""
+def member_paths(histories: list[np.ndarray], season: int, horizon: int,
+                 names: tuple[str, ...] = CLASSICAL) -> dict[str, np.ndarray]:
+    """(n, H) forecasts of each classical method in ``names``, fitted on each
+    history."""
     filled = [interpolated(np.asarray(h, dtype=np.float64)) for h in histories]
-    theta = np.stack([Theta(season=season).fit(y).forecast(y, horizon)
-                      if y.size >= MIN_MEMBER_HISTORY else np.full(horizon, y[-1])
-                      for y in filled])
-    return {"theta": theta, "damped": damped_forecasts(filled, season, horizon)}
+    out = {}
+    if "theta" in names:
+        out["theta"] = np.stack([
+            Theta(season=season).fit(y).forecast(y, horizon)
+            if y.size >= MIN_MEMBER_HISTORY else np.full(horizon, y[-1])
+            for y in filled])
+    if "damped" in names:
+        out["damped"] = damped_forecasts(filled, season, horizon)
+    if "dtheta" in names:
+        out["dtheta"] = dynamic_theta_forecasts(filled, season, horizon)
+    return out
+
+
+def component_paths(state: PanelState, histories: list[np.ndarray], horizon: int,
+                    names: tuple[str, ...] = COMPONENTS) -> dict[str, np.ndarray]:
+    """(n, H) forecasts of each component in ``names`` after each history."""
+    paths = member_paths(histories, state.season, horizon,
+                         tuple(n for n in names if n != "network"))
+    if "network" in names:
+        paths["network"] = network_paths(state, histories)[:, :horizon]
+    return paths
 
 
 def forecast_panel(state: PanelState, panel: PanelData | None = None,
-                   horizon: int | None = None) -> PanelForecast:
+                   horizon: int | None = None, *, every_component: bool = False
+                   ) -> PanelForecast:
     """Forecast ``horizon`` (default: the model's H) steps after every series of
-    ``panel`` (default: the panel the model was fitted on)."""
+    ``panel`` (default: the panel the model was fitted on). The classical
+    methods the combination does not use are computed only with
+    ``every_component`` (to score them beside it)."""
     panel = state.context if panel is None else panel
     horizon = horizon or state.horizon
     if horizon > state.horizon:
@@ -77,11 +103,11 @@ def forecast_panel(state: PanelState, panel: PanelData | None = None,
                         f"(its --horizon); {horizon} were asked for. Refit with "
                         f"--horizon {horizon}.")
     histories = [panel.y(i) for i in range(len(panel))]
-    network = network_paths(state, histories)[:, :horizon]
-    members = member_paths(histories, state.season, horizon)
-    fallback = np.mean([members[name] for name in MEMBERS], axis=0)
-    w = state.network_weight
-    combined = w * network + (1 - w) * fallback
+    used = tuple(n for n in COMPONENTS if state.weights.get(n)
+                 or every_component or n == "network")
+    paths = component_paths(state, histories, horizon, used)
+    combined = combine(state.weights, paths)
+    network = paths.pop("network")
     for i, y in enumerate(histories):
         finite = y[np.isfinite(y)]
         if finite.max() == finite.min():  # constant: only the last value is known
@@ -91,7 +117,29 @@ def forecast_panel(state: PanelState, panel: PanelData | None = None,
         names = [panel.ids[i] for i in np.flatnonzero(bad)[:5]]
         raise DataError(f"The forecasts of {int(bad.sum())} series are NaN or "
                         f"infinite (e.g. {names}): check them for extreme values.")
-    return PanelForecast(combined, network, members)
+    return PanelForecast(combined, network, paths, special_series(panel,
+                                                                  state.window))
+
+
+def special_series(panel: PanelData, window: int) -> dict[Any, str]:
+    """How each series forecast in a special way is forecast: a constant one
+    by its last value; one shorter than the ``window`` from a padded window
+    (and, under 3 values, members that repeat its last value)."""
+    notes = {}
+    for i, key in enumerate(panel.ids):
+        y = panel.y(i)
+        finite = y[np.isfinite(y)]
+        if finite.max() == finite.min():
+            notes[key] = "constant: forecast by its last value."
+        elif y.size < MIN_MEMBER_HISTORY:
+            notes[key] = (f"{y.size} value(s): the network reads them padded to "
+                          f"its window of {window}, and Theta and damped ETS "
+                          "repeat the last value.")
+        elif y.size < window:
+            notes[key] = (f"{y.size} values, fewer than the window of {window}: "
+                          "the network reads them padded (the padding is marked "
+                          "as such).")
+    return notes
 
 
 def forecast_frame(panel: PanelData, forecast: PanelForecast) -> pd.DataFrame:

@@ -4,9 +4,10 @@ Files: ``model.safetensors`` (the network), ``context.safetensors`` (the
 panel ``fit`` saw: values, stamps and series offsets, so that ``predict``
 without data forecasts after it), ``config.json`` (the settings, reusable with
 ``lstmcast fit --config``), ``model.json`` (``"kind": "panel"``, season,
-window, horizon, network weight, the training history, the series ids and
-column names) and ``manifest.json`` (hashes, written last). Loading checks the
-hashes first and never unpickles.
+window, horizon, the weights of the combination and the validation scores
+that chose them, the training history, the series ids and column names) and
+``manifest.json`` (hashes, written last). Loading checks the hashes first and
+never unpickles.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from lstmcast.core.persist import json_bytes, read_json
 from lstmcast.core.version import __version__, library_versions
 from lstmcast.data.panel import PanelData
 from lstmcast.network.weights import read_weights, tensors
+from lstmcast.panel.combine import COMPONENTS
 from lstmcast.panel.state import PanelState
 
 KIND = "panel"
@@ -66,7 +68,8 @@ def save_panel_state(state: PanelState, params: dict[str, Any],
             "kind": KIND, "format_version": FORMAT_VERSION,
             "lstmcast_version": __version__, "params": params,
             "season": state.season, "window": state.window,
-            "horizon": state.horizon, "network_weight": state.network_weight,
+            "horizon": state.horizon, "weights": state.weights,
+            "validation": state.validation,
             "n_train_windows": state.n_train_windows, "facts": state.facts,
             "history": state.history.to_dict(),
             "context": {"ids": [_json_id(k) for k in panel.ids],
@@ -131,10 +134,16 @@ def _load(folder: Folder) -> tuple[dict[str, Any], PanelState]:
                         f"({str(exc).splitlines()[0]}). {FIX}") from None
     history = TrainResult(**{k: v for k, v in meta["history"].items()
                              if v is not None})
+    weights = {str(k): float(v) for k, v in meta["weights"].items()}
+    unknown = sorted(set(weights) - set(COMPONENTS))
+    if unknown:
+        raise DataError(f"{folder.path / 'model.json'}: key weights names "
+                        f"{unknown[0]!r}, which is not one of {', '.join(COMPONENTS)}. "
+                        f"{FIX}")
     state = PanelState(config, meta["season"], meta["window"], meta["horizon"],
-                       meta["network_weight"], net.eval(), history,
-                       meta["n_train_windows"], _context(folder, meta["context"]),
-                       meta["facts"])
+                       weights, net.eval(), history, meta["n_train_windows"],
+                       _context(folder, meta["context"]), meta["facts"],
+                       {str(k): float(v) for k, v in meta["validation"].items()})
     return meta["params"], state
 
 

@@ -8,7 +8,7 @@ model also forecasts series it never saw.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -24,18 +24,21 @@ class PanelState:
     """A fitted global model.
 
     ``season`` m and ``window`` L as used; ``horizon`` H the network's outputs;
-    ``network_weight`` w: the forecast is ``w x network + (1 - w) x`` the mean
-    of the classical members (:data:`lstmcast.panel.predict.MEMBERS`);
-    ``context`` the panel ``fit`` saw (forecast from when no data is given).
+    ``weights`` of the forecasts combined, by component
+    (:data:`lstmcast.panel.combine.COMPONENTS`); ``validation`` the sMAPE of
+    every candidate combination on the held-out last H values (empty when the
+    weights were given); ``context`` the panel ``fit`` saw (forecast from when
+    no data is given).
     """
 
     config: ForecastConfig
     season: int
     window: int
     horizon: int
-    network_weight: float
+    weights: dict[str, float]
     net: nn.Module
     history: TrainResult
     n_train_windows: int
     context: PanelData
     facts: dict[str, Any]
+    validation: dict[str, float] = field(default_factory=dict)
