@@ -76,7 +76,8 @@ def save_panel_state(state: PanelState, params: dict[str, Any],
                         "id_name": panel.id_name, "time_name": panel.time_name,
                         "target": panel.target, "freq": panel.freq,
                         "step": panel.step, "tz": str(tz) if tz else None,
-                        "dates": isinstance(panel.stamps, pd.DatetimeIndex)}}),
+                        "dates": isinstance(panel.stamps, pd.DatetimeIndex),
+                        "unit": getattr(panel.stamps, "unit", None)}}),
     }
     write_with_manifest(folder, files, {"seed": params.get("seed"),
                                         "versions": library_versions(),
@@ -153,7 +154,11 @@ def _context(folder: Folder, info: dict[str, Any]) -> PanelData:
                           fix=FIX)
     raw = arrays["stamps"].numpy()
     if info["dates"]:
-        stamps = pd.DatetimeIndex(raw.astype("datetime64[ns]"))
+        unit = info.get("unit") or "ns"  # the resolution the stamps were read in
+        if unit not in ("s", "ms", "us", "ns"):
+            raise DataError(f"{folder.path / 'model.json'}: key context.unit must "
+                            f"be s, ms, us or ns; got {unit!r}. {FIX}")
+        stamps = pd.DatetimeIndex(raw.astype(f"datetime64[{unit}]"))
         stamps = stamps.tz_localize("UTC").tz_convert(info["tz"]) if info["tz"] \
             else stamps
     else:
