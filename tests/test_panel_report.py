@@ -93,6 +93,7 @@ def test_the_page_names_every_model_with_its_scores_and_the_verdict(run_dir):
     assert f"lstmcast beats Theta on {wins} of 13 series" in verdict
     assert f"{metrics['models']['lstm']['smape']:.3g}%" in verdict
     assert "MASE is undefined for 1 series" in table and "(flat)" in table
+    assert "The saved model: refitted on every value" in table
     spread = _section(text, "Errors across series")
     assert "<td>theta</td>" in spread and "<td>naive</td>" in spread
 

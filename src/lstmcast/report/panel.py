@@ -3,11 +3,11 @@ and scored on the last H values of each), rebuilt from the files of its folder.
 
 Files read, as :meth:`lstmcast.evaluation.panel.PanelResult.save` writes them:
 ``metrics.json`` (kind "panel": mean sMAPE and MASE per model, the split, the
-series left out and the notes, the config), ``per_series.csv`` (sMAPE and
-MASE of every scored series and model, under two header rows),
-``test_forecasts.csv`` (id, time, actual, a column per model) and
-``history.csv`` (id, time, actual: the end of the training part of the series
-to plot, the best and the worst by the lstm's sMAPE).
+series left out and the notes, which model was saved, the config),
+``per_series.csv`` (sMAPE and MASE of every scored series and model, under
+two header rows), ``test_forecasts.csv`` (id, time, actual, a column per
+model) and ``history.csv`` (id, time, actual: the end of the training part of
+the series to plot, the best and the worst by the lstm's sMAPE).
 :func:`write_panel_report` writes ``report.html`` beside them.
 """
 
@@ -176,7 +176,8 @@ def write_panel_report(run_dir: str | Path) -> Path:
     text, tone = panel_verdict(metrics, scores["smape"])
     sections = [("", html.verdict_block(text, tone)),
                 ("Accuracy on the test part, over the series",
-                 metrics_table(metrics["models"], scores)),
+                 metrics_table(metrics["models"], scores)
+                 + f"<p>The saved model: {html.esc(metrics['saved_model'])}.</p>"),
                 ("Errors across series", spread_block(scores["smape"],
                                                       list(metrics["models"])))]
     best, worst, titles = plotted(history, scores["smape"]["lstm"])
