@@ -26,9 +26,9 @@ from lstmcast.report import html
 from lstmcast.report.runs import run_zone
 
 FILES = ("metrics.json", "per_series.csv", "test_forecasts.csv", "history.csv")
-SAID = {"lstm": "lstmcast: network and classical members combined",
-        "network": "its network alone", "theta": "Theta (a member)",
-        "damped": "damped-trend ETS (a member)",
+SAID = {"lstm": "lstmcast: its network and classical methods combined",
+        "network": "its network alone", "theta": "Theta",
+        "damped": "damped-trend ETS", "dtheta": "dynamic optimised Theta",
         "naive": "the last value repeated",
         "seasonal_naive": "the last season repeated"}
 SPREAD = ("lstm", "theta", "naive")
