@@ -48,7 +48,8 @@ RUN_NAMES = frozenset({
     *RUN_FILES, "config.json", "pipeline.json", "model.json", "report.html",
     "auto.json", "test_predictions.csv", "series.csv", "per_fold.csv",
     "per_horizon.csv", "forecasts.csv", "diagnosis.json", "tune.json",
-    "trials.csv", "importances.json", "ladder.csv"})
+    "trials.csv", "importances.json", "ladder.csv", "per_series.csv",
+    "test_forecasts.csv", "history.csv", "context.safetensors"})
 
 
 @contextmanager

@@ -32,6 +32,8 @@ MODELS = ("lstm", "network", "theta", "damped", "dtheta", "naive", "seasonal_nai
 """Columns of the test forecasts: lstmcast's combination, its network alone,
 the classical methods it may combine it with alone (Theta, damped ETS, the
 dynamic optimised Theta), and the two naive references."""
+HISTORY_TAIL = 50
+"""At most this many training values of each plotted series in history.csv."""
 
 
 def _naive_paths(panel: PanelData, season: int, horizon: int
@@ -115,13 +117,17 @@ class PanelResult:
                 "notes": {str(k): list(v) for k, v in self.notes.items()}}
 
     def save(self, out: str | Path) -> Path:
-        """The model folder, ``metrics.json``, ``test_forecasts.csv`` and
-        ``per_series.csv``; returns the folder."""
+        """The model folder, ``metrics.json``, ``test_forecasts.csv``,
+        ``per_series.csv`` and ``history.csv`` (the end of the training part of
+        the series the report plots); returns the folder."""
         folder = self.forecaster.save(out)
         atomic_write_json(folder / "metrics.json", self.to_dict())
         atomic_write_csv(folder / "test_forecasts.csv", self.predictions)
         atomic_write_csv(folder / "per_series.csv", self.scores.pivot(
             index="id", columns="model", values=["smape", "mase"]).reset_index())
+        atomic_write_csv(folder / "history.csv", _history(
+            self.forecaster.state_.context, self.predictions,
+            _plotted(self.scores), min(5 * self.split["horizon"], HISTORY_TAIL)))
         return folder
 
     def __repr__(self) -> str:
@@ -173,6 +179,37 @@ def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = Tr
     return PanelResult(est, scores, predictions, split, config,
                        time.perf_counter() - started, notes, dict(panel.dropped),
                        refitted=refit)
+
+
+def _plotted(scores: pd.DataFrame, count: int = 3) -> list[Any]:
+    """The ids of the ``count`` best then the ``count`` worst series by the
+    lstm's sMAPE, each from its own half of the ranking (fewer when the panel
+    is small), so the report can show where the model does well and badly."""
+    lstm = scores[(scores["model"] == "lstm") & np.isfinite(scores["smape"])]
+    order = lstm.sort_values("smape", kind="stable")["id"].tolist()
+    best = order[:min(count, (len(order) + 1) // 2)]
+    return best + order[len(best):][-count:]
+
+
+def _history(context: PanelData, predictions: pd.DataFrame, ids: list[Any],
+             tail: int) -> pd.DataFrame:
+    """The last ``tail`` training values (before the first test stamp, as the
+    saved model may have been refitted on everything) of the series ``ids``,
+    in long format: id, time, actual."""
+    index = {key: i for i, key in enumerate(context.ids)}
+    id_name, time_name = context.id_name, context.time_name
+    parts = []
+    for key in ids:
+        i = index[key]
+        start = predictions.loc[predictions[id_name] == key, time_name].min()
+        stamps = context.stamps_of(i)
+        rows = np.flatnonzero(stamps < start)[-tail:]
+        parts.append(pd.DataFrame({id_name: [key] * rows.size,
+                                   time_name: stamps[rows],
+                                   "actual": context.y(i)[rows]}))
+    if not parts:
+        return pd.DataFrame(columns=[id_name, time_name, "actual"])
+    return pd.concat(parts, ignore_index=True)
 
 
 def _predictions(panel: PanelData, horizon: int, actual: np.ndarray,

@@ -1,8 +1,8 @@
 """Which command wrote a run folder, and its report rebuilt from the files.
 
 ``write_report(run_dir)`` tells the kind of run from the files in it
-(:func:`run_kind`: ``tune``, ``improve``, ``backtest``, ``diagnose`` or
-``fit``) and writes ``report.html`` beside them.
+(:func:`run_kind`: ``tune``, ``improve``, ``backtest``, ``diagnose``,
+``panel`` or ``fit``) and writes ``report.html`` beside them.
 """
 
 from __future__ import annotations
@@ -13,22 +13,25 @@ from typing import Any
 from lstmcast.core.errors import DataError
 
 REPORT = "report.html"
-# (kind, file that marks it); tune and improve folders also hold a fit's files
+# (kind, file that marks it); tune and improve folders also hold a fit's files,
+# and a panel fit's folder a metrics.json too
 KINDS = (("tune", "tune.json"), ("improve", "ladder.json"),
          ("backtest", "backtest.json"), ("diagnose", "diagnosis.json"),
-         ("fit", "metrics.json"))
+         ("panel", "per_series.csv"), ("fit", "metrics.json"))
 
 
 def run_kind(run_dir: str | Path) -> str:
-    """Which command wrote this folder: tune, improve, backtest, diagnose or fit."""
+    """Which command wrote this folder: tune, improve, backtest, diagnose, or
+    fit (``panel`` when it fitted a panel of series, else ``fit``)."""
     run = Path(run_dir)
     for kind, marker in KINDS:
         if (run / marker).is_file():
             return kind
     what = "does not exist" if not run.exists() else "holds no finished run"
     raise DataError(f"{run} {what}: give the --out folder of a finished `lstmcast "
-                    "fit`, `diagnose`, `backtest`, `tune` or `improve` (it holds "
-                    + ", ".join(m for _, m in KINDS) + " respectively).")
+                    "fit` (of one series or of a panel), `diagnose`, `backtest`, "
+                    "`tune` or `improve` (it holds one of "
+                    + ", ".join(f"{m} ({k})" for k, m in KINDS) + ").")
 
 
 def write_report(run_dir: str | Path) -> Path:
@@ -46,6 +49,9 @@ def write_report(run_dir: str | Path) -> Path:
     if kind == "diagnose":
         from lstmcast.report.diagnosis import write_diagnosis_report
         return write_diagnosis_report(run_dir)
+    if kind == "panel":
+        from lstmcast.report.panel import write_panel_report
+        return write_panel_report(run_dir)
     from lstmcast.report.fit import write_fit_report
     return write_fit_report(run_dir)
 
