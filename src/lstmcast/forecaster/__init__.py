@@ -3,7 +3,10 @@ style parameters). ``fit`` learns a ``FittedState`` (``state``): the shape of
 the problem (``shape``), the input features (``inputs``), transforms and
 networks; ``predict`` forecasts from it (one step, paths, strategies);
 ``serialize`` saves and loads it as safetensors + JSON, the JSON checked by
-``model_schema`` before anything is built.
+``model_schema`` before anything is built; ``compat`` checks that data to
+forecast from has the model's time zone and frequency. With ``fit(...,
+id=...)`` the estimator holds a global model's ``PanelState`` instead
+(:mod:`lstmcast.panel`).
 
-Imports network, preprocess, baselines, data and core.
+Imports panel, network, preprocess, baselines, data and core.
 """
