@@ -37,10 +37,11 @@ def test_a_panel_with_every_bad_case_fits_and_predicts(tmp_path):
     assert res.exit_code == 0, res.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["kind"] == "panel"
-    assert set(metrics["dropped"]) == {"text", "empty", "dup", "inf", "gap"}
+    assert set(metrics["dropped"]) == {"text", "empty", "dup", "inf"}
     assert "x" in metrics["dropped"]["text"] and "no values" in metrics["dropped"][
         "empty"]
     assert any("constant" in n for n in metrics["notes"]["flat"])
+    assert any("gap" in n or "missing" in n for n in metrics["notes"]["gap"])
     assert {"lstm", "theta", "naive"} <= set(metrics["models"])
     assert (out / "report.html").is_file()
     res = runner.invoke(app, ["predict", str(out), "--horizon", "2", "--out",
@@ -48,7 +49,8 @@ def test_a_panel_with_every_bad_case_fits_and_predicts(tmp_path):
     assert res.exit_code == 0, res.output
     forecast = pd.read_csv(tmp_path / "f.csv")
     assert list(forecast.columns) == ["unique_id", "ds", "forecast"]
-    kept = {f"g{k}" for k in range(5)} | {"holes", "flat", "42"}
+    kept = {f"g{k}" for k in range(5)} | {f"s{k}" for k in range(4)} | {
+        "gap", "holes", "flat", "42"}
     assert set(forecast["unique_id"].astype(str)) == kept
     assert (forecast.groupby("unique_id").size() == 2).all()
     flat = forecast[forecast.unique_id == "flat"]
