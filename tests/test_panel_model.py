@@ -11,7 +11,7 @@ from lstmcast.baselines.damped import damped_forecasts
 from lstmcast.core.config import ForecastConfig
 from lstmcast.data.panel_loading import load_panel
 from lstmcast.panel.combine import combine
-from lstmcast.panel.fit import fit_panel, panel_config
+from lstmcast.panel.fit import fit_panel, panel_batch, panel_config
 from lstmcast.panel.predict import forecast_panel
 from lstmcast.panel.prepare import scale_series, unscale
 from lstmcast.panel.serialize import load_panel_state, save_panel_state
@@ -131,3 +131,16 @@ def test_more_steps_than_the_model_forecasts_is_refused():
     state = fit_panel(panel, small_config())
     with pytest.raises(Exception, match="at most 6 steps"):
         forecast_panel(state, horizon=7)
+
+
+def test_the_batch_grows_with_the_windows_and_the_rate_with_its_root():
+    assert panel_batch(1_000) == (256, pytest.approx(0.001))
+    assert panel_batch(40_000) == (512, pytest.approx(0.001 * 2 ** 0.5))
+    assert panel_batch(67_091) == (1024, pytest.approx(0.002))  # M3 monthly
+    assert panel_batch(10**7) == (1024, pytest.approx(0.002))
+    panel = load_panel(seasonal_panel(4), id="unique_id")
+    state = fit_panel(panel, small_config().replace(batch_size=32),
+                      given={"batch_size"})
+    assert state.config.train.batch_size == 32  # a size given is kept
+    assert state.config.train.lr == pytest.approx(0.001)
+
