@@ -178,7 +178,7 @@ class LSTMForecaster:
         from lstmcast.panel.fit import fit_panel, panel_config
         config = panel_config(self.config(DataConfig(target=panel.target,
                                                      id=panel.id_name)), given)
-        self.state_ = fit_panel(panel, config, progress=progress)
+        self.state_ = fit_panel(panel, config, progress=progress, given=given)
         return self
 
     @property
