@@ -144,3 +144,23 @@ def test_the_batch_grows_with_the_windows_and_the_rate_with_its_root():
     assert state.config.train.batch_size == 32  # a size given is kept
     assert state.config.train.lr == pytest.approx(0.001)
 
+
+
+def test_a_forged_network_size_is_refused_before_anything_is_built(tmp_path):
+    import hashlib
+    import json
+
+    from lstmcast.core.errors import DataError
+    panel = load_panel(seasonal_panel(3), id="unique_id")
+    folder = save_panel_state(fit_panel(panel, small_config().replace(
+        network_weight=0.5)), {"seed": 0}, tmp_path / "model")
+    config = json.loads((folder / "config.json").read_text())
+    config["model"]["hidden_size"] = 200_000
+    data = json.dumps(config).encode()
+    (folder / "config.json").write_bytes(data)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"]["config.json"] = hashlib.sha256(data).hexdigest()
+    manifest["bytes"]["config.json"] = len(data)  # as a forger would: hashes match
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(DataError, match="do not belong together"):
+        load_panel_state(folder)

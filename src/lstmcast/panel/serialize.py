@@ -31,6 +31,7 @@ from lstmcast.panel.state import PanelState
 
 KIND = "panel"
 FILES = ("model.safetensors", "context.safetensors", "config.json", "model.json")
+HEADER_BYTES = 1 << 20  # of a safetensors header, at most
 FIX = "Fit the global model again (lstmcast fit PANEL --id ID ...)."
 
 
@@ -123,6 +124,7 @@ def _load(folder: Folder) -> tuple[dict[str, Any], PanelState]:
                         f"{meta.get('lstmcast_version')}; this is lstmcast "
                         f"{__version__}. Upgrade lstmcast to load it.")
     config = ForecastConfig.from_dict(folder.json("config.json"))
+    _check_size(folder, config, meta["window"], meta["horizon"])
     net = build_net(config.model, INPUTS, meta["window"], meta["horizon"],
                     members=config.model.ensemble)
     weights = read_weights(folder.read("model.safetensors"),
@@ -146,6 +148,31 @@ def _load(folder: Folder) -> tuple[dict[str, Any], PanelState]:
                        _context(folder, meta["context"]), meta["facts"],
                        {str(k): float(v) for k, v in meta["validation"].items()})
     return meta["params"], state
+
+
+def _check_size(folder: Folder, config: ForecastConfig, window: Any,
+                horizon: Any) -> None:
+    """The network config.json and model.json describe must be the size of the
+    weights file, before anything is allocated (a forged hidden size of
+    200,000 would ask for terabytes)."""
+    from lstmcast.network.ensemble import weight_bytes
+    from lstmcast.panel.windows import INPUTS
+    for key, value in (("window", window), ("horizon", horizon)):
+        if isinstance(value, bool) or not isinstance(value, int) or not (
+                1 <= value <= 10**7):
+            raise DataError(f"{folder.path / 'model.json'}: key {key} must be a "
+                            f"whole number from 1 to 10,000,000; got {value!r}. "
+                            f"{FIX}")
+    expected = weight_bytes(config.model, INPUTS, window, horizon,
+                            members=config.model.ensemble)
+    size = folder.size("model.safetensors")
+    if not expected <= size <= expected + HEADER_BYTES:
+        raise DataError(f"{folder.path / 'model.safetensors'} holds {size:,} bytes, "
+                        "but the network that config.json and model.json describe "
+                        f"(hidden_size {config.model.hidden_size}, num_layers "
+                        f"{config.model.num_layers}, horizon {horizon}) holds "
+                        f"{expected:,} bytes of weights: the files do not belong "
+                        f"together (damaged or forged). {FIX}")
 
 
 def _context(folder: Folder, info: dict[str, Any]) -> PanelData:
