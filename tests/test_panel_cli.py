@@ -87,3 +87,21 @@ def test_a_panel_mistake_is_named_with_exit_code_2(tmp_path, args, message):
                         + ["--out", str(tmp_path / "run")])
     assert res.exit_code == 2, res.output
     assert message in res.output
+
+
+def test_references_add_per_series_arima_and_ets(tmp_path):
+    rng = np.random.default_rng(1)
+    path = tmp_path / "two.csv"
+    pd.concat([pd.DataFrame({"unique_id": k, "ds": np.arange(1, 31),
+                             "y": 20 + np.cumsum(rng.normal(0.3, 1, 30))})
+               for k in ("a", "b")]).to_csv(path, index=False)
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["fit", str(path), "--id", "unique_id", "--horizon", "3",
+                              "--references", "arima,ets", "--out", str(out), *FAST])
+    assert res.exit_code == 0, res.output
+    models = json.loads((out / "metrics.json").read_text())["models"]
+    assert {"arima", "ets"} <= set(models)
+    assert all(np.isfinite(models[m]["smape"]) for m in ("arima", "ets"))
+    res = runner.invoke(app, ["fit", str(path), "--target", "y", "--references",
+                              "arima", "--out", str(tmp_path / "one")])
+    assert res.exit_code == 2 and "give --id" in res.output

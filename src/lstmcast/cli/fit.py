@@ -20,6 +20,7 @@ from lstmcast.cli.options import (
     Quiet,
     build_config,
     explicit_settings,
+    split_names,
     with_config_options,
 )
 from lstmcast.cli.run import progress_wanted, run_command
@@ -67,6 +68,10 @@ def fit(data: DataFile,
             "and settings; the result equals an uninterrupted run on CPU).")]
         = False,
         force: Force = False,
+        references: Annotated[str, typer.Option(
+            "--references", metavar="NAMES", help="With --id: also score AutoARIMA "
+            "(arima) and ETS (ets) fitted per series beside the global model "
+            "(seconds a series: off by default).")] = "",
         **settings: Any) -> None:
     """Choose a model on validation (--auto, the default), train on the past,
     score on the last 20% against naive baselines, save.
@@ -78,14 +83,15 @@ def fit(data: DataFile,
     run_command(lambda: _fit(data, out, config, quiet, settings, json_file,
                              auto=auto, budget=budget, refit=refit,
                              checkpoint_every=checkpoint_every, resume=resume,
-                             force=force))
+                             force=force, references=split_names(references)))
 
 
 def _fit(data: str, out: str, config_file: str | None, quiet: bool,
          settings: dict[str, Any], json_file: str | None = None, *,
          auto: bool = False, budget: float | None = None,
          checkpoint_every: int | None = None, resume: bool = False,
-         force: bool = False, refit: bool = True) -> None:
+         force: bool = False, refit: bool = True,
+         references: tuple[str, ...] = ()) -> None:
     from lstmcast.data.loading import load_data
     from lstmcast.evaluation.holdout import fit_evaluate
     if auto and (checkpoint_every is not None or resume):
@@ -100,8 +106,13 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
         fit_panel_run(data, out, cfg, quiet=quiet, json_file=json_file,
                       given=frozenset(explicit_settings(config_file, settings)),
                       force=force, refit=refit, resume=resume,
-                      checkpoint_every=checkpoint_every)
+                      checkpoint_every=checkpoint_every, references=references)
         return
+    if references:
+        raise DataError("--references scores per-series ARIMA and ETS beside a "
+                        "global model (--id COLUMN); for one series, `lstmcast "
+                        "backtest` scores them beside the LSTM. Drop --references, "
+                        "or give --id.")
     series = load_data(data, cfg.data)
     progress = progress_wanted(quiet)
     # a resumed fit finds its own checkpoint in OUT: it never refuses OUT

@@ -23,7 +23,8 @@ from lstmcast.core.persist import read_json
 
 def fit_panel_run(data: str, out: str, cfg: ForecastConfig, *, quiet: bool,
                   json_file: str | None, given: frozenset[str], force: bool,
-                  refit: bool, resume: bool, checkpoint_every: int | None) -> None:
+                  refit: bool, resume: bool, checkpoint_every: int | None,
+                  references: tuple[str, ...] = ()) -> None:
     """Read, score, refit and save a global model; print its summary."""
     from lstmcast.data.panel_loading import load_panel_data
     from lstmcast.evaluation.panel import evaluate_panel
@@ -38,7 +39,8 @@ def fit_panel_run(data: str, out: str, cfg: ForecastConfig, *, quiet: bool,
     panel = load_panel_data(data, cfg.data)
     with writing_run(out, "fit", force=force):
         result = evaluate_panel(panel, cfg, refit=refit, given=given,
-                                progress=progress_wanted(quiet))
+                                progress=progress_wanted(quiet),
+                                references=references)
         save_run(out, result.save)
     emit_json(json_file, read_json(Path(out) / "metrics.json"))
     if not quiet:

@@ -140,10 +140,18 @@ class PanelResult:
 
 
 def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = True,
-                   progress: bool = False, given: frozenset[str] = frozenset()
-                   ) -> PanelResult:
+                   progress: bool = False, given: frozenset[str] = frozenset(),
+                   references: tuple[str, ...] = ()) -> PanelResult:
     """Fit on all but the last H values of every series, score the H-step
-    forecasts beside the references, then (``refit``) fit on everything."""
+    forecasts beside the references, then (``refit``) fit on everything.
+
+    ``references`` adds per-series AutoARIMA ("arima") and ETS ("ets") of
+    :mod:`lstmcast.baselines` to the comparison. They are off by default:
+    fitted one series at a time in statsmodels they take seconds a series
+    (about 10 and 6 s here), an hour for a few hundred series, where the
+    global model and its vectorised references take minutes for thousands;
+    benchmarks/competitions.py compares against statsforecast's AutoARIMA and
+    AutoETS instead (compiled, about 0.7 and 0.1 s a series)."""
     from lstmcast.forecaster.estimator import LSTMForecaster
     from lstmcast.panel.fit import panel_config, panel_season
     from lstmcast.panel.predict import forecast_panel, special_series
@@ -160,7 +168,8 @@ def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = Tr
     forecast = forecast_panel(est.state_, train, horizon, every_component=True)
     season = panel_season(panel, config)
     paths = {"lstm": forecast.forecast, "network": forecast.network,
-             **forecast.members, **_naive_paths(train, season, horizon)}
+             **forecast.members, **_naive_paths(train, season, horizon),
+             **_reference_paths(train, season, horizon, references)}
     actual = scored.last(horizon)
     scores = panel_scores(train, actual, paths, season)
     predictions = _predictions(scored, horizon, actual, paths)
@@ -210,6 +219,32 @@ def _history(context: PanelData, predictions: pd.DataFrame, ids: list[Any],
     if not parts:
         return pd.DataFrame(columns=[id_name, time_name, "actual"])
     return pd.concat(parts, ignore_index=True)
+
+
+def _reference_paths(train: PanelData, season: int, horizon: int,
+                     names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """(n, H) forecasts of each named classical model, fitted per series (the
+    last value where a series is too short for it or its fit fails)."""
+    from lstmcast.baselines.classical import CLASSICAL, make_models
+    from lstmcast.baselines.classical_base import quiet
+    from lstmcast.core.errors import DataError
+    unknown = [n for n in names if n not in CLASSICAL]
+    if unknown:
+        raise DataError(f"Unknown reference(s) {', '.join(map(repr, unknown))}: "
+                        f"choose from {', '.join(CLASSICAL)}.")
+    out = {}
+    for name in names:
+        paths = np.empty((len(train), horizon))
+        for i in range(len(train)):
+            y = train.y(i)
+            try:
+                with quiet():
+                    model = make_models([name], season)[name].fit(y)
+                    paths[i] = model.forecast(y, horizon)
+            except (DataError, ValueError, np.linalg.LinAlgError):
+                paths[i] = y[np.isfinite(y)][-1]
+        out[name] = paths
+    return out
 
 
 def _predictions(panel: PanelData, horizon: int, actual: np.ndarray,
