@@ -123,8 +123,8 @@ class PanelResult:
         folder = self.forecaster.save(out)
         atomic_write_json(folder / "metrics.json", self.to_dict())
         atomic_write_csv(folder / "test_forecasts.csv", self.predictions)
-        atomic_write_csv(folder / "per_series.csv", self.scores.pivot(
-            index="id", columns="model", values=["smape", "mase"]).reset_index())
+        atomic_write_csv(folder / "per_series.csv", self.scores.rename(
+            columns={"id": self.forecaster.state_.context.id_name}))
         atomic_write_csv(folder / "history.csv", _history(
             self.forecaster.state_.context, self.predictions,
             _plotted(self.scores), min(5 * self.split["horizon"], HISTORY_TAIL)))

@@ -36,12 +36,14 @@ SPREAD = ("lstm", "theta", "naive")
 
 
 def per_series(path: Path) -> dict[str, pd.DataFrame]:
-    """``per_series.csv`` as {metric: one row per series id (text), one column
-    per model}, for "smape" and "mase"."""
-    frame = pd.read_csv(path, header=[0, 1], converters={0: str})
-    ids = pd.Index(frame.iloc[:, 0], name="id")
-    return {metric: frame[metric].set_axis(ids, axis=0) for metric in ("smape",
-                                                                       "mase")}
+    """``per_series.csv`` (long: the series id, model, smape, mase) as
+    {metric: one row per series id (text), one column per model}, for "smape"
+    and "mase"."""
+    frame = pd.read_csv(path, converters={0: str})
+    frame = frame.set_axis(["id", *frame.columns[1:]], axis=1)
+    return {metric: frame.pivot(index="id", columns="model", values=metric)
+            .reindex(pd.unique(frame["id"])).rename_axis(columns=None)
+            for metric in ("smape", "mase")}
 
 
 def long_frame(path: Path, zone: str | None) -> pd.DataFrame:
