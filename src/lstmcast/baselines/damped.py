@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from lstmcast.baselines.joint import adam_fit, prepared, stacked
+from lstmcast.baselines.joint import adam_fit, prepared, restored, stacked
 
 __all__ = ["damped_forecasts"]
 
@@ -60,5 +60,4 @@ def damped_forecasts(histories: list[np.ndarray], season: int, horizon: int
         ahead = torch.arange(1, horizon + 1, dtype=ys.dtype)
         damping = torch.cumsum(phi[:, None] ** ahead[None, :], dim=1)
         paths = (level[:, None] + damping * trend[:, None]).numpy()
-    return np.stack([p.restore(paths[i] if p.z.size >= 3 else np.full(horizon, p.z[-1]))
-                     for i, p in enumerate(series)])
+    return restored(series, paths)

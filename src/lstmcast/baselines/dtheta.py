@@ -26,7 +26,7 @@ import math
 
 import numpy as np
 
-from lstmcast.baselines.joint import adam_fit, prepared, stacked
+from lstmcast.baselines.joint import adam_fit, prepared, restored, stacked
 
 __all__ = ["dynamic_theta_forecasts"]
 
@@ -84,5 +84,4 @@ def dynamic_theta_forecasts(histories: list[np.ndarray], season: int, horizon: i
         trend = (q ** lengths * intercept)[:, None] + (
             ahead + ((1 - q ** (lengths + 1)) / alpha)[:, None]) * slope[:, None]
         paths = (level[:, None] + weight[:, None] * trend).numpy()
-    return np.stack([p.restore(paths[i] if p.z.size >= 3 else np.full(horizon, p.z[-1]))
-                     for i, p in enumerate(series)])
+    return restored(series, paths)

@@ -24,6 +24,7 @@ from lstmcast.baselines.adjust import season_indices
 if TYPE_CHECKING:
     import torch
 
+MIN_HISTORY = 3  # fewer values: no model is fitted, the last value is repeated
 STEPS = 400  # Adam steps, the learning rate decaying from LR to LR / 20
 LR = 0.15
 
@@ -84,6 +85,14 @@ def stacked(series: list[Prepared], *, align: str) -> tuple[np.ndarray, np.ndarr
             values[i, :k], live[i, :k] = p.z, True
             values[i, k:] = p.z[-1]
     return values, live
+
+
+def restored(series: list[Prepared], paths: np.ndarray) -> np.ndarray:
+    """(n, H) fitted ``paths`` of the prepared ``series`` on their original
+    scale; a series of fewer than :data:`MIN_HISTORY` values repeats its last."""
+    return np.stack([p.restore(paths[i] if p.z.size >= MIN_HISTORY
+                               else np.full(paths.shape[1], p.z[-1]))
+                     for i, p in enumerate(series)])
 
 
 def adam_fit(loss: Callable[[torch.Tensor], torch.Tensor],

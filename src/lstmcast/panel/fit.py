@@ -26,7 +26,7 @@ from lstmcast.core.errors import DataError
 from lstmcast.data.panel import PanelData
 from lstmcast.data.seasonality import season_from_freq
 from lstmcast.panel.combine import choose, fixed_weights
-from lstmcast.panel.prepare import scale_series
+from lstmcast.panel.prepare import Scaled, scale_series
 from lstmcast.panel.state import PanelState
 from lstmcast.panel.windows import INPUTS, PanelWindows, train_origins
 
@@ -94,13 +94,13 @@ def fit_panel(panel: PanelData, config: ForecastConfig, *, progress: bool = Fals
     season = panel_season(panel, config)
     window = config.model.window or panel_window(season, horizon)
     validation: dict[str, float] = {}
-    config = _sized(panel, config, season, window, given)
+    scaled = _scaled(panel, season)
+    config = _sized(scaled, config, window, given)
     if weights_given(config, given):
         weights = fixed_weights(float(config.preprocess.network_weight))
     else:
         weights, validation = _validate(panel, config, season, window, progress)
-    net, history, windows = _train(panel, config, season, window, progress)
-    scaled = scale_series([panel.y(i) for i in range(len(panel))], season)
+    net, history, windows = _train(scaled, config, window, progress)
     facts = {"series": len(panel), "rows": int(panel.lengths().sum()),
              "first": str(panel.stamps.min()), "last": str(panel.stamps.max()),
              "data_sha256": panel.fingerprint(),
@@ -110,31 +110,34 @@ def fit_panel(panel: PanelData, config: ForecastConfig, *, progress: bool = Fals
                       windows, panel, facts, validation)
 
 
-def _sized(panel: PanelData, config: ForecastConfig, season: int, window: int,
+def _scaled(panel: PanelData, season: int) -> Scaled:
+    return scale_series([panel.y(i) for i in range(len(panel))], season)
+
+
+def _sized(scaled: Scaled, config: ForecastConfig, window: int,
            given: set[str] | frozenset[str]) -> ForecastConfig:
     """``config`` with the batch size and learning rate of :func:`panel_batch`
     where the user left their single-series defaults."""
     defaults, flat = ForecastConfig().flat(), config.flat()
-    scaled = scale_series([panel.y(i) for i in range(len(panel))], season)
     batch, lr = panel_batch(len(train_origins(scaled, window, config.model.horizon)))
     changes = {k: v for k, v in (("batch_size", batch), ("lr", lr))
                if k not in given and flat[k] == defaults[k]}
     return config.replace(**changes) if changes else config
 
 
-def _train(panel: PanelData, config: ForecastConfig, season: int, window: int,
+def _train(scaled: Scaled, config: ForecastConfig, window: int,
            progress: bool) -> tuple[nn.Module, TrainResult, int]:
-    """The network (the mean of ``ensemble`` seeds), the first one's history
-    and the number of training windows."""
+    """The network (the mean of ``ensemble`` seeds) trained on the ``scaled``
+    series, the first one's history and the number of training windows."""
     from lstmcast.network.ensemble import MeanOf, build_net
     from lstmcast.network.train import seed_everything, train
     horizon = config.model.horizon
-    scaled = scale_series([panel.y(i) for i in range(len(panel))], season)
     origins = train_origins(scaled, window, horizon)
     if not len(origins):
         raise DataError(f"No series of the panel is long enough to train on: "
                         f"each needs at least {horizon + 2} values for a horizon "
-                        f"of {horizon} (the longest has {panel.lengths().max()}).")
+                        f"of {horizon} (the longest has "
+                        f"{np.diff(scaled.starts).max()}).")
     windows = PanelWindows(scaled, origins, window, horizon)
     members, histories = [], []
     for member in range(config.model.ensemble):
@@ -161,7 +164,7 @@ def _validate(panel: PanelData, config: ForecastConfig, season: int, window: int
     part = panel.subset(long)
     train = part.drop_last(horizon)
     try:
-        net, _, _ = _train(train, config, season, window, progress)
+        net, _, _ = _train(_scaled(train, season), config, window, progress)
     except DataError:
         return fixed_weights(0.25), {}
     trial = PanelState(config, season, window, horizon, fixed_weights(0.25), net,

@@ -18,15 +18,14 @@ import pandas as pd
 
 from lstmcast.baselines.damped import damped_forecasts
 from lstmcast.baselines.dtheta import dynamic_theta_forecasts
+from lstmcast.baselines.joint import MIN_HISTORY, filled
 from lstmcast.baselines.theta import Theta
 from lstmcast.core.errors import DataError
 from lstmcast.data.panel import PanelData
 from lstmcast.panel.combine import CLASSICAL, COMPONENTS, combine
-from lstmcast.panel.prepare import interpolated, scale_series, unscale
+from lstmcast.panel.prepare import scale_series, unscale
 from lstmcast.panel.state import PanelState
 from lstmcast.panel.windows import PanelWindows, end_origins
-
-MIN_MEMBER_HISTORY = 3  # fewer values: the classical methods repeat the last one
 
 
 @dataclass(frozen=True)
@@ -65,17 +64,17 @@ def member_paths(histories: list[np.ndarray], season: int, horizon: int,
                  names: tuple[str, ...] = CLASSICAL) -> dict[str, np.ndarray]:
     """(n, H) forecasts of each classical method in ``names``, fitted on each
     history."""
-    filled = [interpolated(np.asarray(h, dtype=np.float64)) for h in histories]
+    ready = [filled(np.asarray(h, dtype=np.float64)) for h in histories]
     out = {}
     if "theta" in names:
         out["theta"] = np.stack([
             Theta(season=season).fit(y).forecast(y, horizon)
-            if y.size >= MIN_MEMBER_HISTORY else np.full(horizon, y[-1])
-            for y in filled])
+            if y.size >= MIN_HISTORY else np.full(horizon, y[-1])
+            for y in ready])
     if "damped" in names:
-        out["damped"] = damped_forecasts(filled, season, horizon)
+        out["damped"] = damped_forecasts(ready, season, horizon)
     if "dtheta" in names:
-        out["dtheta"] = dynamic_theta_forecasts(filled, season, horizon)
+        out["dtheta"] = dynamic_theta_forecasts(ready, season, horizon)
     return out
 
 
@@ -131,7 +130,7 @@ def special_series(panel: PanelData, window: int) -> dict[Any, str]:
         finite = y[np.isfinite(y)]
         if finite.max() == finite.min():
             notes[key] = "constant: forecast by its last value."
-        elif y.size < MIN_MEMBER_HISTORY:
+        elif y.size < MIN_HISTORY:
             notes[key] = (f"{y.size} value(s): the network reads them padded to "
                           f"its window of {window}, and Theta and damped ETS "
                           "repeat the last value.")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from lstmcast.baselines.adjust import season_indices
+from lstmcast.baselines.joint import filled
 
 
 @dataclass(frozen=True)
@@ -38,21 +39,12 @@ class Scaled:
         return self.z[self.starts[i]: self.starts[i + 1]]
 
 
-def interpolated(y: np.ndarray) -> np.ndarray:
-    """Missing values filled linearly (edges: the nearest value)."""
-    finite = np.isfinite(y)
-    if finite.all():
-        return y
-    x = np.arange(y.size)
-    return np.interp(x, x[finite], y[finite])
-
-
 def scale_series(histories: list[np.ndarray], season: int) -> Scaled:
     """Scale each history (oldest value first) on its own."""
     parts, indices = [], np.ones((len(histories), max(season, 1)))
     logged, scales = np.zeros(len(histories), bool), np.ones(len(histories))
     for i, history in enumerate(histories):
-        y = interpolated(np.asarray(history, dtype=np.float64))
+        y = filled(np.asarray(history, dtype=np.float64))
         indices[i] = season_indices(y, season)
         adjusted = y / indices[i][np.arange(y.size) % indices.shape[1]]
         if np.all(adjusted > 0):
