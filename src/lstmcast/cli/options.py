@@ -64,7 +64,8 @@ def _flag(name: str) -> str:
 
 
 def _metavar(kind: str) -> str:
-    for prefix, name in (("tuple[int", "INT,..."), ("tuple[str", "TEXT,..."),
+    for prefix, name in (("tuple[int", "INT,..."), ("tuple[float", "FLOAT,..."),
+                         ("tuple[str", "TEXT,..."),
                          ("int", "INT"), ("float", "FLOAT")):
         if kind.startswith(prefix):
             return name
@@ -75,7 +76,8 @@ def shown_default(f: Field) -> str:
     """A field's default as --help and docs/options.md show it."""
     default = f.default if f.default is not None else "auto"
     if isinstance(default, tuple):
-        default = ",".join(map(str, default)) or "none"
+        default = ",".join(f"{v:g}" if isinstance(v, float) else str(v)
+                           for v in default) or "none"
     return str(default)
 
 

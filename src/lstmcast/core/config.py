@@ -22,10 +22,10 @@ EMPTY_WORDS = ("none", "null", "auto", "off", "")
 
 def _opt(default: Any, help: str, *, choices: tuple[str, ...] | None = None,
          low: float | None = None, high: float | None = None,
-         low_open: bool = False) -> Any:
+         low_open: bool = False, high_open: bool = False) -> Any:
     """A dataclass field with the metadata the CLI and the validator read."""
     meta = {"help": help, "choices": choices, "low": low, "high": high,
-            "low_open": low_open}
+            "low_open": low_open, "high_open": high_open}
     return field(default=default, metadata=meta)
 
 
@@ -178,6 +178,15 @@ class ModelConfig:
         "all-zero network in delta mode: exactly the last value; what "
         "`fit --auto` recommends when no LSTM beats it on validation).",
         choices=("lstm", "naive"))
+    levels: tuple[float, ...] = _opt(
+        (80.0, 95.0), "Prediction interval levels in percent (comma-separated): "
+        "forecast files get lo-80, hi-80, lo-95, hi-95 columns, calibrated on "
+        "out-of-sample validation errors (none = point forecasts only).",
+        low=0.0, high=100.0, low_open=True, high_open=True)
+    quantiles: tuple[float, ...] = _opt(
+        (), "Quantile levels (e.g. 0.1,0.5,0.9): forecast files get q-0.1, q-0.5, "
+        "q-0.9 columns instead of the interval bounds.",
+        low=0.0, high=1.0, low_open=True, high_open=True)
     ensemble: int = _opt(
         1, "Networks trained from seeds seed, seed+1, ... whose forecasts are "
         "averaged.", low=1)
@@ -246,7 +255,7 @@ def _check_value(cls: type, f: dataclasses.Field, value: Any) -> Any:
                 value = [v.strip() for v in value.split(",") if v.strip()]
             elif not isinstance(value, list | tuple):
                 value = [value]
-            item = int if "int" in kind else str
+            item = int if "int" in kind else float if "float" in kind else str
             value = tuple(item(v) for v in value)
         elif kind.startswith("bool"):
             if isinstance(value, str):
@@ -283,9 +292,10 @@ def _check_value(cls: type, f: dataclasses.Field, value: Any) -> Any:
                 op = ">" if meta.get("low_open") else ">="
                 raise DataError(
                     f"The '{name}' setting must be {op} {low}. Got {v!r} instead.")
-            if high is not None and v > high:
+            if high is not None and (v > high or (meta.get("high_open") and v == high)):
+                op = "<" if meta.get("high_open") else "<="
                 raise DataError(
-                    f"The '{name}' setting must be <= {high}. Got {v!r} instead.")
+                    f"The '{name}' setting must be {op} {high}. Got {v!r} instead.")
     return value
 
 
