@@ -210,10 +210,13 @@ class TrainConfig:
     batch_size: int = _opt(64, "Windows per optimizer step (chunks with "
                            "--batching sequences).", low=1)
     batching: str = _opt(
-        "windows", "Training examples: overlapping windows (every step is read "
+        "auto", "Training examples: overlapping windows (every step is read "
         "once per window holding it), or sequences: contiguous chunks read once, "
         "scored at every step after a burn-in of one window (much faster; "
-        "unidirectional LSTMs only).", choices=("windows", "sequences"))
+        "unidirectional LSTMs only; the test part is then forecast the same way, "
+        "in chunks read once). auto: sequences when an epoch of windows would "
+        "read more than 10^7 steps (a long series), else windows.",
+        choices=("auto", "windows", "sequences"))
     chunk: int | None = _opt(
         None, "Scored steps per training sequence with --batching sequences "
         "(auto: see lstmcast.network.sequences.auto_chunk).", low=1)

@@ -183,6 +183,7 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
                             future_covariates=series.future)
     est = LSTMForecaster.from_config(config)
     est.fit(train_part, progress=progress)
+    config = config.replace(batching=est.state_.config.train.batching)  # resolved
     est.state_ = replace(est.state_, config=config, data=replace(
         est.state_.data, evaluated_range=est.state_.data.train_range))
     rows = np.arange(n_train, n_eval)

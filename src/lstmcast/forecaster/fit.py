@@ -42,6 +42,8 @@ from lstmcast.forecaster.state import (
 )
 from lstmcast.network.windows import WindowSet, valid_origins
 
+MAX_VAL_WINDOWS = 20_000  # validation windows scored per epoch, evenly spaced
+
 if TYPE_CHECKING:
     from torch import nn
 
@@ -61,6 +63,8 @@ def fit_state(series: SeriesData, config: ForecastConfig, *,
     n_fit = n - n_val
     check_length(n, window=window + warm, horizon=steps[-1][-1], n_test=0,
                  n_val=n_val)
+    config = _resolved_batching(config, n_fit - window - warm - steps[-1][-1] + 1,
+                                window)
     transforms = _fit_transforms(series, pre, season, n_fit)
     features = feature_settings(pre, series, future_leads(mcfg.strategy,
                                                           mcfg.horizon))
@@ -105,6 +109,20 @@ def _check_settings(cfg: ForecastConfig, covariates: tuple[str, ...]) -> None:
                         "change, which needs target_mode='delta' on the levels. Set "
                         "--target-mode delta --difference 0 --seasonal-difference 0 "
                         "--decompose none, or use --predictor lstm.")
+
+
+def _resolved_batching(config: ForecastConfig, windows: int,
+                       window: int) -> ForecastConfig:
+    """``config`` with ``batching="auto"`` resolved for about ``windows``
+    training windows (:func:`~lstmcast.network.sequences.choose_batching`); the
+    state keeps the resolved value, so forecasting knows how it was trained."""
+    from lstmcast.network.sequences import choose_batching
+    mcfg = config.model
+    batching = choose_batching(config.train.batching, windows, window,
+                               bidirectional=mcfg.bidirectional,
+                               trained=mcfg.predictor != "naive")
+    return config if batching == config.train.batching else config.replace(
+        batching=batching)
 
 
 def _fit_transforms(series: SeriesData, pre: PreprocessConfig, season: int,
@@ -193,8 +211,15 @@ def _fit_network(cfg: ForecastConfig, shape: Shape, z: np.ndarray, feats: np.nda
         check_sequences(mcfg.bidirectional)  # the same origins, scored per step
         train_set = SequenceSet(feats_t, targets_t, window, train_origins,
                                 cfg.train.chunk or auto_chunk(window))
+    val_used, note = val_origins, ""
+    if isinstance(train_set, WindowSet) and len(val_origins) > MAX_VAL_WINDOWS:
+        val_used = val_origins[np.unique(np.linspace(
+            0, len(val_origins) - 1, MAX_VAL_WINDOWS).round().astype(np.int64))]
+        note = (f"validation loss on {len(val_used):,} of the {len(val_origins):,} "
+                "validation windows, evenly spaced (at most "
+                f"{MAX_VAL_WINDOWS:,}: each costs a window of {window} steps)")
     val_set: WindowSet | SequenceSet | None = WindowSet(
-        feats_t, targets_t, window, val_origins) if len(val_origins) else None
+        feats_t, targets_t, window, val_used) if len(val_used) else None
     if val_set is not None and isinstance(train_set, SequenceSet):
         val_set = SequenceSet(feats_t, targets_t, window, val_origins,
                               min(len(val_origins), VALIDATION_CHUNK))
@@ -205,6 +230,7 @@ def _fit_network(cfg: ForecastConfig, shape: Shape, z: np.ndarray, feats: np.nda
         net = build_net(mcfg, feats.shape[1], window, len(steps))
         histories.append(_untrained(net) if mcfg.predictor == "naive" else train(
             net, train_set, val_set, tcfg, progress=progress))
+        histories[-1].validation = note
         members.append(net.to("cpu"))
     net = members[0] if len(members) == 1 else MeanOf(members)
     return net, histories[0], len(train_origins), len(val_origins)

@@ -84,11 +84,33 @@ def one_step(state: FittedState, series: SeriesData,
                         f"{shape.window} complete rows of history before it (plus a "
                         f"warm-up of {shape.warmup}); the first row that has it is "
                         f"{need}, and rows must be < {len(series)}.")
-    out = forward(state, feats, rows - 1)[:, 0]
+    out = _one_step_outputs(state, feats, rows - 1, start)[:, 0]
     z_hat = z[rows - 1] + shape.delta_scale * out if shape.target_mode == "delta" \
         else out
     return finite(state.transforms.pipeline.inverse_one_step(
         z_hat, rows, series.y, start=start, times=series.times_float()))
+
+
+def sequence_model(state: FittedState) -> bool:
+    """Whether the network was trained on sequences (``batching="sequences"``):
+    its one-step forecasts are then read in chunks, as it was trained."""
+    cfg = state.config
+    return cfg.train.batching == "sequences" and cfg.model.predictor != "naive"
+
+
+def _one_step_outputs(state: FittedState, feats: np.ndarray, origins: np.ndarray,
+                      start: int) -> np.ndarray:
+    """Outputs (B, K) at ``origins``: each from its window of L rows, or for a
+    sequence model from its chunk's rows (about one pass over the series:
+    :func:`~lstmcast.network.sequences.forward_origins`)."""
+    if not sequence_model(state):
+        return forward(state, feats, origins)
+    import torch
+
+    from lstmcast.network.sequences import EVAL_CHUNK, forward_origins
+    return forward_origins(state.net, torch.from_numpy(feats), origins,
+                           state.shape.window, EVAL_CHUNK,
+                           anchor=start).double().numpy()
 
 
 def finite(forecasts: np.ndarray) -> np.ndarray:

@@ -31,6 +31,11 @@ class MeanOf(nn.Module):
         """Map windows (B, L, F) to the members' mean forecast (B, K)."""
         return torch.stack([m(x) for m in self.members]).mean(dim=0)
 
+    def forward_steps(self, x: torch.Tensor) -> torch.Tensor:
+        """Map sequences (B, T, F) to the members' mean forecast at every step
+        (B, T, K), as ``LSTMNet.forward_steps``."""
+        return torch.stack([m.forward_steps(x) for m in self.members]).mean(dim=0)
+
 
 def build_net(model: ModelConfig, input_size: int, window: int, output_size: int,
               *, members: int = 1) -> nn.Module:

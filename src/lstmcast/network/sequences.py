@@ -39,6 +39,27 @@ from lstmcast.core.errors import DataError
 
 CHUNK = 32  # scored steps per chunk when not set (benchmarks/seq_probe.py)
 VALIDATION_CHUNK = 2048  # scored steps per validation chunk (memory: B x T x H)
+EVAL_CHUNK = VALIDATION_CHUNK  # origins per chunk when a sequence model forecasts
+SEQUENCE_READS = 10**7  # batching auto: sequences above these steps per epoch
+
+
+def choose_batching(batching: str, windows: int, window: int, *,
+                    bidirectional: bool = False, trained: bool = True) -> str:
+    """``batching`` resolved: "auto" is sequences when an epoch of windows
+    (``windows`` x ``window`` steps read) would exceed :data:`SEQUENCE_READS`.
+
+    Measured (BENCHMARKS.md, Memory): 10^6 points at window 512 read 3.3 x
+    10^8 steps per epoch of windows, and scoring 360,000 validation and test
+    windows took most of a 9-minute fit; sequences read each row about
+    (L - 1 + C) / C times. The benchmark series (<= 4,032 points, windows <=
+    104: <= 4 x 10^5 steps) stay on windows. A bidirectional LSTM, or a
+    network that is not trained (the naive predictor), always uses windows.
+    """
+    if batching != "auto":
+        return batching
+    if bidirectional or not trained:
+        return "windows"
+    return "sequences" if windows * window > SEQUENCE_READS else "windows"
 
 
 def auto_chunk(window: int) -> int:
@@ -81,6 +102,10 @@ def stretches(origins: np.ndarray, window: int) -> list[tuple[int, int]]:
 class SequenceSet:
     """Chunks of the training rows for sequence batching.
 
+    Only the chunks' first rows and stretch ends are kept (O(N / C) memory);
+    a batch's rows, mask and inputs are built when it is used, so 10^7 rows
+    cost no (M, T) index array.
+
     Attributes
     ----------
     features : (N, F) float32 tensor, the same as the WindowSet's.
@@ -97,7 +122,7 @@ class SequenceSet:
     chunk: int
 
     def __post_init__(self) -> None:
-        n, length = len(self.features), self.window - 1 + self.chunk
+        n = len(self.features)
         starts, ends = [], []
         for lo, hi in stretches(np.sort(np.asarray(self.origins)), self.window):
             first = np.arange(lo, hi - self.window + 1, self.chunk)  # chunk starts
@@ -105,39 +130,134 @@ class SequenceSet:
             ends.append(np.full(len(first), hi))
         start = np.concatenate(starts) if starts else np.empty(0, np.int64)  # (M,)
         end = np.concatenate(ends) if ends else np.empty(0, np.int64)  # (M,)
-        rows = start[:, None] + np.arange(length)  # (M, T) feature rows
-        inside = rows < end[:, None]  # (M, T): False on the end padding
-        scored = np.zeros_like(inside)
-        scored[:, self.window - 1:] = True  # after the burn-in
-        known = np.zeros(n + 1, dtype=bool)
-        known[self.origins] = True
-        rows = np.where(inside, rows, n)  # row n: the zero padding row
-        mask = inside & scored & known[rows]  # (M, T)
-        useful = mask.any(axis=1)  # a chunk with nothing to score is dropped
-        self._rows = torch.from_numpy(rows[useful])  # (M', T)
-        self._mask = torch.from_numpy(mask[useful])  # (M', T)
+        self._known = np.zeros(n + 1, dtype=bool)  # row n: the padding row
+        self._known[self.origins] = True
+        self._start, self._end = start.astype(np.int64), end.astype(np.int64)
+        useful = self._layout(np.arange(len(start)))[1].any(axis=1) \
+            if len(start) else np.zeros(0, dtype=bool)
+        self._start, self._end = self._start[useful], self._end[useful]
         zero_f = torch.zeros(1, self.features.shape[1], dtype=self.features.dtype)
         zero_k = torch.zeros(1, self.targets.shape[1], dtype=self.targets.dtype)
         self._x = torch.cat([self.features, zero_f])  # (N + 1, F): pad row last
         self._y = torch.nan_to_num(torch.cat([self.targets, zero_k]))  # (N + 1, K)
 
+    def _layout(self, pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Feature rows (B, T), N for padding, and the scored mask (B, T) of
+        chunks ``pick``: scored after the burn-in, inside the stretch, at a
+        training origin."""
+        n = len(self._known) - 1
+        rows = self._start[pick, None] + np.arange(self.length)  # (B, T)
+        inside = rows < self._end[pick, None]  # False on the end padding
+        rows = np.where(inside, rows, n)
+        mask = inside & self._known[rows]
+        mask[:, : self.window - 1] = False  # the burn-in is never scored
+        return rows, mask
+
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._start)
 
     @property
     def length(self) -> int:
         """T: rows per chunk (burn-in plus scored steps)."""
         return self.window - 1 + self.chunk
 
+    @property
+    def _rows(self) -> torch.Tensor:
+        """Feature rows (M, T) of every chunk (N for padding; for the tests)."""
+        return torch.from_numpy(self._layout(np.arange(len(self)))[0])
+
+    @property
+    def _mask(self) -> torch.Tensor:
+        """The scored mask (M, T) of every chunk (for the tests)."""
+        return torch.from_numpy(self._layout(np.arange(len(self)))[1])
+
     def batch(self, rows: np.ndarray | torch.Tensor) -> tuple[torch.Tensor,
                                                                  torch.Tensor,
                                                                  torch.Tensor]:
         """Inputs (B, T, F), targets (B, T, K) and the scored mask (B, T) of
         chunks ``rows``; padding and unscored steps hold finite dummies."""
-        pick = torch.as_tensor(np.asarray(rows))  # (B,)
-        idx = self._rows[pick]  # (B, T) feature rows; N for padding
-        return self._x[idx], self._y[idx], self._mask[pick]  # gathered copies
+        idx, mask = self._layout(np.asarray(rows, dtype=np.int64))
+        idx_t = torch.from_numpy(idx)  # (B, T) feature rows; N for padding
+        return self._x[idx_t], self._y[idx_t], torch.from_numpy(mask)
 
     def scored_origins(self) -> np.ndarray:
         """Every origin scored in one epoch, with repeats (for the tests)."""
-        return self._rows[self._mask].numpy()
+        rows, mask = self._layout(np.arange(len(self)))
+        return rows[mask]
+
+
+def read_starts(features: np.ndarray, origins: np.ndarray, window: int, chunk: int,
+                anchor: int = 0) -> np.ndarray:
+    """The first row each origin's forecast reads, for a sequence model.
+
+    Origins fall into chunks of ``chunk`` on a fixed grid of row numbers
+    (``anchor`` is the number of features' row 0, counted from the first
+    training row), and each reads from the burn-in of its chunk: the L - 1
+    rows before the chunk's first origin, or from the first row after the last
+    non-finite one, so every read holds complete rows only. An origin's read
+    therefore depends on the data and the origin alone, never on which other
+    origins are asked for; it holds between L and L - 1 + C rows, as a scored
+    step in training, and with C = 1 exactly its window (the window forward).
+
+    Parameters
+    ----------
+    features : (N, F) inputs; each origin's window of L rows must be finite.
+    origins : (B,) int origins, each >= L - 1.
+    """
+    origins = np.asarray(origins, dtype=np.int64)
+    bad = ~np.isfinite(features).all(axis=1)  # (N,)
+    last_bad = np.maximum.accumulate(np.where(bad, np.arange(len(bad)), -1))
+    first = (origins + anchor) // chunk * chunk - anchor  # the chunk's first origin
+    return np.maximum(np.maximum(first - window + 1, 0), last_bad[origins] + 1)
+
+
+def forward_origins(net: torch.nn.Module, features: torch.Tensor,
+                    origins: np.ndarray, window: int, chunk: int, *,
+                    anchor: int = 0, budget: int | None = None) -> torch.Tensor:
+    """Outputs (B, K) of a sequence-trained ``net`` at ``origins``, read in
+    chunks (:func:`read_starts`): about one pass over the rows instead of one
+    window of L rows per origin, in no-grad batches of bounded size.
+
+    Origins sharing a read start are one sequence, read once and taken at
+    each of their steps (``net.forward_steps``); sequences are padded at their
+    end, which a causal LSTM cannot see from an earlier step. ``budget`` caps
+    the rows of a batch (default: :func:`~lstmcast.network.model.inference_batch`
+    for the longest sequence).
+    """
+    from lstmcast.network.model import inference_batch
+    origins = np.asarray(origins, dtype=np.int64)
+    device = next(net.parameters()).device
+    starts = read_starts(features.numpy(), origins, window, chunk, anchor)
+    groups, which = np.unique(starts, return_inverse=True)  # (G,), (B,)
+    ends = np.full(len(groups), -1, dtype=np.int64)
+    np.maximum.at(ends, which, origins)  # the last origin of each sequence
+    lengths = ends - groups + 1  # (G,)
+    padded = torch.cat([features, features.new_zeros(1, features.shape[1])])
+    size = budget or inference_batch(net, int(lengths.max()) if len(groups) else 1)
+    out = torch.empty(len(origins), _outputs_of(net), dtype=torch.float32)
+    was_training = net.training
+    net.eval()
+    with torch.no_grad():
+        for lo in range(0, len(groups), size):
+            part = np.arange(lo, min(lo + size, len(groups)))  # (G',)
+            steps = int(lengths[part].max())
+            rows = groups[part, None] + np.arange(steps)  # (G', T)
+            rows = np.where(rows <= ends[part, None], rows, len(features))
+            x = padded[torch.from_numpy(rows)].to(device)  # (G', T, F)
+            y = net.forward_steps(x).float().cpu()  # (G', T, K)
+            mine = np.flatnonzero((which >= lo) & (which < lo + len(part)))
+            at = torch.from_numpy(which[mine] - lo), torch.from_numpy(
+                origins[mine] - starts[mine])
+            out[torch.from_numpy(mine)] = y[at]  # (B', K)
+    net.train(was_training)
+    return out
+
+
+def _outputs_of(net: torch.nn.Module) -> int:
+    """K: the outputs of ``net`` (an LSTMNet or a mean of them)."""
+    for module in net.modules():
+        head = getattr(module, "head", None)
+        if head is not None:
+            last = head if isinstance(head, torch.nn.Linear) else head[-1]
+            return int(last.out_features)
+    raise TypeError(f"{type(net).__name__} has no forecasting head")

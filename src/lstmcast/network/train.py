@@ -78,12 +78,14 @@ class TrainResult:
     seconds: float = 0.0
     stopped: str = "completed all epochs"
     diverged: bool = False
+    validation: str = ""  # how the validation loss was taken, when subsampled
 
     def to_dict(self) -> dict[str, Any]:
         return {"history": self.history, "best_epoch": self.best_epoch,
                 "best_val_loss": _finite_or_none(self.best_val_loss),
                 "steps": self.steps, "seconds": self.seconds,
-                "stopped": self.stopped, "diverged": self.diverged}
+                "stopped": self.stopped, "diverged": self.diverged,
+                **({"validation": self.validation} if self.validation else {})}
 
 
 def _finite_or_none(value: float) -> float | None:
