@@ -13,8 +13,16 @@ case runs in a fresh sub-process of its own). Windows are strided views, so the
 peak should grow with the series, not with series x window: the table also
 shows what one float32 copy of all windows (N x L x 4 bytes) would take.
 
+A second table runs the default fit as a new user would, with the default
+test and validation parts (20% each): `lstmcast fit FILE --no-auto --window
+512 --max-steps 20` on 10^6 and 10^7 points (`--default-sizes`), where the
+one-step forecasts of 200,000 and 2,000,000 test points and the validation
+loss of 160,000 and 1,600,000 validation origins are the bulk of the work;
+its target is under 1.5 GB and under 10 minutes on 2 cores.
+
 usage: python benchmarks/memory.py [--quick] [--sizes 1e5 1e6 1e7]
-       [--windows 48 512] [--max-steps 5]
+       [--windows 48 512] [--max-steps 5] [--default-sizes 1e6 1e7]
+       [--default-steps 20] [--only-default]
 """
 
 from __future__ import annotations
@@ -34,6 +42,7 @@ from sections import write_section
 ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- memory:begin -->", "<!-- memory:end -->"
 LIMIT_GB = 1.5
+LIMIT_SECONDS = 600.0
 
 
 def write_csv(path: Path, n: int) -> None:
@@ -76,19 +85,34 @@ def main() -> int:
                     help="test and validation points (a count: the one-step "
                          "forecasts of a 20%% test part of 10^7 points would "
                          "take hours on 2 cores)")
+    ap.add_argument("--default-sizes", nargs="*", type=float, default=[1e6, 1e7],
+                    help="points of the default-fit cases (default test and "
+                         "validation parts, window 512)")
+    ap.add_argument("--default-steps", type=int, default=20,
+                    help="--max-steps of the default-fit cases")
+    ap.add_argument("--only-default", action="store_true",
+                    help="only the default-fit cases; the other rows from "
+                         "memory.json")
     ap.add_argument("--quick", action="store_true", help="10^5 and 10^6 only")
     ap.add_argument("--batch-only", action="store_true",
                     help="only the inference-batch probe; fit rows from memory.json")
     a = ap.parse_args()
     store = ROOT / "benchmarks" / "memory.json"
+    stored = json.loads(store.read_text()) if store.exists() else {}
+    exe = Path(sys.executable).with_name("lstmcast")
     if a.batch_only:
-        rows = (json.loads(store.read_text())["fits"] if store.exists()
-                else rows_from_markdown())
+        rows = stored.get("fits") or rows_from_markdown()
         batch = batch_probe(a.windows)
-        write(rows, batch, a, Path(sys.executable).with_name("lstmcast"))
+        write(rows, batch, a, exe, stored.get("defaults", []))
+        return 0
+    if a.only_default:
+        defaults = default_fits(a, exe)
+        stored["defaults"] = defaults
+        store.write_text(json.dumps(stored, indent=1))
+        write(stored.get("fits") or rows_from_markdown(), stored.get("batch", []),
+              a, exe, defaults)
         return 0
     sizes = [int(s) for s in a.sizes if not (a.quick and s > 1e6)]
-    exe = Path(sys.executable).with_name("lstmcast")
     rows: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="lstmcast-mem-") as tmp:
         for n in sizes:
@@ -110,10 +134,82 @@ def main() -> int:
                       f"{seconds:.1f} s, exit {code}", flush=True)
                 if code:
                     print(err, file=sys.stderr)
-    store.write_text(json.dumps({"fits": rows}, indent=1))
     batch = [] if a.quick else batch_probe(a.windows)
-    write(rows, batch, a, exe)
+    defaults = default_fits(a, exe)
+    store.write_text(json.dumps({"fits": rows, "batch": batch,
+                                 "defaults": defaults}, indent=1))
+    write(rows, batch, a, exe, defaults)
     return 0
+
+
+def default_command(exe: Path, csv: Path, out: Path, steps: int) -> list[str]:
+    """The default fit of a new user: default test and validation parts."""
+    return [str(exe), "fit", str(csv), "--no-auto", "--target", "value",
+            "--time", "timestamp", "--window", "512", "--max-steps", str(steps),
+            "--quiet", "--out", str(out)]
+
+
+def default_fits(a: argparse.Namespace, exe: Path) -> list[dict]:
+    """Peak RSS and wall time of :func:`default_command` per size."""
+    sizes = [int(s) for s in a.default_sizes if not (a.quick and s > 1e6)]
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="lstmcast-mem-") as tmp:
+        for n in sizes:
+            csv = Path(tmp) / f"s{n}.csv"
+            write_csv(csv, n)
+            out = Path(tmp) / f"default{n}"
+            load = os.getloadavg()[0]
+            mb, seconds, code, err = measure(default_command(exe, csv, out,
+                                                             a.default_steps))
+            facts = {}
+            if code == 0:
+                metrics = json.loads((out / "metrics.json").read_text())
+                facts = {"n_test": metrics["split"]["n_test"],
+                         "n_val": metrics["split"]["n_val"],
+                         "batching": metrics["config"]["train"]["batching"],
+                         "r2": metrics["models"]["lstm"]["r2"],
+                         "naive_r2": metrics["models"]["naive"]["r2"]}
+            rows.append({"n": n, "window": 512, "steps": a.default_steps,
+                         "peak_mb": mb, "seconds": seconds, "exit": code,
+                         "load": load, "load_end": os.getloadavg()[0],
+                         "error": err if code else "", **facts})
+            print(f"default fit, n {n:>10,}: peak {mb:,.0f} MB, {seconds:.1f} s, "
+                  f"exit {code}", flush=True)
+            if code:
+                print(err, file=sys.stderr)
+    return rows
+
+
+def defaults_text(defaults: list[dict], exe: Path) -> str:
+    """The table of the default fits and the verdict on their target."""
+    if not defaults:
+        return ""
+    steps = defaults[0]["steps"]
+    lines = ["| points | test points | validation points | training | peak RSS MB "
+             "| seconds | load (1 min) start / end | R² (naive R²) | exit |",
+             "|---:|---:|---:|---|---:|---:|---:|---:|---:|"]
+    for r in defaults:
+        r2 = (f"{r['r2']:.4f} ({r['naive_r2']:.4f})" if r.get("r2") is not None
+              else "")
+        lines.append(f"| {r['n']:,} | {r.get('n_test', 0):,} | {r.get('n_val', 0):,} "
+                     f"| {r.get('batching', '')} | {r['peak_mb']:,.0f} | "
+                     f"{r['seconds']:.1f} | {r['load']:.1f} / "
+                     f"{r.get('load_end', r['load']):.1f} | {r2} | {r['exit']} |")
+    ok = [r for r in defaults if r["exit"] == 0 and r["peak_mb"] < LIMIT_GB * 1024
+          and r["seconds"] < LIMIT_SECONDS]
+    met = "met" if len(ok) == len(defaults) else "MISSED"
+    return ("\n\nThe default fit, as a new user runs it (default test and "
+            f"validation parts): `{exe.name} fit FILE --no-auto --target value "
+            f"--time timestamp --window 512 --max-steps {steps} --quiet` (all "
+            "cores; one run per case, so the seconds carry the load beside them). "
+            "`batching auto` trains such a series on sequences and forecasts its "
+            "test part in chunks read once (lstmcast.network.sequences); the "
+            "validation loss is taken the same way. The time includes reading the "
+            "CSV, both fits (the evaluated one and the refit on every row), the "
+            "one-step forecasts of the whole test part, the doctor and the "
+            "report.\n\n" + "\n".join(lines) + f"\n\nTarget (under {LIMIT_GB} "
+            f"GB and under {LIMIT_SECONDS / 60:.0f} minutes on 2 cores, every "
+            f"size): {met} ({len(ok)} of {len(defaults)}).")
 
 
 PROBE = """
@@ -181,7 +277,7 @@ def batch_text(batch: list[dict]) -> str:
 
 
 def write(rows: list[dict], batch: list[dict], a: argparse.Namespace,
-          exe: Path) -> None:
+          exe: Path, defaults: list[dict] | None = None) -> None:
     lines = ["| points | window | peak RSS MB | one N x L float32 copy MB | "
              "seconds | load (1 min) | exit |", "|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
@@ -223,7 +319,7 @@ def write(rows: list[dict], batch: list[dict], a: argparse.Namespace,
             "depend on the load). The time includes reading the CSV, the one-step "
             "forecasts of the whole test part and saving the run folder.\n\n"
             + "\n".join(lines) + "\n\n" + "; ".join(notes) + ".\n\n" + verdict
-            + batch_text(batch) + f"\n{END}")
+            + batch_text(batch) + defaults_text(defaults or [], exe) + f"\n{END}")
     write_section(text, BEGIN, END, "Memory")
 
 

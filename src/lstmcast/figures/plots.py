@@ -43,9 +43,22 @@ def series_split(series: pd.DataFrame, split: dict[str, Any]) -> Figure:
     return fig
 
 
+MAX_LINE_POINTS = 20_000  # points per plotted line (as series.csv is thinned)
+
+
+def thinned(frame: pd.DataFrame, limit: int = MAX_LINE_POINTS) -> pd.DataFrame:
+    """Every k-th row of ``frame``, at most ``limit`` rows: a line of 2,000,000
+    test points takes a minute to draw and shows no more than 20,000 do on a
+    page (histograms and autocorrelations still use every row)."""
+    step = max(1, -(-len(frame) // limit))
+    return frame.iloc[::step] if step > 1 else frame
+
+
 def forecasts(predictions: pd.DataFrame, models: tuple[str, ...] = (
         "lstm", "naive", "seasonal_naive")) -> Figure:
-    """One-step forecasts of the test part against the actual values."""
+    """One-step forecasts of the test part against the actual values (every
+    k-th point of a long test part: :func:`thinned`)."""
+    predictions = thinned(predictions)
     fig, ax = _figure()
     stamps = to_stamps(predictions["timestamp"])
     ax.plot(stamps, predictions["actual"], color=COLORS["actual"], lw=2,
@@ -65,8 +78,9 @@ def residuals(predictions: pd.DataFrame, max_lag: int = 24) -> Figure:
     fig, (ax_time, ax_hist, ax_acf) = _figure(11.0, 3.2, 3)
     resid = (predictions["actual"] - predictions["lstm"]).to_numpy(float)
     ok = np.isfinite(resid)
-    ax_time.plot(to_stamps(predictions["timestamp"])[ok], resid[ok],
-                 color=COLORS["lstm"], lw=0.9)
+    line = thinned(pd.DataFrame({"t": to_stamps(predictions["timestamp"]),
+                                 "r": resid})[ok])
+    ax_time.plot(line["t"], line["r"], color=COLORS["lstm"], lw=0.9)
     ax_time.axhline(0, color="black", lw=0.6)
     ax_time.xaxis.set_major_locator(MaxNLocator(4))
     ax_time.tick_params(axis="x", labelrotation=30, labelsize=7)

@@ -39,6 +39,7 @@ import sys
 import time
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -69,6 +70,14 @@ MIN_VAL_ROWS = 60  # a validation tail shorter than this is a noisy judge ...
 MAX_FOLDS = 3  # ... so up to 3 rolling-origin folds are scored (pooled MSE)
 MIN_FINAL_EPOCHS = 10
 FINAL_SHARE = 0.85  # of the time left for training the final fit (then: scoring)
+# Sequence training (each row read about once per epoch instead of once per
+# window holding it) where windows cost: the candidates of a search reading more
+# than SEARCH_SEQUENCE_READS steps per epoch of windows, the final fit above
+# FINAL_SEQUENCE_READS (benchmarks/accuracy.py: "lstmcast seq", the same recipe)
+SEQUENCES = {"batching": "sequences", "chunk": 32, "batch_size": 16, "lr": 0.01}
+SEARCH_SEQUENCE_READS = 20_000
+FINAL_SEQUENCE_READS = 100_000
+SEQUENCE_EPOCHS, SEQUENCE_PATIENCE = 100, 15  # an epoch is a few optimizer steps
 
 
 @dataclass
@@ -79,6 +88,7 @@ class _Search:
     folds: list[np.ndarray]  # validation rows of ``recent`` per fold, latest first
     naive_mse: float
     candidates: list[Candidate] = field(default_factory=list)
+    training: dict[str, Any] = field(default_factory=dict)  # batching levers
 
     @property
     def rows(self) -> np.ndarray:
@@ -126,6 +136,11 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
     season, _, _, n_val = resolve_shape(train_part, config)
     config = config.replace(season=season)
     search = _validation_setup(train_part, n_val, n - n_eval)
+    window = resolve_shape(train_part, config)[1]
+    search.training = _sequence_levers(config, fixed, int(search.rows[0]) - window,
+                                       window, SEARCH_SEQUENCE_READS)
+    final_training = _sequence_levers(config, fixed, n_train - n_val - window,
+                                      window, FINAL_SEQUENCE_READS)
     planned = plan_candidates(series, config, season, n_train - n_val)
     skipped = [fit_to_user(cand, config, fixed) for cand in planned]
     if sum(not s for s in skipped) == 1:  # the user's settings fix every choice
@@ -158,12 +173,15 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
                                         SEARCH_SHARE * budget -
                                         (time.perf_counter() - started), progress)
             why += said
-    final = config.replace(**chosen.settings)
+    final = config.replace(**{**final_training, **chosen.settings})
     if chosen.name not in FALLBACKS and "epochs" not in fixed:
         left = FINAL_SHARE * (budget - (time.perf_counter() - started))
         if refit:  # the refit trains on n rows, after the fit on n_train
             left /= 1 + n / n_train
-        final = _cap_epochs(final, chosen, left, (n_train - n_val) / search.rows[0])
+        growth = (n_train - n_val) / search.rows[0] * _reads_per_row(
+            final, window) / _reads_per_row(config.replace(**search.training),
+                                            window)
+        final = _cap_epochs(final, chosen, left, growth)
     result = fit_evaluate(series, final, progress=progress, refit=refit)
     if chosen.name in FALLBACKS:
         result.doctor.insert(0, _fallback_finding(chosen, search.candidates))
@@ -199,6 +217,30 @@ def _user_fit(series: SeriesData, config: ForecastConfig,
                    "seconds": time.perf_counter() - started}
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _sequence_levers(config: ForecastConfig, fixed: Collection[str], windows: int,
+                     window: int, reads: int) -> dict[str, Any]:
+    """The settings that train on sequences (:data:`SEQUENCES`, with their own
+    epochs and patience) when an epoch of ``windows`` windows of ``window``
+    steps reads more than ``reads`` steps; none when the user chose the
+    batching or the network cannot train on sequences. A lever the user gave
+    keeps the user's value."""
+    if "batching" in fixed or config.model.bidirectional or windows * window <= reads:
+        return {}
+    levers = {**SEQUENCES, "epochs": min(config.train.epochs, SEQUENCE_EPOCHS),
+              "patience": SEQUENCE_PATIENCE}
+    return {k: v for k, v in levers.items() if k not in fixed}
+
+
+def _reads_per_row(config: ForecastConfig, window: int) -> float:
+    """Steps an epoch reads per training row: the window, or for sequences the
+    chunk and its burn-in over the chunk."""
+    train = config.train
+    if train.batching != "sequences":
+        return float(window)
+    chunk = train.chunk or 32
+    return (window - 1 + chunk) / chunk
 
 
 def count_folds(n_rows: int, n_val: int) -> int:
@@ -251,7 +293,8 @@ def _score(cand: Candidate, config: ForecastConfig, search: _Search) -> None:
     train = config.train
     cfg = config.replace(**{"epochs": min(train.epochs, SEARCH_EPOCHS),
                             "patience": min(train.patience, SEARCH_PATIENCE)
-                            or SEARCH_PATIENCE, **cand.settings})
+                            or SEARCH_PATIENCE, **search.training,
+                            **cand.settings})
     preds = []
     try:
         for rows in search.folds[::-1]:
