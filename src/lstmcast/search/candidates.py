@@ -6,6 +6,9 @@ Candidates (each only where it applies), most promising first:
 - ``levels``: the change from the last value on the raw levels (the default);
 - ``diagnosis``: the settings ``lstmcast diagnose`` recommends (log / Box-Cox,
   differences, the target mode);
+- ``cycle``: windows of two cycles and a linear path of the PACF's order,
+  where the training rows hold a cycle that is not the season
+  (:func:`lstmcast.data.cycles.detect_cycle`: animal populations, sunspots);
 - ``seasonal-residual``: the network forecasts the residual over the seasonal
   naive forecast (seasonal differencing, target level): an all-zero network
   is the seasonal naive forecast plus the average yearly change;
@@ -23,7 +26,8 @@ Candidates (each only where it applies), most promising first:
 Every LSTM candidate gets a hidden size from its number of training windows
 (at most 10 parameters per window, as ``diagnose``) and the window from the
 season and the data length (as ``fit``). The variants of the best network
-(:func:`variants`) are the average of :data:`ENSEMBLE` seeds and the
+(:func:`variants`) are a two-layer MLP head (nonlinear, threshold dynamics),
+the average of :data:`ENSEMBLE` seeds and the
 equal-weight combination with its fallback (``network_weight``
 :data:`COMBINE_WEIGHT`: half the network, half what a zero network forecasts).
 
@@ -105,7 +109,8 @@ def plan_candidates(series: SeriesData, config: ForecastConfig, season: int,
         out.append(Candidate(
             "cycle", f"windows of two cycles of {window / 2:g} steps (a cycle, "
             f"not a calendar season) and a {order}-step linear path (the PACF's "
-            "order)", {**levels, "window": window, "skip": order}))
+            "order)", {**levels, "window": window, "skip": order,
+                       "transform": recommended.get("transform", "none")}))
     if season > 1 and n_fit >= 4 * season:
         out.append(Candidate(
             "seasonal-residual", f"the residual over the seasonal naive (season "
