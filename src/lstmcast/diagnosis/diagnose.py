@@ -51,6 +51,7 @@ from lstmcast.diagnosis.checks import (
     check_timestamps,
     check_variance,
 )
+from lstmcast.diagnosis.cycles import check_cycle
 from lstmcast.diagnosis.stats import (
     _after,
     _filled,
@@ -290,6 +291,7 @@ def _run_checks(f: _Facts) -> list[Finding]:
     found += [check_stationarity(f.stationarity, f.plan, f.strength, f.random_walk),
               check_random_walk(f.changes, f.baselines, f.random_walk),
               check_season(f.season, series.freq, f.strength),
+              check_cycle(f.yf, f.season),
               check_variance(f.variance),
               check_predictability(f.baselines, f.season)]
     found.append(check_outliers(f.y, f.index))

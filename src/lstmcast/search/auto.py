@@ -50,6 +50,7 @@ from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
 from lstmcast.evaluation.holdout import FitResult, fit_evaluate, split_rows
 from lstmcast.search.candidates import (
+    CAPACITY_GAIN,
     ENSEMBLE,
     FALLBACKS,
     Candidate,
@@ -381,8 +382,11 @@ def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,
     search's time left; it replaces ``chosen`` if it pays on validation: an
     ensemble must lower the MSE by :data:`ENSEMBLE_GAIN` (it costs
     :data:`ENSEMBLE` times the fit), a combination must not raise it (ties go
-    to the more robust forecast). Returns the choice and what was decided."""
+    to the more robust forecast), a nonlinear head must lower it by
+    :data:`~lstmcast.search.candidates.CAPACITY_GAIN`. Returns the choice and
+    what was decided."""
     ensemble = variant.kind == "ensemble"
+    gain = {"ensemble": ENSEMBLE_GAIN, "capacity": CAPACITY_GAIN}.get(variant.kind)
     name = variant.name if ensemble else f"{chosen.name} {variant.name}"
     cost = (ENSEMBLE if ensemble else 1) * chosen.seconds * len(search.folds)
     if cost > search_left:
@@ -394,8 +398,8 @@ def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,
     search.candidates.append(trial)
     if progress:
         print(f"auto: {_line(trial)}", file=sys.stderr, flush=True)
-    bar = (1 - ENSEMBLE_GAIN) * chosen.val_mse if ensemble else chosen.val_mse
-    if trial.val_mse is None or not (trial.val_mse < bar if ensemble
+    bar = (1 - gain) * chosen.val_mse if gain is not None else chosen.val_mse
+    if trial.val_mse is None or not (trial.val_mse < bar if gain is not None
                                      else trial.val_mse <= bar):
         return chosen, f"; {name} did not pay on validation"
     return trial, f"; {name} lowered the validation MSE to {trial.val_mse:.4g}"

@@ -6,6 +6,9 @@ Candidates (each only where it applies), most promising first:
 - ``levels``: the change from the last value on the raw levels (the default);
 - ``diagnosis``: the settings ``lstmcast diagnose`` recommends (log / Box-Cox,
   differences, the target mode);
+- ``cycle``: windows of two cycles and a linear path of the PACF's order,
+  where the training rows hold a cycle that is not the season
+  (:func:`lstmcast.data.cycles.detect_cycle`: animal populations, sunspots);
 - ``seasonal-residual``: the network forecasts the residual over the seasonal
   naive forecast (seasonal differencing, target level): an all-zero network
   is the seasonal naive forecast plus the average yearly change;
@@ -23,7 +26,8 @@ Candidates (each only where it applies), most promising first:
 Every LSTM candidate gets a hidden size from its number of training windows
 (at most 10 parameters per window, as ``diagnose``) and the window from the
 season and the data length (as ``fit``). The variants of the best network
-(:func:`variants`) are the average of :data:`ENSEMBLE` seeds and the
+(:func:`variants`) are a two-layer MLP head (nonlinear, threshold dynamics),
+the average of :data:`ENSEMBLE` seeds and the
 equal-weight combination with its fallback (``network_weight``
 :data:`COMBINE_WEIGHT`: half the network, half what a zero network forecasts).
 
@@ -48,6 +52,8 @@ ENSEMBLE = 3  # seeds averaged in the ensemble variant
 MIN_RESIDUAL_ROWS = 60  # rows an ETS residual candidate needs ...
 MIN_RESIDUAL_SEASONS = 4  # ... and seasons, for a seasonal ETS
 COMBINE_WEIGHT = 0.5  # the network's weight in the combination with its fallback
+CAPACITY_GAIN = 0.05  # a nonlinear head must lower the validation MSE by this share
+MAX_CYCLE_WINDOW = 200  # a cycle candidate's window (two cycles) at most
 FALLBACKS = ("naive", "ets")  # candidates without a trained network
 
 
@@ -97,6 +103,14 @@ def plan_candidates(series: SeriesData, config: ForecastConfig, season: int,
         said = ", ".join(f"{k}={v}" for k, v in recommended.items())
         out.append(Candidate("diagnosis", f"diagnose recommends {said}",
                              {**levels, **recommended}))
+    cycle = _cycle(series, season, n_fit)
+    if cycle is not None:
+        window, order = cycle
+        out.append(Candidate(
+            "cycle", f"windows of two cycles of {window / 2:g} steps (a cycle, "
+            f"not a calendar season) and a {order}-step linear path (the PACF's "
+            "order)", {**levels, "window": window, "skip": order,
+                       "transform": recommended.get("transform", "none")}))
     if season > 1 and n_fit >= 4 * season:
         out.append(Candidate(
             "seasonal-residual", f"the residual over the seasonal naive (season "
@@ -127,14 +141,34 @@ def plan_candidates(series: SeriesData, config: ForecastConfig, season: int,
     return out
 
 
+def _cycle(series: SeriesData, season: int, n_fit: int) -> tuple[int, int] | None:
+    """(window, linear-path order) of a cycle the season does not explain, in
+    the first ``n_fit`` rows (never the validation or test part); None when
+    there is none, when the season is that cycle, or when two cycles would
+    not fit in a third of the rows or in :data:`MAX_CYCLE_WINDOW`."""
+    import math
+
+    from lstmcast.data.cycles import detect_cycle, pacf_order
+    y = series.y[:n_fit]
+    cycle = detect_cycle(y)
+    if cycle is None or (season > 1 and abs(cycle.period - season) <= 0.1 * season):
+        return None
+    window = math.ceil(2 * cycle.period)
+    if window > min(n_fit // 3, MAX_CYCLE_WINDOW):
+        return None
+    return window, max(2, min(pacf_order(y, window), window))
+
+
 DEFINES: dict[str, tuple[str, ...]] = {
     "diagnosis": ("transform", "difference", "seasonal_difference", "target_mode"),
+    "cycle": ("window", "skip"),
     "seasonal-residual": ("seasonal_difference", "target_mode"),
     "ets-residual": ("residual_of", "target_mode"),
     "small": ("hidden_size", "skip", "weight_decay"),
     "ets": ("residual_of", "target_mode", "network_weight"),
     "naive": ("predictor", "target_mode", "difference", "seasonal_difference",
               "decompose", "residual_of", "network_weight"),
+    "capacity": ("head",),
     "ensemble": ("ensemble",),
     "combination": ("network_weight",),
 }
@@ -181,9 +215,13 @@ def _size(config: ForecastConfig, n_fit: int, n_covariates: int) -> dict[str, An
 
 
 def variants(chosen: Candidate) -> list[Candidate]:
-    """What is tried on top of the best network: a seed ensemble, then the
-    combination with its fallback (kept if not worse on validation)."""
-    return [Candidate(f"{chosen.name} x{ENSEMBLE}", f"{ENSEMBLE} seeds averaged",
+    """What is tried on top of the best network: a nonlinear head (kept if it
+    lowers the validation MSE by :data:`CAPACITY_GAIN`), a seed ensemble, then
+    the combination with its fallback (kept if not worse on validation)."""
+    return [Candidate("mlp head", "a two-layer MLP head: room for nonlinear "
+                      "(threshold, regime) dynamics the linear head cannot bend to",
+                      {"head": "mlp"}, kind="capacity"),
+            Candidate(f"{chosen.name} x{ENSEMBLE}", f"{ENSEMBLE} seeds averaged",
                       {"ensemble": ENSEMBLE}, kind="ensemble"),
             Candidate("combined", f"{COMBINE_WEIGHT:g} x the network + "
                       f"{1 - COMBINE_WEIGHT:g} x its fallback (what a zero "
