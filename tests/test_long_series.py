@@ -20,7 +20,7 @@ from lstmcast.network import sequences
 from lstmcast.network.ensemble import MeanOf
 from lstmcast.network.model import LSTMNet
 from lstmcast.network.sequences import choose_batching, forward_origins, read_starts
-from lstmcast.network.windows import WindowSet, valid_origins
+from lstmcast.network.windows import valid_origins
 
 
 def features(n: int = 300, holes: tuple[int, ...] = (90, 91, 200)) -> torch.Tensor:
@@ -192,3 +192,15 @@ def test_bootstrap_is_the_same_below_its_cap_and_close_above(monkeypatch):
     low, high = doctor._bootstrap_r2(actual, forecast)
     assert low == pytest.approx(old[0], abs=0.01)
     assert high == pytest.approx(old[1], abs=0.01)
+
+
+def test_the_acf_of_a_long_series_in_blocks_equals_one_fft(monkeypatch):
+    from lstmcast.data import seasonality
+    rng = np.random.default_rng(0)
+    t = np.arange(50_000)
+    y = np.sin(2 * np.pi * t / 24) + rng.normal(size=t.size)
+    whole = seasonality._acf(y, 400)
+    monkeypatch.setattr(seasonality, "_ONE_FFT_POINTS", 1000)
+    monkeypatch.setattr(seasonality, "_ACF_BLOCK", 4096)
+    np.testing.assert_allclose(seasonality._acf(y, 400), whole, atol=1e-12)
+    assert seasonality.detect_season(y) == 24

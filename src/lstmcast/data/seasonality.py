@@ -132,10 +132,34 @@ def _acf(x: np.ndarray, nlags: int) -> np.ndarray | None:
     x = x - x.mean()
     if x.size <= nlags + 1 or np.ptp(x) <= 1e-9 * max(1.0, float(np.abs(x).max())):
         return None
-    nfft = 1 << (2 * x.size - 1).bit_length()
-    spectrum = np.fft.rfft(x, nfft)
-    acov = np.fft.irfft(spectrum * spectrum.conj(), nfft)[: nlags + 1]
+    if x.size > _ONE_FFT_POINTS:
+        acov = _blocked_acov(x, nlags)
+    else:
+        nfft = 1 << (2 * x.size - 1).bit_length()
+        spectrum = np.fft.rfft(x, nfft)
+        acov = np.fft.irfft(spectrum * spectrum.conj(), nfft)[: nlags + 1]
     return acov / acov[0]
+
+
+_ONE_FFT_POINTS = 1 << 20  # above: the ACF in blocks (one FFT of 2n took 0.5 GB
+# of complex arrays at 10^7 points)
+_ACF_BLOCK = 1 << 16
+
+
+def _blocked_acov(x: np.ndarray, nlags: int) -> np.ndarray:
+    """Autocovariance sums of ``x`` at lags 0..``nlags`` (unnormalised, as
+    the one-FFT path), block by block: each block of ``_ACF_BLOCK`` points is
+    correlated with itself and the ``nlags`` points after it, in memory of a
+    few blocks whatever the length (equal to the one FFT to rounding)."""
+    acov = np.zeros(nlags + 1)
+    nfft = 1 << (_ACF_BLOCK + 2 * nlags).bit_length()
+    for lo in range(0, x.size, _ACF_BLOCK):
+        block = x[lo: lo + _ACF_BLOCK]
+        ahead = x[lo: lo + _ACF_BLOCK + nlags]  # the block and the lags after it
+        cross = np.fft.irfft(np.fft.rfft(ahead, nfft) * np.fft.rfft(
+            block, nfft).conj(), nfft)  # cross[k] = sum_t block[t] ahead[t + k]
+        acov += cross[: nlags + 1]
+    return acov
 
 
 def _confirms(y: np.ndarray, period: int) -> bool:

@@ -171,13 +171,15 @@ class LSTMNet(nn.Module):
         check_sequences(bidirectional=self.directions == 2)
         hidden, _ = self.lstm(x)  # (B, T, H): the last layer at every step
         out = self.head(self.drop(hidden))  # (B, T, K)
-        if self.skip is not None:
+        if self.skip is not None:  # the linear path as a convolution: no (B, T, S)
             width = self.skip.in_features  # S
-            target = nn.functional.pad(x[:, :, 0], (width - 1, 0))  # (B, T+S-1)
-            target = target.unfold(1, width, 1)  # (B, T, S): the S values up to t
-            if self.skip_relative:
-                target = target - target[:, :, -1:]
-            out = out + self.skip(target)  # (B, T, K)
+            target = nn.functional.pad(x[:, None, :, 0], (width - 1, 0))  # (B,1,T+S-1)
+            weight = self.skip.weight  # (K, S): output k reads the S values up to t
+            path = nn.functional.conv1d(target, weight[:, None, :])  # (B, K, T)
+            path = path.transpose(1, 2)  # (B, T, K)
+            if self.skip_relative:  # W (v - v_t) = W v - (sum of W) v_t
+                path = path - x[:, :, :1] * weight.sum(dim=1)
+            out = out + path + self.skip.bias  # (B, T, K)
         return out
 
 

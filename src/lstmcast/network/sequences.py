@@ -132,10 +132,13 @@ class SequenceSet:
         end = np.concatenate(ends) if ends else np.empty(0, np.int64)  # (M,)
         self._known = np.zeros(n + 1, dtype=bool)  # row n: the padding row
         self._known[self.origins] = True
-        self._start, self._end = start.astype(np.int64), end.astype(np.int64)
-        useful = self._layout(np.arange(len(start)))[1].any(axis=1) \
-            if len(start) else np.zeros(0, dtype=bool)
-        self._start, self._end = self._start[useful], self._end[useful]
+        # a chunk with nothing to score is dropped: no training origin among
+        # its scored rows [start + L - 1, min(start + T, end))
+        counts = np.concatenate([[0], np.cumsum(self._known)])  # (N + 2,)
+        lo = np.minimum(start + self.window - 1, end)
+        hi = np.minimum(start + self.length, end)
+        useful = counts[hi] - counts[lo] > 0
+        self._start, self._end = start[useful].astype(np.int64), end[useful]
         zero_f = torch.zeros(1, self.features.shape[1], dtype=self.features.dtype)
         zero_k = torch.zeros(1, self.targets.shape[1], dtype=self.targets.dtype)
         self._x = torch.cat([self.features, zero_f])  # (N + 1, F): pad row last
