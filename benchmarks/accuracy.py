@@ -71,6 +71,10 @@ SHORT = {"default": "lstmcast --no-auto", "fast": "lstmcast fast",
          "autoets": "AutoETS", "naive": "naive", "seasonal_naive": "seasonal naive",
          "oracle": "oracle"}
 TIME_TO_ACCURACY_MIN_N, SPEEDUP_TARGET = 2000, 5.0
+AUTO_RATIO = 3.0  # target: fit (auto) within 3x the plain fit's wall time ...
+BASELINE = ROOT / "benchmarks" / "accuracy_baseline.json"  # ... with R² no lower
+# than the auto rows of this earlier run (benchmarks/accuracy.json of commit
+# c32eba0, before auto trained on sequences)
 
 
 def load_series(name: str, folder: str) -> object:
@@ -357,6 +361,48 @@ def time_to_accuracy(table: dict[str, dict], rows: list[dict]) -> tuple[str, str
     return "\n".join(lines), " ".join(summary)
 
 
+def auto_vs_plain(rows: list[dict], baseline: list[dict]) -> str:
+    """fit (auto) beside the plain fit of the same run, and beside the auto
+    rows of the baseline run: the wall-time ratio and the R² against the
+    targets (within AUTO_RATIO x the plain fit, R² no lower than before)."""
+    mine = {(r["series"], r["variant"]): r for r in rows if "models" in r}
+    before = {r["series"]: r for r in baseline
+              if r.get("variant") == "auto" and "models" in r}
+    lines = ["| series | plain s | auto s | auto / plain | auto R² | chosen | "
+             "before: auto R² | before: auto s | before: auto / plain | "
+             f"within {AUTO_RATIO:g}x | R² >= before |",
+             "|---|---:|---:|---:|---:|---|---:|---:|---:|---|---|"]
+    fast = good = total = 0
+    for name in ORDER:
+        plain, auto = mine.get((name, "default")), mine.get((name, "auto"))
+        if plain is None or auto is None:
+            continue
+        total += 1
+        ratio = auto["seconds"] / plain["seconds"]
+        r2 = auto["models"]["lstm"]["r2"]
+        old = before.get(name)
+        old_r2 = old["models"]["lstm"]["r2"] if old else None
+        old_plain = next((r for r in baseline if r["series"] == name
+                          and r.get("variant") == "default"), None)
+        old_ratio = (old["seconds"] / old_plain["seconds"]
+                     if old and old_plain else None)
+        ok_time, ok_r2 = ratio <= AUTO_RATIO, old_r2 is None or r2 >= old_r2
+        fast, good = fast + ok_time, good + ok_r2
+        lines.append(
+            f"| {name} | {plain['seconds']:.1f} | {auto['seconds']:.1f} | "
+            f"{ratio:.1f}x | {fmt(r2)} | {auto.get('chosen', '')} | {fmt(old_r2)} | "
+            f"{fmt(old['seconds'] if old else None, '.1f')} | "
+            f"{fmt(old_ratio, '.1f')}{'x' if old_ratio else ''} | "
+            f"{'yes' if ok_time else 'no'} | {'yes' if ok_r2 else 'no'} |")
+    loads = [r.get("load_at_start", 0) for r in baseline if "seconds" in r]
+    return ("\n".join(lines) + f"\n\nTarget (fit (auto) within {AUTO_RATIO:g}x "
+            "the wall time of the plain fit of the same run, with R² no lower than "
+            f"the auto rows of the baseline run): within {AUTO_RATIO:g}x on {fast} "
+            f"of {total} series, R² no lower on {good} of {total}. The baseline "
+            f"(`{BASELINE.relative_to(ROOT)}`) ran at load "
+            f"{min(loads, default=0):.1f}-{max(loads, default=0):.1f}.")
+
+
 def write(rows: list[dict], a: argparse.Namespace, threads: int, peer_meta: dict,
           table: dict) -> None:
     import torch
@@ -392,6 +438,10 @@ def write(rows: list[dict], a: argparse.Namespace, threads: int, peer_meta: dict
         f"\n\nTime to accuracy (series with >= {TIME_TO_ACCURACY_MIN_N:,} points; "
         "speed-up = fastest peer LSTM fit s / lstmcast fit s, peers and lstmcast "
         "from the runs above):\n\n" + tta + "\n\n" + summary +
+        "\n\nfit (auto) against the plain fit (`--no-auto`) of the same run, and "
+        "against fit (auto) before it trained on sequences:\n\n"
+        + auto_vs_plain(rows, json.loads(BASELINE.read_text())
+                        if BASELINE.exists() else []) +
         "\n\n<details><summary>Every model: R², skill vs naive, MASE, fit seconds"
         "</summary>\n\n" + long_table(table) + f"\n\n</details>\n{END}")
     write_section(text, BEGIN, END, "Accuracy")

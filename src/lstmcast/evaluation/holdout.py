@@ -192,6 +192,7 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
     metrics = _score(series.y, n_train, rows, forecasts, season)
     predictions = pd.DataFrame({"timestamp": series.index[rows],
                                 "actual": series.y[rows], **forecasts})
+    del forecasts  # copied into predictions; not held through the refit
     split = _split_facts(series, n_train, n_val, n_eval)
     result = FitResult(est, metrics, predictions, split, config,
                        time.perf_counter() - started, series=series)

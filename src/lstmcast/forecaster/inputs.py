@@ -90,13 +90,13 @@ def targets(z: np.ndarray, y: np.ndarray, steps: list[int], mode: str,
     t, NaN where the true value was missing (imputed values are never learned
     as truth). In ``delta`` mode: the change from z[t], divided by ``scale``."""
     n = len(z)
-    out = np.full((n, len(steps)), np.nan)
+    out = np.full((n, len(steps)), np.nan, dtype=np.float32)  # no float64 (N, K)
     truth = np.where(np.isfinite(y), z, np.nan)
     for k, h in enumerate(steps):
-        ahead = np.full(n, np.nan)
-        ahead[: n - h] = truth[h:]
-        out[:, k] = (ahead - z) / scale if mode == "delta" else ahead
-    return out.astype(np.float32)
+        if h < n:  # computed in float64, stored in float32, as before
+            out[: n - h, k] = (truth[h:] - z[: n - h]) / scale if mode == "delta" \
+                else truth[h:]
+    return out
 
 
 def next_stamps(series: SeriesData, extra: int = 1) -> pd.Index:

@@ -54,7 +54,7 @@ def _outputs(net: nn.Module, x: torch.Tensor) -> np.ndarray:
 
 
 def _usable_origins(state: FittedState, feats: np.ndarray) -> np.ndarray:
-    ones = np.ones((len(feats), 1))
+    ones = np.broadcast_to(np.float32(1), (len(feats), 1))  # no (N, 1) array
     return valid_origins(feats, ones, state.shape.window, 0, len(feats))
 
 

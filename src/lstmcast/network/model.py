@@ -216,13 +216,18 @@ def _init_forget_bias(lstm: nn.Module, hidden_size: int) -> None:
 
 
 ACTIVATION_BUDGET = 2**28  # bytes of LSTM activations one inference batch may use
+SEQUENCE_BUDGET = 2**26  # the same for chunks of thousands of steps: the fused
+# LSTM also holds the input gates of every step (4H per step), and a test part
+# of 2,000,000 points (10^7 rows) peaked at 1.58 GB with batches of 256 MB
 BYTES_PER_UNIT_STEP = 16  # measured ~9 per window step per hidden unit; margin
 
 
-def inference_batch(net: nn.Module, window: int, *, most: int = 8192) -> int:
+def inference_batch(net: nn.Module, window: int, *, most: int = 8192,
+                    budget: int = ACTIVATION_BUDGET, least: int = 64) -> int:
     """Windows per no-grad batch so that the LSTM's activations stay near
-    :data:`ACTIVATION_BUDGET` (256 MB): a fixed batch of 8,192 windows took
-    2.4 GB at window 512 x hidden 64 (benchmarks/memory.py)."""
+    ``budget`` (default :data:`ACTIVATION_BUDGET`, 256 MB): a fixed batch of
+    8,192 windows took 2.4 GB at window 512 x hidden 64 (benchmarks/memory.py).
+    Long sequences ask for less (:data:`SEQUENCE_BUDGET`, at least one)."""
     width = 1
     for module in net.modules():
         hidden, layers = getattr(module, "hidden_size", None), getattr(
@@ -232,7 +237,7 @@ def inference_batch(net: nn.Module, window: int, *, most: int = 8192) -> int:
                 module, "directions", 1) == 2
             width = max(width, hidden * layers * (2 if both else 1))
     per_window = max(window, 1) * width * BYTES_PER_UNIT_STEP
-    return int(min(most, max(64, ACTIVATION_BUDGET // per_window)))
+    return int(min(most, max(least, budget // per_window)))
 
 
 def skip_width(skip: int | None, window: int) -> int:

@@ -139,10 +139,6 @@ class SequenceSet:
         hi = np.minimum(start + self.length, end)
         useful = counts[hi] - counts[lo] > 0
         self._start, self._end = start[useful].astype(np.int64), end[useful]
-        zero_f = torch.zeros(1, self.features.shape[1], dtype=self.features.dtype)
-        zero_k = torch.zeros(1, self.targets.shape[1], dtype=self.targets.dtype)
-        self._x = torch.cat([self.features, zero_f])  # (N + 1, F): pad row last
-        self._y = torch.nan_to_num(torch.cat([self.targets, zero_k]))  # (N + 1, K)
 
     def _layout(self, pick: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Feature rows (B, T), N for padding, and the scored mask (B, T) of
@@ -180,13 +176,23 @@ class SequenceSet:
         """Inputs (B, T, F), targets (B, T, K) and the scored mask (B, T) of
         chunks ``rows``; padding and unscored steps hold finite dummies."""
         idx, mask = self._layout(np.asarray(rows, dtype=np.int64))
-        idx_t = torch.from_numpy(idx)  # (B, T) feature rows; N for padding
-        return self._x[idx_t], self._y[idx_t], torch.from_numpy(mask)
+        return (_gather(self.features, idx), torch.nan_to_num(
+            _gather(self.targets, idx)), torch.from_numpy(mask))
 
     def scored_origins(self) -> np.ndarray:
         """Every origin scored in one epoch, with repeats (for the tests)."""
         rows, mask = self._layout(np.arange(len(self)))
         return rows[mask]
+
+
+def _gather(values: torch.Tensor, rows: np.ndarray) -> torch.Tensor:
+    """``values[rows]`` (B, T, C) with zeros where a row is N (the padding),
+    without a padded copy of ``values``."""
+    n = len(values)
+    idx = torch.from_numpy(np.minimum(rows, n - 1))  # (B, T)
+    out = values[idx]  # (B, T, C): gathered copy
+    out[torch.from_numpy(rows >= n)] = 0
+    return out
 
 
 def read_starts(features: np.ndarray, origins: np.ndarray, window: int, chunk: int,
@@ -224,10 +230,11 @@ def forward_origins(net: torch.nn.Module, features: torch.Tensor,
     Origins sharing a read start are one sequence, read once and taken at
     each of their steps (``net.forward_steps``); sequences are padded at their
     end, which a causal LSTM cannot see from an earlier step. ``budget`` caps
-    the rows of a batch (default: :func:`~lstmcast.network.model.inference_batch`
-    for the longest sequence).
+    the sequences of a batch (default: :func:`~lstmcast.network.model.inference_batch`
+    for the longest sequence, within
+    :data:`~lstmcast.network.model.SEQUENCE_BUDGET`).
     """
-    from lstmcast.network.model import inference_batch
+    from lstmcast.network.model import SEQUENCE_BUDGET, inference_batch
     origins = np.asarray(origins, dtype=np.int64)
     device = next(net.parameters()).device
     starts = read_starts(features.numpy(), origins, window, chunk, anchor)
@@ -235,8 +242,8 @@ def forward_origins(net: torch.nn.Module, features: torch.Tensor,
     ends = np.full(len(groups), -1, dtype=np.int64)
     np.maximum.at(ends, which, origins)  # the last origin of each sequence
     lengths = ends - groups + 1  # (G,)
-    padded = torch.cat([features, features.new_zeros(1, features.shape[1])])
-    size = budget or inference_batch(net, int(lengths.max()) if len(groups) else 1)
+    size = budget or inference_batch(net, int(lengths.max()) if len(groups) else 1,
+                                     budget=SEQUENCE_BUDGET, least=1)
     out = torch.empty(len(origins), _outputs_of(net), dtype=torch.float32)
     was_training = net.training
     net.eval()
@@ -246,7 +253,7 @@ def forward_origins(net: torch.nn.Module, features: torch.Tensor,
             steps = int(lengths[part].max())
             rows = groups[part, None] + np.arange(steps)  # (G', T)
             rows = np.where(rows <= ends[part, None], rows, len(features))
-            x = padded[torch.from_numpy(rows)].to(device)  # (G', T, F)
+            x = _gather(features, rows).to(device)  # (G', T, F)
             y = net.forward_steps(x).float().cpu()  # (G', T, K)
             mine = np.flatnonzero((which >= lo) & (which < lo + len(part)))
             at = torch.from_numpy(which[mine] - lo), torch.from_numpy(

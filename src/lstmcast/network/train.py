@@ -23,7 +23,7 @@ from torch import nn
 
 from lstmcast.core.config import TrainConfig
 from lstmcast.network import checkpoint
-from lstmcast.network.model import inference_batch
+from lstmcast.network.model import SEQUENCE_BUDGET, inference_batch
 from lstmcast.network.sequences import SequenceSet
 from lstmcast.network.windows import WindowSet
 
@@ -136,8 +136,10 @@ def evaluate_loss(net: nn.Module, data: WindowSet | SequenceSet, loss_fn: nn.Mod
     was_training = net.training
     net.eval()
     total, count = 0.0, 0
-    steps = data.length if isinstance(data, SequenceSet) else data.window
-    size = inference_batch(net, steps, most=4096)
+    sequences = isinstance(data, SequenceSet)
+    size = inference_batch(net, data.length, most=4096, budget=SEQUENCE_BUDGET,
+                           least=1) if sequences else inference_batch(
+        net, data.window, most=4096)
     for start in range(0, len(data), size):
         rows = np.arange(start, min(start + size, len(data)))
         if isinstance(data, SequenceSet):  # (B, T, F), (B, T, K), (B, T)

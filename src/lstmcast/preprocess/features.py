@@ -110,8 +110,10 @@ def build_features(z: np.ndarray, covariates: np.ndarray, next_stamps: pd.Index 
         for lead in range(1, leads + 1):
             columns.append(ahead(future[:, j], lead, len(z)))  # type: ignore[index]
             names.append(f"{name}_next{lead}")
-    matrix = np.column_stack(columns).astype(np.float32)
-    return np.ascontiguousarray(matrix), names
+    matrix = np.empty((len(z), len(columns)), dtype=np.float32)  # no float64 copy
+    for j, column in enumerate(columns):
+        matrix[:, j] = column
+    return matrix, names
 
 
 def feature_warmup(lags: tuple[int, ...], rolling_windows: tuple[int, ...],

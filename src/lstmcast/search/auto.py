@@ -164,11 +164,19 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
         if progress:
             print(f"auto: {_line(cand)}", file=sys.stderr, flush=True)
     chosen, why = _choose(search.candidates, fixed)
+    final_sequences = _trains_on_sequences(config.replace(**final_training),
+                                           n_train - n_val - window, window)
     if chosen.name not in FALLBACKS:
         for variant in variants(chosen):
             if fit_to_user(variant, config, fixed):
                 search.candidates.append(variant)
                 why += f"; {variant.name} {variant.note}"
+                continue
+            if variant.kind == "ensemble" and not final_sequences:
+                variant.note = (f"skipped: the final fit trains on windows, where "
+                                f"{ENSEMBLE} seeds cost {ENSEMBLE} plain fits")
+                search.candidates.append(variant)
+                why += f"; no {variant.name} (the final fit trains on windows)"
                 continue
             chosen, said = _try_variant(chosen, variant, config, search,
                                         SEARCH_SHARE * budget -
@@ -232,6 +240,16 @@ def _sequence_levers(config: ForecastConfig, fixed: Collection[str], windows: in
     levers = {**SEQUENCES, "epochs": min(config.train.epochs, SEQUENCE_EPOCHS),
               "patience": SEQUENCE_PATIENCE}
     return {k: v for k, v in levers.items() if k not in fixed}
+
+
+def _trains_on_sequences(config: ForecastConfig, windows: int, window: int) -> bool:
+    """Whether a fit of ``config`` on ``windows`` windows trains on sequences
+    (``batching`` resolved as the fit resolves it)."""
+    from lstmcast.network.sequences import choose_batching
+    model = config.model
+    return choose_batching(config.train.batching, windows, window,
+                           bidirectional=model.bidirectional,
+                           trained=model.predictor != "naive") == "sequences"
 
 
 def _reads_per_row(config: ForecastConfig, window: int) -> float:
