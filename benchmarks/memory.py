@@ -106,11 +106,11 @@ def main() -> int:
         write(rows, batch, a, exe, stored.get("defaults", []))
         return 0
     if a.only_default:
-        defaults = default_fits(a, exe)
-        stored["defaults"] = defaults
+        stored["batch"] = stored.get("batch") or batch_probe(a.windows)
+        stored["defaults"] = default_fits(a, exe)
         store.write_text(json.dumps(stored, indent=1))
-        write(stored.get("fits") or rows_from_markdown(), stored.get("batch", []),
-              a, exe, defaults)
+        write(stored.get("fits") or rows_from_markdown(), stored["batch"], a, exe,
+              stored["defaults"])
         return 0
     sizes = [int(s) for s in a.sizes if not (a.quick and s > 1e6)]
     rows: list[dict] = []
@@ -267,11 +267,13 @@ def batch_text(batch: list[dict]) -> str:
     lines += [f"| {b['batch']:,} | {b['window']} | {b['peak_mb']:,.0f} | "
               f"{b['before_mb']:,.0f} | {b['seconds']:.1f} |" for b in batch]
     return ("\n\nThe fits above forecast 2,000 test points, fewer than one "
-            "inference batch. With the default 20% test part of a long series, "
-            "the one-step forecasts run in full batches of `model.inference_batch` "
-            "windows (sized to keep activations near 256 MB); one such batch "
-            "through the default network (hidden 64), "
-            "in a fresh process:\n\n" + "\n".join(lines) + "\n\nThis peak "
+            "inference batch. With the default 20% test part of a long series, a "
+            "network trained on windows forecasts in full batches of "
+            "`model.inference_batch` windows (sized to keep activations near "
+            "256 MB; one trained on sequences reads chunks of 2,048 forecasts, "
+            "within 64 MB a batch: the table after this one); one batch of windows "
+            "through the default network (hidden 64), in a fresh process:\n\n"
+            + "\n".join(lines) + "\n\nThis peak "
             "does not depend on the series length: the batch shrinks as window x "
             "hidden grows.")
 
