@@ -1,0 +1,65 @@
+"""How fit --auto trains its candidates: on sequences where windows cost, the
+final fit as the plain fit would, and a runoff on windows when the two differ."""
+
+import pytest
+
+from conftest import FAST, ar_series
+from lstmcast import ForecastConfig, load
+from lstmcast.network import sequences
+from lstmcast.search import training
+from lstmcast.search.auto import fit_auto
+from lstmcast.search.training import SEQUENCES, search_levers
+
+FAST_AUTO = {**FAST, "epochs": 2, "threads": 1}
+
+
+def _config(**extra) -> ForecastConfig:
+    return ForecastConfig().replace(target="y", **{**FAST_AUTO, **extra})
+
+
+@pytest.fixture
+def seasonal():
+    return load(ar_series(240), target="y")
+
+
+def test_candidates_train_on_sequences_only_where_windows_cost():
+    cfg = ForecastConfig()
+    levers = search_levers(cfg, (), 2000, 24)  # 48,000 steps an epoch
+    assert {k: levers[k] for k in SEQUENCES} == SEQUENCES
+    assert levers["epochs"] <= cfg.train.epochs
+    assert search_levers(cfg, (), 100, 24) == {}  # 2,400 steps: windows
+    assert search_levers(cfg, {"batching"}, 2000, 24) == {}  # the user's batching
+    assert "lr" not in search_levers(cfg, {"lr"}, 2000, 24)  # the user's lr kept
+    assert search_levers(cfg.replace(bidirectional=True), (), 2000, 24) == {}
+
+
+def test_a_runoff_on_windows_decides_when_the_final_fit_trains_on_windows(
+        seasonal, monkeypatch):
+    monkeypatch.setattr(training, "SEARCH_SEQUENCE_READS", 0)
+    result = fit_auto(seasonal, _config(season=7), budget=120)
+    auto = result.auto
+    runoff = [c for c in auto["candidates"] if "the runoff" in c["note"]]
+    assert 1 <= len(runoff) <= 2 and "on windows" in auto["why"]
+    assert auto["chosen"] in {c["name"] for c in runoff} | {"naive", "ets"}
+    scored = [c for c in auto["candidates"] if c["val_mse"] is not None
+              and "the runoff" not in c["note"] and c["name"] != "naive"]
+    assert all(c["settings"].get("batching") is None for c in scored)
+    assert result.config.train.batching == "windows"  # as the plain fit
+    ensembles = [c for c in auto["candidates"] if c["name"].endswith(" x3")]
+    assert all(c["note"].startswith("skipped: the final fit trains on windows")
+               for c in ensembles)
+
+
+def test_no_runoff_where_the_final_fit_trains_on_sequences_too(seasonal,
+                                                             monkeypatch):
+    monkeypatch.setattr(training, "SEARCH_SEQUENCE_READS", 0)
+    monkeypatch.setattr(sequences, "SEQUENCE_READS", 0)  # every fit is "long"
+    result = fit_auto(seasonal, _config(season=7), budget=120)
+    auto = result.auto
+    assert not any("the runoff" in c["note"] for c in auto["candidates"])
+    assert "on windows" not in auto["why"]
+    if auto["chosen"] not in ("naive", "ets"):
+        assert result.config.train.batching == "sequences"
+    ensembles = [c for c in auto["candidates"] if c["name"].endswith(" x3")]
+    assert not any(c["note"].startswith("skipped: the final fit trains on")
+                   for c in ensembles)
