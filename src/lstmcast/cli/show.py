@@ -42,6 +42,11 @@ def fmt(value: float | None, *, signed: bool = False) -> str:
     return f"{value:+.3f}" if signed else f"{value:.4g}"
 
 
+#: Interval scores shown beside the point scores when a model has them.
+INTERVAL_COLUMNS = (("coverage_80", "cov 80%"), ("coverage_95", "cov 95%"),
+                    ("msis", "MSIS"), ("crps", "CRPS"))
+
+
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
     """The test scores of every model, the LSTM in bold."""
     from rich.table import Table
@@ -49,6 +54,8 @@ def metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
     columns = [("model", "model"), ("r2", "R²"), ("mae", "MAE"), ("rmse", "RMSE"),
                ("mape", "MAPE %"), ("smape", "sMAPE %"), ("mase", "MASE"),
                ("skill_vs_naive", "skill vs naive")]
+    columns += [(key, title) for key, title in INTERVAL_COLUMNS
+                if any(values.get(key) is not None for values in metrics.values())]
     for _, title in columns:
         table.add_column(title, justify="left" if title == "model" else "right",
                          no_wrap=True)

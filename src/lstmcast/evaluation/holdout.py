@@ -50,6 +50,7 @@ class FitResult:
     auto: dict[str, Any] | None = None  # what `fit --auto` chose and why
     refitted: Any = None  # the same settings fitted on every row (see refit)
     refit_seconds: float = 0.0
+    intervals: dict[str, Any] = field(default_factory=dict)  # levels, method, notes
 
     @property
     def saved(self) -> Any:
@@ -137,7 +138,8 @@ class FitResult:
                 "seconds": self.seconds, "verdict": self.verdict,
                 "saved_model": self.saved_model(),
                 "doctor": [f.to_dict() for f in self.doctor],
-                **({"auto": self.auto} if self.auto is not None else {})}
+                **({"auto": self.auto} if self.auto is not None else {}),
+                **({"intervals": self.intervals} if self.intervals else {})}
 
     def save(self, out: str | Path) -> Path:
         """Write the run's files into folder ``out`` and return it: the model
@@ -189,11 +191,14 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
     forecasts = {"lstm": est.predict_one_step(series, rows)}
     forecasts.update(_baseline_forecasts(series.y, n_train, rows, season))
     metrics = _score(series.y, n_train, rows, forecasts, season)
+    bands, intervals = _intervals(est, series.y, n_train, rows, forecasts,
+                                  season, metrics)
     predictions = pd.DataFrame({"timestamp": series.index[rows],
-                                "actual": series.y[rows], **forecasts})
+                                "actual": series.y[rows], **forecasts, **bands})
     split = _split_facts(series, n_train, n_val, n_eval)
     result = FitResult(est, metrics, predictions, split, config,
-                       time.perf_counter() - started, series=series)
+                       time.perf_counter() - started, series=series,
+                       intervals=intervals)
     if est.horizon_ > 1:
         result.horizon_metrics = _horizon_metrics(est, series, n_train, n_eval,
                                                   season)
@@ -201,6 +206,30 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
         from lstmcast.evaluation.doctor import explain
         result.doctor = explain(result, series)
     return result.refit(progress=progress) if refit else result
+
+
+def _intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,
+               forecasts: dict[str, np.ndarray], season: int,
+               metrics: dict[str, dict[str, Any]]
+               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The LSTM's test bands (columns ``lstm-lo-80`` ...) and, into
+    ``metrics``, every model's interval scores; returns the bands and the
+    ``intervals`` entry of metrics.json (levels, how each model's bands were
+    made, notes)."""
+    from lstmcast.evaluation.intervals import holdout_intervals
+    model = est.config_.model
+    bands, scores, how = holdout_intervals(est, y, n_train, rows, forecasts,
+                                           season, model.levels, model.quantiles)
+    for name, values in scores.items():
+        metrics[name].update(values)
+    cal = est.state_.calibration
+    if not how:
+        return bands, {}
+    return bands, {"levels": list(model.levels), "quantiles": list(model.quantiles),
+                   "method": how,
+                   "validation_errors": int(cal.counts()[0]) if cal else 0,
+                   "notes": cal.notes(model.levels) if cal and model.levels
+                   else []}
 
 
 def split_rows(series: SeriesData, config: ForecastConfig) -> tuple[int, int]:

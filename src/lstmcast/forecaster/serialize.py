@@ -76,7 +76,8 @@ MIN_FORMAT_VERSION = 1
 #: would ignore them and fail, so it is told to upgrade instead. Other models
 #: stay format 1, readable by older releases.
 FUTURE_FORMAT_VERSION = 2
-_TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags")
+_TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags", "levels",
+                 "quantiles")
 Group = TypeVar("Group")
 Built = TypeVar("Built")
 
