@@ -145,7 +145,8 @@ class FitResult:
         """Write the run's files into folder ``out`` and return it: the model
         folder plus ``metrics.json``, ``test_predictions.csv``, ``series.csv``
         (the target, thinned to at most 20,000 rows, for plots) and
-        ``auto.json`` (after ``fit --auto``: the candidates and the choice).
+        ``auto.json`` (after ``fit --auto``: the candidates and the choice),
+        ``future_forecast.csv`` (the forecast after the data with its bands).
         :func:`lstmcast.report.runs.write_report` builds the page from them."""
         out = Path(out)
         self.saved.save(str(out))
@@ -155,7 +156,25 @@ class FitResult:
         atomic_write_csv(out / "test_predictions.csv", self.predictions)
         if self.series is not None:
             atomic_write_csv(out / "series.csv", _plot_series(self.series))
+        future = self.future_forecast()
+        if future is not None:
+            atomic_write_csv(out / "future_forecast.csv", future)
         return out
+
+    def future_forecast(self) -> pd.DataFrame | None:
+        """The saved model's forecast after the data with its bands, as far as
+        its intervals are calibrated (``future_forecast.csv``, the report's
+        fan chart); None for a model without intervals or that needs future
+        covariates."""
+        from lstmcast.forecaster.bands import missing_note
+        state = self.saved.state_
+        if missing_note(state) is not None or state.features.future:
+            return None
+        try:
+            frame = self.saved.predict(state.calibration.horizon)
+        except DataError:
+            return None
+        return frame.rename_axis("timestamp").reset_index()
 
 
 def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,

@@ -61,7 +61,12 @@ def validation_errors(state: FittedState, series: SeriesData, first: int,
     every usable origin ``t`` with ``first - 1 <= t < len(series) - 1``; NaN
     where the actual is beyond the series or unknown. Only rows from ``first``
     on are forecast: the validation part when ``first`` is its first row."""
-    from lstmcast.forecaster.predict import _inputs, _usable_origins, multi_step, one_step
+    from lstmcast.forecaster.predict import (
+        _inputs,
+        _usable_origins,
+        multi_step,
+        one_step,
+    )
     n = len(series)
     _, _, feats = _inputs(state, series)
     usable = _usable_origins(state, feats)

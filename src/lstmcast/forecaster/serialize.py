@@ -64,7 +64,6 @@ if TYPE_CHECKING:
     from torch import nn
 
     from lstmcast.intervals.conformal import Calibration
-
     from lstmcast.network.train import TrainResult
 
 _DIRECT = "direct.h"
