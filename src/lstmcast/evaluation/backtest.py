@@ -316,6 +316,11 @@ class _Run:
                             "fold": k, "h": step + 1, "model": name,
                             "metric": metric,
                             "value": np.nan if value is None else float(value)})
+        from lstmcast.evaluation.backtest_intervals import interval_scores
+        lstm = self.current["lstm"]
+        self.scores += interval_scores(k, truth, paths["lstm"],
+                                       lstm.state_.calibration,
+                                       self.cfg.model.levels, y_train, season, inside)
 
     def _keep_forecasts(self, k: int, part: SeriesData, origins: np.ndarray,
                         steps: np.ndarray, truth: np.ndarray,
