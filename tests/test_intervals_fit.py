@@ -177,3 +177,34 @@ def test_an_old_model_without_calibration_still_predicts(tmp_path):
     assert result.exit_code == 0, result.output
     assert "no interval calibration" in result.output
     assert list(pd.read_csv(out).columns) == ["timestamp", "forecast"]
+
+
+def test_the_independent_scorer_agrees_on_coverage_and_msis(run, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+    scorer = Path(__file__).resolve().parents[1] / "tools" / "score_predictions.py"
+    ar_noise(300, "gaussian").rename(columns={"y": "value"}).to_csv(
+        tmp_path / "s.csv", index=False)
+    out = subprocess.run([sys.executable, str(scorer), str(tmp_path / "s.csv"),
+                          str(run / "test_predictions.csv"), "--season", "1"],
+                         capture_output=True, text=True, check=True).stdout
+    lstm = json.loads((run / "metrics.json").read_text())["models"]["lstm"]
+    line = next(x for x in out.splitlines() if "coverage 95%" in x).split()
+    assert float(line[3]) == pytest.approx(lstm["coverage_95"], abs=0.01)
+    assert float(line[5]) == pytest.approx(lstm["msis"], rel=1e-4)
+    assert not [x for x in out.splitlines() if x.startswith("lstm-")]
+
+
+def test_backtest_scores_every_folds_bands():
+    from lstmcast.evaluation.backtest import backtest
+    result = backtest(load(ar_noise(400, "gaussian"), target="y"),
+                      config(horizon=2), folds=2, models=["naive"])
+    scores = result.scores
+    bands = scores[(scores["model"] == "lstm") & (scores["metric"] == "coverage_95")]
+    assert bands["fold"].nunique() == 2 and set(bands["h"]) == {1, 2}
+    assert ((bands["value"] >= 0) & (bands["value"] <= 100)).all()
+    summary = result.summary()
+    lstm = summary[summary["model"] == "lstm"].iloc[0]
+    assert lstm["msis_mean"] > 0
+    assert summary[summary["model"] == "naive"]["coverage_80_mean"].isna().all()
