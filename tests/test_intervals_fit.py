@@ -208,3 +208,11 @@ def test_backtest_scores_every_folds_bands():
     lstm = summary[summary["model"] == "lstm"].iloc[0]
     assert lstm["msis_mean"] > 0
     assert summary[summary["model"] == "naive"]["coverage_80_mean"].isna().all()
+
+
+def test_multi_step_test_forecasts_are_scored_per_step():
+    result = fit_evaluate(load(ar_noise(300, "gaussian"), target="y"),
+                          config(horizon=2), doctor=False, refit=False)
+    for h in ("h1", "h2"):
+        lstm = result.horizon_metrics[h]["lstm"]
+        assert 0 <= lstm["coverage_80"] <= 100 and lstm["msis"] > 0

@@ -320,4 +320,22 @@ def _horizon_metrics(est: Any, series: SeriesData, n_train: int, n_eval: int,
                                            y_naive=paths["naive"][:, h],
                                            season=season)
                             for name, p in paths.items()}
+    _horizon_bands(est, out, paths["lstm"], y, origins, n_train, season)
     return out
+
+
+def _horizon_bands(est: Any, out: dict[str, dict[str, dict[str, Any]]],
+                   paths: np.ndarray, y: np.ndarray, origins: np.ndarray,
+                   n_train: int, season: int) -> None:
+    """Add the interval scores of the LSTM's h-step bands to ``out``."""
+    from lstmcast.evaluation.intervals import scale_of
+    from lstmcast.intervals.scores import band_scores
+    cal, levels = est.state_.calibration, est.config_.model.levels
+    if cal is None or not levels:
+        return
+    bands = cal.bands(paths, 1.0, levels)
+    scale = scale_of(y[:n_train], season)
+    for h in range(paths.shape[1]):
+        out[f"h{h + 1}"]["lstm"].update(band_scores(
+            y[origins + 1 + h], {c: v[:, h] for c, v in bands.items()}, levels,
+            scale=scale, point=paths[:, h]))

@@ -35,8 +35,13 @@ if TYPE_CHECKING:
 
 #: At most this many recursive steps are calibrated beyond the horizon.
 MAX_STEPS = 48
-#: At most this many validation origins (the newest) are forecast.
-MAX_ORIGINS = 2000
+#: At most this many validation origins (the newest) are forecast ...
+MAX_ORIGINS = 1000
+#: ... and fewer for long windows and paths: origins x window x steps stays
+#: under this (a recursive path runs the network once per step), but never
+#: fewer than MIN_ORIGINS (enough for a 99% bound).
+WORK = 5_000_000
+MIN_ORIGINS = 200
 
 
 def calibration_steps(state: FittedState, n_val: int) -> int:
@@ -70,7 +75,8 @@ def validation_errors(state: FittedState, series: SeriesData, first: int,
     n = len(series)
     _, _, feats = _inputs(state, series)
     usable = _usable_origins(state, feats)
-    origins = usable[(usable >= first - 1) & (usable < n - 1)][-MAX_ORIGINS:]
+    cap = max(MIN_ORIGINS, min(MAX_ORIGINS, WORK // (state.shape.window * steps)))
+    origins = usable[(usable >= first - 1) & (usable < n - 1)][-cap:]
     if len(origins) == 0:
         return np.empty((0, steps))
     if steps == 1:
