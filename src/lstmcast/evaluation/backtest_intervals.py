@@ -25,15 +25,16 @@ INTERVAL_METRICS = ("coverage_80", "coverage_95", "msis", "pinball")
 
 def interval_scores(k: int, truth: np.ndarray, point: np.ndarray,
                     cal: Calibration | None, levels: tuple[float, ...],
-                    y_train: np.ndarray, season: int, inside: np.ndarray
-                    ) -> list[dict[str, Any]]:
+                    y_train: np.ndarray, season: int, inside: np.ndarray,
+                    local: np.ndarray | float = 1.0) -> list[dict[str, Any]]:
     """Rows (fold, h, model "lstm", metric, value) of the interval scores of
-    the (B, H) paths ``point`` against ``truth`` where ``inside``."""
+    the (B, H) paths ``point`` against ``truth`` where ``inside``; ``local``:
+    the local scale at each path's origin."""
     from lstmcast.evaluation.intervals import scale_of
     levels = check_levels(levels)
     if cal is None or not levels:
         return []
-    bands = cal.bands(point, 1.0, levels)
+    bands = cal.bands(point, local, levels)
     scale = scale_of(y_train, season)
     rows = []
     for step in range(point.shape[1]):

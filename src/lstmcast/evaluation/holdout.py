@@ -333,7 +333,8 @@ def _horizon_bands(est: Any, out: dict[str, dict[str, dict[str, Any]]],
     cal, levels = est.state_.calibration, est.config_.model.levels
     if cal is None or not levels:
         return
-    bands = cal.bands(paths, 1.0, levels)
+    from lstmcast.forecaster.bands import origin_scale
+    bands = cal.bands(paths, origin_scale(y, origins), levels)
     scale = scale_of(y[:n_train], season)
     for h in range(paths.shape[1]):
         out[f"h{h + 1}"]["lstm"].update(band_scores(

@@ -2,12 +2,14 @@
 their scores, for the LSTM and beside it the baselines' own.
 
 The LSTM's bands come from its calibration (the errors of its forecasts of
-the validation part, :mod:`lstmcast.forecaster.calibrate`): nothing of the
-test part enters them. Each baseline's bands are conformal too, from the
-errors of its own one-step forecasts of the training part (each from the
-true history before it: for the naive, seasonal naive and drift methods these
-are the residuals their textbook intervals estimate sigma from, without the
-normal assumption).
+the validation part, divided by the local scale at their origins,
+:mod:`lstmcast.forecaster.calibrate`), times the local scale at each test
+origin (from the history before it): nothing of the test part enters them.
+Each baseline's bands are conformal too, from the errors of its own one-step
+forecasts of the training part, unscaled (each from the true history before
+it: for the naive, seasonal naive and drift methods these are the residuals
+their textbook intervals estimate sigma from, without the normal
+assumption).
 
 Scores (:func:`lstmcast.intervals.scores.band_scores`): coverage and mean
 width per level, pinball loss over the bounds and the point forecast, MSIS
@@ -49,13 +51,14 @@ def scale_of(y_train: np.ndarray, season: int) -> float | None:
 
 
 def one_step_columns(cal: Calibration, point: np.ndarray,
-                     levels: tuple[float, ...], quantiles: tuple[float, ...]
-                     ) -> dict[str, np.ndarray]:
-    """The bands (and quantiles) of one-step forecasts ``point`` (n,)."""
+                     levels: tuple[float, ...], quantiles: tuple[float, ...],
+                     scale: np.ndarray | float = 1.0) -> dict[str, np.ndarray]:
+    """The bands (and quantiles) of one-step forecasts ``point`` (n,);
+    ``scale`` per forecast (the local scale at its origin) or one number."""
     column = np.asarray(point, dtype=np.float64)[:, None]
-    out = cal.bands(column, 1.0, levels) if levels else {}
+    out = cal.bands(column, scale, levels) if levels else {}
     if quantiles:
-        out.update(cal.quantiles(column, 1.0, quantiles))
+        out.update(cal.quantiles(column, scale, quantiles))
     return {name: values[:, 0] for name, values in out.items()}
 
 
@@ -84,12 +87,15 @@ def holdout_intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,
     """(the LSTM's band columns for test_predictions.csv, named ``lstm-lo-80``
     ..., the interval scores per model, and how each model's bands were made)."""
     from lstmcast.baselines.simple import make_baselines
+    from lstmcast.forecaster.bands import origin_scale
     levels, quantiles = check_levels(levels), check_quantiles(quantiles)
     if not levels and not quantiles:
         return {}, {}, {}
     actual, scale = y[rows], scale_of(y[:n_train], season)
     cals: dict[str, Calibration | None] = {"lstm": est.state_.calibration}
-    how = {"lstm": "conformal: errors of its forecasts of the validation part"}
+    how = {"lstm": "conformal: errors of its forecasts of the validation part, "
+                   "scaled by the mean absolute change of the 24 steps before "
+                   "each origin"}
     for name, model in make_baselines(season).items():
         if name in forecasts:
             cals[name] = baseline_calibration(model.fit(y[:n_train]), y, n_train,
@@ -102,7 +108,8 @@ def holdout_intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,
         if cal is None:
             how[name] = "none (no out-of-sample errors to calibrate on)"
             continue
-        cols = one_step_columns(cal, forecasts[name], levels, quantiles)
+        local = origin_scale(y, rows - 1) if name == "lstm" else 1.0
+        cols = one_step_columns(cal, forecasts[name], levels, quantiles, local)
         metrics[name] = scores(actual, forecasts[name], cols, levels, quantiles,
                                scale)
         if name == "lstm":

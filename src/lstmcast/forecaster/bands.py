@@ -36,28 +36,26 @@ def wanted(state: FittedState, levels: Iterable[float] | None,
 
 def band_columns(state: FittedState, point: np.ndarray,
                  levels: Iterable[float] | None = None,
-                 quantiles: Iterable[float] | None = None
-                 ) -> dict[str, np.ndarray]:
+                 quantiles: Iterable[float] | None = None,
+                 scale: np.ndarray | float = 1.0) -> dict[str, np.ndarray]:
     """``{'lo-80': ..., 'hi-80': ...}`` (or ``{'q-0.1': ...}``) of ``point``
-    ((H,): steps 1..H of one path, or (B, H)); empty without a calibration."""
+    ((H,): steps 1..H of one path, or (B, H)); ``scale``: the local scale at
+    the origin of each row (:func:`origin_scale`); empty without a
+    calibration."""
     cal = state.calibration
     levels_, qs = wanted(state, levels, quantiles)
     if cal is None:
         return {}
     if qs:
-        return cal.quantiles(point, 1.0, qs)
-    return cal.bands(point, 1.0, levels_) if levels_ else {}
+        return cal.quantiles(point, scale, qs)
+    return cal.bands(point, scale, levels_) if levels_ else {}
 
 
-def one_step_bands(state: FittedState, point: np.ndarray,
-                   levels: Iterable[float] | None = None,
-                   quantiles: Iterable[float] | None = None
-                   ) -> dict[str, np.ndarray]:
-    """The bands of one-step forecasts ``point`` (n,) (each its own origin's
-    step 1), as (n,) arrays."""
-    out = band_columns(state, np.asarray(point, dtype=np.float64)[:, None],
-                       levels, quantiles)
-    return {name: values[:, 0] for name, values in out.items()}
+def origin_scale(y: np.ndarray, origins: np.ndarray | int) -> np.ndarray:
+    """The local scale of ``y`` at each origin (row of the last value known),
+    which the calibration's errors were divided by."""
+    from lstmcast.forecaster.calibrate import local_scale
+    return local_scale(y, np.atleast_1d(np.asarray(origins, dtype=np.int64)))
 
 
 def missing_note(state: FittedState) -> str | None:

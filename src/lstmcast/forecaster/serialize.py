@@ -37,6 +37,7 @@ from lstmcast.core.manifest import Folder, open_folder, write_with_manifest
 from lstmcast.core.persist import json_bytes
 from lstmcast.core.version import __version__, library_versions
 from lstmcast.data.series import SeriesData
+from lstmcast.forecaster.calibrate import SCALE_WINDOW
 from lstmcast.forecaster.model_schema import (
     CALIBRATION,
     FIX,
@@ -140,7 +141,8 @@ def save_state(state: FittedState, params: dict[str, Any],
             "context": _frame_to_json(state.context.series)}),
     }
     if state.calibration is not None:
-        files["calibration.json"] = json_bytes(state.calibration.to_dict())
+        files["calibration.json"] = json_bytes({
+            **state.calibration.to_dict(), "scale_window": SCALE_WINDOW})
     write_with_manifest(folder, files, run_record(state, params["seed"]))
     return folder
 
