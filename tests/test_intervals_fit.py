@@ -82,11 +82,17 @@ def test_no_test_value_enters_the_calibration():
     np.testing.assert_array_equal(a.errors, b.errors)
     for p in (0.025, 0.1, 0.9, 0.975):
         np.testing.assert_array_equal(a.offsets(p), b.offsets(p))
-    pred = [r.predictions for r in runs]
-    # the bands are the same offsets around each forecast
-    for r in pred:
-        np.testing.assert_allclose(r["lstm-hi-95"] - r["lstm"],
-                                   pred[0]["lstm-hi-95"] - pred[0]["lstm"])
+    # each test band is the same scaled offset times the local scale at its
+    # origin, read from the history before the point only
+    from lstmcast.forecaster.bands import origin_scale
+    widths = []
+    for r, f in zip(runs, (frame, changed), strict=True):
+        rows = np.arange(320, 400)
+        local = origin_scale(f["y"].to_numpy(), rows - 1)
+        widths.append((r.predictions["lstm-hi-95"] - r.predictions["lstm"]) / local)
+        assert (r.predictions["lstm-hi-95"] - r.predictions["lstm"]).iloc[0] == \
+            pytest.approx(a.offsets(0.975)[0] * local[0])
+    np.testing.assert_allclose(widths[0], widths[1])
 
 
 def test_quantiles_replace_the_levels_and_give_crps():
