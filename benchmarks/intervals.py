@@ -25,6 +25,8 @@ Writes benchmarks/intervals.json and the "Prediction intervals" section of
 BENCHMARKS.md, with the machine load.
 
 usage: python benchmarks/intervals.py [--datasets DIR] [--jobs 2] [--only NAME ...]
+       python benchmarks/intervals.py --ablation     # the local-scale table (seconds)
+       python benchmarks/intervals.py --from-json    # the table from intervals.json
        (the ETS part runs itself in .venv-bench: --ets-worker)
 """
 
@@ -188,6 +190,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", nargs="*")
     parser.add_argument("--ets-worker", action="store_true")
+    parser.add_argument("--from-json", action="store_true",
+                        help="rewrite the table from benchmarks/intervals.json")
     parser.add_argument("--ablation", action="store_true",
                         help="only the local-scale ablation (seconds)")
     args = parser.parse_args()
@@ -209,6 +213,11 @@ def main() -> int:
             "95). lstmcast uses w = 24.\n\n" + text + f"\n{ABLATION_END}",
             ABLATION_BEGIN, ABLATION_END, "Prediction intervals: the local scale")
         print(text)
+        return 0
+    if args.from_json:  # rewrite the section from the last run's numbers
+        saved = json.loads((ROOT / "benchmarks" / "intervals.json").read_text())
+        write_table(saved["rows"], saved["load_start"], saved["load_end"],
+                    saved.get("jobs", args.jobs))
         return 0
     names = args.only or list(SEASONS)
     load_start = os.getloadavg()
@@ -234,7 +243,15 @@ def main() -> int:
                          "model"), "scores": scores})
     load_end = os.getloadavg()
     (ROOT / "benchmarks" / "intervals.json").write_text(json.dumps(
-        {"rows": rows, "load_start": load_start, "load_end": load_end}, indent=1))
+        {"rows": rows, "load_start": load_start, "load_end": load_end,
+         "jobs": args.jobs}, indent=1))
+    write_table(rows, load_start, load_end, args.jobs)
+    return 0
+
+
+def write_table(rows: list[dict], load_start: list[float], load_end: list[float],
+                jobs: int) -> None:
+    """The "Prediction intervals" section of BENCHMARKS.md from the rows."""
     met = sum(abs(r["scores"]["lstmcast"]["coverage_80"] - 80) <= 3
               and abs(r["scores"]["lstmcast"]["coverage_95"] - 95) <= 3
               and r["scores"]["lstmcast"]["msis"] is not None
@@ -244,13 +261,15 @@ def main() -> int:
     text = (f"{BEGIN}\n"
             "Made by `python benchmarks/intervals.py` (lstmcast `fit --no-auto` "
             "default settings, one torch thread, "
-            f"{args.jobs} fits at a time; load average {load_start[0]:.1f} at the "
+            f"{jobs} fits at a time; load average {load_start[0]:.1f} at the "
             f"start, {load_end[0]:.1f} at the end, on 2 cores shared with other "
             "engineers' jobs). One-step forecasts of the catalog's test part; "
             "coverage in percent (nominal 80 / 95), MSIS (M4, alpha 0.05, scaled "
             "by the in-sample seasonal naive MAE with the catalog's season) and "
             "pinball loss (original units), lower is better for both. lstmcast: "
-            "conformal from its validation errors; naive: conformal from its "
+            "conformal from its validation errors, divided by the local scale "
+            "(mean absolute change of the 24 values before each origin; see "
+            "the next table); naive: conformal from its unscaled "
             "training errors; AutoETS: statsforecast's fitted one-step "
             "intervals (fitted +- z sigma, sigma from the training residuals). "
             "See the docstring of benchmarks/intervals.py.\n\n"
@@ -263,7 +282,6 @@ def main() -> int:
     from sections import write_section
     write_section(text, BEGIN, END, "Prediction intervals")
     print(table(rows))
-    return 0
 
 
 if __name__ == "__main__":
