@@ -42,6 +42,11 @@ def fmt(value: float | None, *, signed: bool = False) -> str:
     return f"{value:+.3f}" if signed else f"{value:.4g}"
 
 
+#: Interval scores shown beside the point scores when a model has them.
+INTERVAL_COLUMNS = (("coverage_80", "cov 80%"), ("coverage_95", "cov 95%"),
+                    ("msis", "MSIS"), ("crps", "CRPS"))
+
+
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
     """The test scores of every model, the LSTM in bold."""
     from rich.table import Table
@@ -49,6 +54,8 @@ def metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
     columns = [("model", "model"), ("r2", "R²"), ("mae", "MAE"), ("rmse", "RMSE"),
                ("mape", "MAPE %"), ("smape", "sMAPE %"), ("mase", "MASE"),
                ("skill_vs_naive", "skill vs naive")]
+    columns += [(key, title) for key, title in INTERVAL_COLUMNS
+                if any(values.get(key) is not None for values in metrics.values())]
     for _, title in columns:
         table.add_column(title, justify="left" if title == "model" else "right",
                          no_wrap=True)
@@ -169,16 +176,25 @@ def print_backtest(result: BacktestResult, json_file: str | None) -> None:
         if part.empty:
             continue
         table = Table(title=f"{title}: mean ± std across folds")
-        for col in ("model", "R²", "MASE", "RMSE", "skill vs naive", "fit s"):
+        bands = [(key, name) for key, name in (("coverage_80", "cov 80%"),
+                                               ("coverage_95", "cov 95%"),
+                                               ("msis", "MSIS"))
+                 if f"{key}_mean" in part and part[f"{key}_mean"].notna().any()]
+        for col in ("model", "R²", "MASE", "RMSE", "skill vs naive",
+                    *[name for _, name in bands], "fit s"):
             table.add_column(col, justify="left" if col == "model" else "right")
         for row in part.itertuples(index=False):
             fit_s = (f"{seconds.loc[row.model, 'fit_seconds']:.1f}"
                      if seconds is not None and row.model in seconds.index else "")
+            band_cells = [_pm(getattr(row, f"{key}_mean"), getattr(row, f"{key}_std"))
+                          if getattr(row, f"{key}_mean") == getattr(row, f"{key}_mean")
+                          else "" for key, _ in bands]  # "": no intervals (NaN)
             table.add_row(row.model, _pm(row.r2_mean, row.r2_std),
                           _pm(row.mase_mean, row.mase_std),
                           _pm(row.rmse_mean, row.rmse_std),
                           _pm(row.skill_vs_naive_mean, row.skill_vs_naive_std),
-                          fit_s, style="bold" if row.model == "lstm" else None)
+                          *band_cells, fit_s,
+                          style="bold" if row.model == "lstm" else None)
         screen.print(table)
     if result.per_horizon("rmse").shape[0] > 1:
         screen.print(_frame_table(result.per_horizon("rmse").reset_index(),
