@@ -228,6 +228,11 @@ class TrainConfig:
                                low=1)
     device: str = _opt("auto", "Device (auto picks a GPU where there is one).",
                        choices=("auto", "cpu", "cuda", "mps"))
+    dask_scheduler: str | None = _opt(
+        None, "Address of a Dask scheduler (tcp://HOST:8786) whose workers fit "
+        "the per-series classical methods of a global model (fit --id only; "
+        "pip install 'lstmcast[distributed]'). Auto: in this process, one "
+        "thread a core.")
 
 
 SECTIONS: dict[str, type] = {

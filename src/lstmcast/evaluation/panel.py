@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.core.config import ForecastConfig
+from lstmcast.core.parallel import on_cluster
 from lstmcast.core.persist import atomic_write_csv, atomic_write_json
 from lstmcast.data.panel import PanelData
 
@@ -139,6 +140,7 @@ class PanelResult:
                 f"seconds={self.seconds:.0f})")
 
 
+@on_cluster
 def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = True,
                    progress: bool = False, given: frozenset[str] = frozenset(),
                    references: tuple[str, ...] = ()) -> PanelResult:

@@ -1,0 +1,95 @@
+"""The classical methods fitted beside a global model (Theta, damped-trend ETS,
+the dynamic optimised Theta), over chunks of series run side by side.
+
+A chunk holds at most :data:`CHUNK_VALUES` values: the joint Adam fits of
+:mod:`~lstmcast.baselines.joint` keep about a dozen (series,)-sized tensors a
+time step for the backward pass, so an unchunked fit of 100,000 series x 300
+values would hold gigabytes; a chunk's about 200 MB. Every series is fitted on
+its own gradients (see :mod:`~lstmcast.baselines.joint`), so a series'
+forecast does not depend on the chunk it falls in. The chunks are mapped by
+:func:`lstmcast.core.parallel.map_chunks`: threads of this process, or the
+workers of a Dask cluster.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from itertools import pairwise
+
+import numpy as np
+
+from lstmcast.baselines.damped import damped_forecasts
+from lstmcast.baselines.dtheta import dynamic_theta_forecasts
+from lstmcast.baselines.joint import MIN_HISTORY, filled
+from lstmcast.baselines.theta import Theta
+from lstmcast.core.parallel import map_chunks, workers
+
+__all__ = ["CHUNK_VALUES", "METHODS", "chunk_bounds", "classical_paths"]
+
+METHODS = ("theta", "damped", "dtheta")
+CHUNK_VALUES = 2_000_000
+"""Values of one chunk at most (a chunk's Adam fit holds about 100 bytes a
+value: 200 MB)."""
+
+
+def chunk_bounds(lengths: Sequence[int] | np.ndarray, parts: int,
+                 most: int = CHUNK_VALUES) -> list[tuple[int, int]]:
+    """Consecutive (first, end) ranges of series: at least ``parts`` (when
+    there are as many series), each of about equal values and at most ``most``
+    values unless one series alone has more."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    n = lengths.size
+    if n == 0:
+        return []
+    total = int(lengths.sum())
+    count = min(n, max(parts, -(-total // most)))
+    ends = np.cumsum(lengths)
+    cuts = np.searchsorted(ends, total * np.arange(1, count) / count, side="left")
+    bounds = np.unique(np.r_[0, cuts + 1, n].clip(0, n))
+    return [(int(a), int(b)) for a, b in pairwise(bounds) if b > a]
+
+
+def classical_paths(histories: list[np.ndarray], season: int, horizon: int,
+                    names: tuple[str, ...] = METHODS) -> dict[str, np.ndarray]:
+    """(n, H) forecasts of each classical method in ``names`` fitted on each
+    history, the series in chunks run side by side."""
+    names = tuple(n for n in METHODS if n in names)
+    if not names or not histories:
+        return {name: np.empty((len(histories), horizon)) for name in names}
+    bounds = chunk_bounds([len(h) for h in histories], workers())
+    with _one_thread():
+        parts = map_chunks(chunk_paths, [histories[a:b] for a, b in bounds],
+                           season=season, horizon=horizon, names=names)
+    return {name: np.concatenate([part[name] for part in parts]) for name in names}
+
+
+def chunk_paths(histories: list[np.ndarray], *, season: int, horizon: int,
+                names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """(k, H) forecasts of each method in ``names`` for one chunk of series
+    (what a thread or a Dask worker runs)."""
+    ready = [filled(np.asarray(h, dtype=np.float64)) for h in histories]
+    out = {}
+    if "theta" in names:
+        out["theta"] = np.stack([
+            Theta(season=season).fit(y).forecast(y, horizon)
+            if y.size >= MIN_HISTORY else np.full(horizon, y[-1])
+            for y in ready])
+    if "damped" in names:
+        out["damped"] = damped_forecasts(ready, season, horizon)
+    if "dtheta" in names:
+        out["dtheta"] = dynamic_theta_forecasts(ready, season, horizon)
+    return out
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Torch on one thread while chunks run side by side (each chunk is a
+    thread of its own; the steps of a joint fit are too small to split)."""
+    import torch
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
