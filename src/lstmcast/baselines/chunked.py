@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from itertools import pairwise
 
 import numpy as np
 
@@ -34,20 +33,23 @@ value: 200 MB)."""
 
 
 def chunk_bounds(lengths: Sequence[int] | np.ndarray, parts: int,
-                 most: int = CHUNK_VALUES) -> list[tuple[int, int]]:
-    """Consecutive (first, end) ranges of series: at least ``parts`` (when
-    there are as many series), each of about equal values and at most ``most``
-    values unless one series alone has more."""
+                 most: int | None = None) -> list[tuple[int, int]]:
+    """Consecutive (first, end) ranges of series of at most ``total / parts``
+    and at most ``most`` values each (default :data:`CHUNK_VALUES`; a series
+    longer than that is a chunk alone): about ``parts`` chunks or more."""
+    most = most or CHUNK_VALUES
     lengths = np.asarray(lengths, dtype=np.int64)
-    n = lengths.size
-    if n == 0:
-        return []
     total = int(lengths.sum())
-    count = min(n, max(parts, -(-total // most)))
-    ends = np.cumsum(lengths)
-    cuts = np.searchsorted(ends, total * np.arange(1, count) / count, side="left")
-    bounds = np.unique(np.r_[0, cuts + 1, n].clip(0, n))
-    return [(int(a), int(b)) for a, b in pairwise(bounds) if b > a]
+    size = max(1, min(most, -(-total // max(parts, 1))))
+    bounds, first, held = [], 0, 0
+    for i, length in enumerate(lengths.tolist()):
+        if held and held + length > size:
+            bounds.append((first, i))
+            first, held = i, 0
+        held += length
+    if lengths.size:
+        bounds.append((first, int(lengths.size)))
+    return bounds
 
 
 def classical_paths(histories: list[np.ndarray], season: int, horizon: int,
