@@ -91,15 +91,19 @@ def on_cluster(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def map_chunks(func: Callable[..., R], chunks: Sequence[T], **kwargs: Any
-               ) -> list[R]:
+def map_chunks(func: Callable[..., R], chunks: Sequence[T], *,
+               threads: bool = True, **kwargs: Any) -> list[R]:
     """``[func(chunk, **kwargs) for chunk in chunks]``, the chunks run side by
-    side (see the module's docstring); an error in one is raised here."""
+    side (see the module's docstring); an error in one is raised here.
+
+    ``threads=False`` runs them one after the other when there is no cluster
+    (work that holds the GIL, or changes process-wide settings such as
+    warning filters, gains nothing from threads)."""
     client = _CLIENT.get()
     if client is not None:
         futures = client.map(func, list(chunks), pure=False, **kwargs)
         return client.gather(futures)
-    if len(chunks) <= 1:
+    if len(chunks) <= 1 or not threads:
         return [func(chunk, **kwargs) for chunk in chunks]
     with ThreadPoolExecutor(min(len(chunks), local_workers())) as pool:
         return list(pool.map(functools.partial(func, **kwargs), chunks))

@@ -259,12 +259,16 @@ def _check_steps(series: list[tuple[Any, np.ndarray, pd.Index]], freq: str | Non
                  dropped: dict[Any, str]) -> list[tuple[Any, np.ndarray, pd.Index]]:
     """Series on the panel's grid; gaps noted (or the series left out)."""
     kept = []
+    grids: dict[Any, pd.DatetimeIndex] = {}  # by first stamp: to the panel's end
+    end = max((s[2][-1] for s in series if len(s[2])), default=None)
     for key, y, t in series:
         if len(t) > 1:
             if freq is not None:
-                grid = pd.date_range(t[0], t[-1], freq=freq)
-                on_grid = bool(t.isin(grid).all())
-                expected = len(grid)
+                if t[0] not in grids:  # a date_range a series costs ms at M4 scale
+                    grids[t[0]] = pd.date_range(t[0], end, freq=freq)
+                grid = grids[t[0]]
+                on_grid = bool((grid.get_indexer(t) >= 0).all())
+                expected = int(grid.searchsorted(t[-1], side="right"))
             else:
                 offsets = np.asarray(t) - t[0]
                 on_grid = not np.any(offsets % step)
