@@ -85,7 +85,8 @@ def dask_cluster(tmp_path_factory):
 
 
 def test_dask_workers_fit_the_same_baselines_as_this_process(dask_cluster,
-                                                            monkeypatch):
+                                                            monkeypatch,
+                                                            quick_classical):
     from distributed import get_task_stream
     histories = _histories()
     monkeypatch.setattr("lstmcast.baselines.chunked.CHUNK_VALUES", 150)

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 import numpy as np
 
+from lstmcast.baselines import joint
 from lstmcast.baselines.damped import damped_forecasts
 from lstmcast.baselines.dtheta import dynamic_theta_forecasts
 from lstmcast.baselines.joint import MIN_HISTORY, filled
@@ -62,14 +63,17 @@ def classical_paths(histories: list[np.ndarray], season: int, horizon: int,
     bounds = chunk_bounds([len(h) for h in histories], workers())
     with _one_thread():
         parts = map_chunks(chunk_paths, [histories[a:b] for a, b in bounds],
-                           season=season, horizon=horizon, names=names)
+                           season=season, horizon=horizon, names=names,
+                           steps=joint.STEPS)  # read here: workers follow it
     return {name: np.concatenate([part[name] for part in parts]) for name in names}
 
 
 def chunk_paths(histories: list[np.ndarray], *, season: int, horizon: int,
-                names: tuple[str, ...]) -> dict[str, np.ndarray]:
+                names: tuple[str, ...], steps: int | None = None
+                ) -> dict[str, np.ndarray]:
     """(k, H) forecasts of each method in ``names`` for one chunk of series
-    (what a thread or a Dask worker runs)."""
+    (what a thread or a Dask worker runs); ``steps`` Adam steps of the joint
+    fits (default :data:`~lstmcast.baselines.joint.STEPS`)."""
     ready = [filled(np.asarray(h, dtype=np.float64)) for h in histories]
     out = {}
     if "theta" in names:
@@ -78,9 +82,9 @@ def chunk_paths(histories: list[np.ndarray], *, season: int, horizon: int,
             if y.size >= MIN_HISTORY else np.full(horizon, y[-1])
             for y in ready])
     if "damped" in names:
-        out["damped"] = damped_forecasts(ready, season, horizon)
+        out["damped"] = damped_forecasts(ready, season, horizon, steps=steps)
     if "dtheta" in names:
-        out["dtheta"] = dynamic_theta_forecasts(ready, season, horizon)
+        out["dtheta"] = dynamic_theta_forecasts(ready, season, horizon, steps=steps)
     return out
 
 
