@@ -11,7 +11,7 @@ reading, of scaling (all three times), of the classical fits (Theta, damped
 ETS, dynamic Theta; validation and forecast), of the network's training and
 of its forecasts.
 
-Two knobs keep the biggest size to an hour on 2 shared cores, and the table
+Two knobs keep the biggest size within an hour on 2 shared cores; the table
 says where they were used: the network trains at most ``--max-steps``
 optimizer steps a fit (an epoch of 100,000 series is 24,000 steps of 1,024
 windows), so its seconds per epoch are the measured seconds per step times
@@ -20,7 +20,8 @@ the steps of an epoch where it was cut; the classical methods take
 time grows in proportion).
 
 usage: python benchmarks/panel_scale.py [--sizes 1000 10000 100000]
-       [--points 300] [--max-steps 2000] [--classical-steps 20] [--quick]
+       [--points 300] [--max-steps 300] [--classical-steps 10] [--quick]
+(sizes run earlier are kept from benchmarks/panel_scale.json: run them apart)
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BEGIN, END = "<!-- panel-scale:begin -->", "<!-- panel-scale:end -->"
 HORIZON, SEASON = 18, 12
 LIMIT_GB = 4.0
+SAVED = ROOT / "benchmarks" / "panel_scale.json"
 
 
 def synthetic(n: int, points: int, seed: int = 0):
@@ -137,6 +139,15 @@ def child(n: int, points: int, max_steps: int, classical_steps: int) -> dict:
             "weights": state.weights}
 
 
+def _saved() -> list[dict]:
+    """The rows of earlier runs (panel_scale.json), so sizes can be run apart
+    and the table still shows them all."""
+    try:
+        return json.loads(SAVED.read_text())
+    except (OSError, ValueError):
+        return []
+
+
 def run_child(n: int, args: argparse.Namespace) -> dict:
     """One size in a fresh process (its own peak RSS); load beside it."""
     before = os.getloadavg()[0]
@@ -154,11 +165,11 @@ def run_child(n: int, args: argparse.Namespace) -> dict:
     return out
 
 
-def table(rows: list[dict], args: argparse.Namespace) -> str:
+def table(rows: list[dict]) -> str:
     """The BENCHMARKS.md section."""
     lines = [BEGIN, "",
-             f"`python benchmarks/panel_scale.py --max-steps {args.max_steps} "
-             f"--classical-steps {args.classical_steps}` on {platform.machine()}, "
+             "`python benchmarks/panel_scale.py --max-steps N --classical-steps S` "
+             f"(N and S as in the table) on {platform.machine()}, "
              f"{os.cpu_count()} cores shared with three other engineers' work "
              "(the load average, runnable processes on 2 cores, is given for each "
              "size: above 2 means this run had less than the whole machine). "
@@ -167,7 +178,7 @@ def table(rows: list[dict], args: argparse.Namespace) -> str:
              "one epoch a network, hidden 64, batch from the number of windows. "
              f"Peak memory must stay under {LIMIT_GB:g} GB.", "",
              "| series | values | peak RSS | read ms/series | scale ms/series "
-             "| classical ms/series | network s/epoch | windows | steps run "
+             "| classical ms/series (S) | network s/epoch | windows | steps run (N) "
              "| forecast ms/series | total s | load avg |",
              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
@@ -177,18 +188,19 @@ def table(rows: list[dict], args: argparse.Namespace) -> str:
         lines.append(
             f"| {n:,} | {r['values']:,} | {r['peak_mb'] / 1024:.2f} GB "
             f"| {ms(r['load_s'])} | {ms(t.get('scale', 0))} "
-            f"| {ms(t.get('classical', 0))} | {epoch} | {r['windows']:,} "
-            f"| {r['steps']:,} of {r['steps_per_epoch']:,} "
+            f"| {ms(t.get('classical', 0))} ({r['classical_steps']}) | {epoch} "
+            f"| {r['windows']:,} | {r['steps']:,} of {r['steps_per_epoch']:,} "
+            f"({r['max_steps']:,}) "
             f"| {ms(t.get('network_forecast', 0))} | {r['wall_s']:,.0f} "
             f"| {r['load_before']:.1f}-{r['load_after']:.1f} |")
     lines += ["",
               "Scale: the three scalings of every series (validation, fit, "
               "forecast). Classical: Theta, damped ETS and the dynamic Theta "
-              f"with {args.classical_steps} Adam steps (lstmcast's default is "
-              "400: their share grows about in proportion), fitted twice "
+              "with S Adam steps (lstmcast's default is 400: the joint fits' "
+              "share grows about in proportion), fitted twice "
               "(validation, forecast), in chunks of series on 2 threads. "
               "Network s/epoch: one epoch of the final fit; * where "
-              f"`--max-steps {args.max_steps}` cut it, the measured seconds per "
+              "`--max-steps N` cut it, the measured seconds per "
               "step times the steps of a whole epoch. Forecast: the network's "
               "forecasts of every series. Per-series costs (read, scale, "
               "classical, forecast) are flat from 1,000 to 100,000 series, and "
@@ -202,8 +214,8 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", nargs="*", type=int, default=[1000, 10_000, 100_000])
     ap.add_argument("--points", type=int, default=300)
-    ap.add_argument("--max-steps", type=int, default=2000)
-    ap.add_argument("--classical-steps", type=int, default=20)
+    ap.add_argument("--max-steps", type=int, default=300)
+    ap.add_argument("--classical-steps", type=int, default=10)
     ap.add_argument("--quick", action="store_true", help="1,000 and 10,000 only")
     ap.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -212,9 +224,14 @@ def main() -> int:
                                args.classical_steps)))
         return 0
     sizes = [s for s in args.sizes if s <= 10_000] if args.quick else args.sizes
-    rows = [run_child(n, args) for n in sizes]
-    (ROOT / "benchmarks" / "panel_scale.json").write_text(json.dumps(rows, indent=1))
-    write_section(table(rows, args), BEGIN, END, "Panels at scale")
+    for n in sizes:
+        row = run_child(n, args)
+        row["max_steps"] = args.max_steps
+        rows = {r["series"]: r for r in _saved()}  # sizes run before, or apart
+        rows[n] = row
+        SAVED.write_text(json.dumps([rows[k] for k in sorted(rows)], indent=1))
+    rows = _saved()
+    write_section(table(rows), BEGIN, END, "Panels at scale")
     over = [r["series"] for r in rows if r["peak_mb"] / 1024 >= LIMIT_GB]
     if over:
         print(f"peak memory over {LIMIT_GB} GB at {over} series", file=sys.stderr)
