@@ -238,6 +238,8 @@ def main() -> int:
     ap.add_argument("--max-steps", type=int, default=300)
     ap.add_argument("--classical-steps", type=int, default=10)
     ap.add_argument("--quick", action="store_true", help="1,000 and 10,000 only")
+    ap.add_argument("--table", action="store_true",
+                    help="only write the section from benchmarks/panel_scale.json")
     ap.add_argument("--validation", action="store_true",
                     help="choose the combination on validation (fit_panel's "
                          "default): a second training and classical fits")
@@ -248,7 +250,7 @@ def main() -> int:
                                args.classical_steps, args.validation)))
         return 0
     sizes = [s for s in args.sizes if s <= 10_000] if args.quick else args.sizes
-    for n in sizes:
+    for n in [] if args.table else sizes:
         row = run_child(n, args)
         row["max_steps"] = args.max_steps
         rows = {r["series"]: r for r in _saved()}  # sizes run before, or apart
