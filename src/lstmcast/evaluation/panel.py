@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.core.config import ForecastConfig
+from lstmcast.core.parallel import on_cluster
 from lstmcast.core.persist import atomic_write_csv, atomic_write_json
 from lstmcast.data.panel import PanelData
 
@@ -139,6 +140,7 @@ class PanelResult:
                 f"seconds={self.seconds:.0f})")
 
 
+@on_cluster
 def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = True,
                    progress: bool = False, given: frozenset[str] = frozenset(),
                    references: tuple[str, ...] = ()) -> PanelResult:
@@ -224,27 +226,43 @@ def _history(context: PanelData, predictions: pd.DataFrame, ids: list[Any],
 def _reference_paths(train: PanelData, season: int, horizon: int,
                      names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """(n, H) forecasts of each named classical model, fitted per series (the
-    last value where a series is too short for it or its fit fails)."""
-    from lstmcast.baselines.classical import CLASSICAL, make_models
-    from lstmcast.baselines.classical_base import quiet
+    last value where a series is too short for it or its fit fails), in
+    chunks of series: one after the other here, side by side on a Dask
+    cluster."""
+    from lstmcast.baselines.chunked import chunk_bounds
+    from lstmcast.baselines.classical import CLASSICAL
     from lstmcast.core.errors import DataError
+    from lstmcast.core.parallel import map_chunks, workers
     unknown = [n for n in names if n not in CLASSICAL]
     if unknown:
         raise DataError(f"Unknown reference(s) {', '.join(map(repr, unknown))}: "
                         f"choose from {', '.join(CLASSICAL)}.")
+    histories = [train.y(i) for i in range(len(train))]
+    bounds = chunk_bounds([h.size for h in histories], workers())
     out = {}
     for name in names:
-        paths = np.empty((len(train), horizon))
-        for i in range(len(train)):
-            y = train.y(i)
-            try:
-                with quiet():
-                    model = make_models([name], season)[name].fit(y)
-                    paths[i] = model.forecast(y, horizon)
-            except (DataError, ValueError, np.linalg.LinAlgError):
-                paths[i] = y[np.isfinite(y)][-1]
-        out[name] = paths
+        parts = map_chunks(_reference_chunk, [histories[a:b] for a, b in bounds],
+                           threads=False,  # statsmodels: the GIL, warning filters
+                           name=name, season=season, horizon=horizon)
+        out[name] = np.concatenate(parts) if parts else np.empty((0, horizon))
     return out
+
+
+def _reference_chunk(histories: list[np.ndarray], *, name: str, season: int,
+                     horizon: int) -> np.ndarray:
+    """(k, H) forecasts of the classical model ``name`` for a chunk of series."""
+    from lstmcast.baselines.classical import make_models
+    from lstmcast.baselines.classical_base import quiet
+    from lstmcast.core.errors import DataError
+    paths = np.empty((len(histories), horizon))
+    for i, y in enumerate(histories):
+        try:
+            with quiet():
+                model = make_models([name], season)[name].fit(y)
+                paths[i] = model.forecast(y, horizon)
+        except (DataError, ValueError, np.linalg.LinAlgError):
+            paths[i] = y[np.isfinite(y)][-1]
+    return paths
 
 
 def _predictions(panel: PanelData, horizon: int, actual: np.ndarray,

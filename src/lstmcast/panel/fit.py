@@ -23,6 +23,7 @@ import numpy as np
 
 from lstmcast.core.config import ForecastConfig, PreprocessConfig
 from lstmcast.core.errors import DataError
+from lstmcast.core.parallel import on_cluster
 from lstmcast.data.panel import PanelData
 from lstmcast.data.seasonality import season_from_freq
 from lstmcast.panel.combine import choose, fixed_weights
@@ -85,6 +86,7 @@ def weights_given(config: ForecastConfig, given: set[str] | frozenset[str]) -> b
         config.preprocess.network_weight != PreprocessConfig().network_weight)
 
 
+@on_cluster
 def fit_panel(panel: PanelData, config: ForecastConfig, *, progress: bool = False,
               given: set[str] | frozenset[str] = frozenset()) -> PanelState:
     """Train the global network on every series of ``panel`` (all of it is
@@ -157,19 +159,17 @@ def _validate(panel: PanelData, config: ForecastConfig, season: int, window: int
     such series, the equal weights of all components."""
     from lstmcast.panel.predict import component_paths
     horizon = config.model.horizon
-    long = [k for k, n in zip(panel.ids, panel.lengths(), strict=True)
-            if n >= horizon + MIN_VALIDATION_HISTORY]
-    if not long:
+    long = np.flatnonzero(panel.lengths() >= horizon + MIN_VALIDATION_HISTORY)
+    if not long.size:
         return fixed_weights(0.25), {}
-    part = panel.subset(long)
-    train = part.drop_last(horizon)
+    histories = [panel.y(i)[:-horizon] for i in long]  # views: nothing copied
     try:
-        net, _, _ = _train(_scaled(train, season), config, window, progress)
+        net, _, _ = _train(scale_series(histories, season), config, window, progress)
     except DataError:
         return fixed_weights(0.25), {}
     trial = PanelState(config, season, window, horizon, fixed_weights(0.25), net,
-                       None, 0, train, {})
-    histories = [train.y(i) for i in range(len(train))]
-    weights, scores = choose(component_paths(trial, histories, horizon),
-                             part.last(horizon))
+                       None, 0, panel, {})
+    actual = panel.values[panel.starts[long + 1, None] - horizon
+                          + np.arange(horizon)[None, :]]
+    weights, scores = choose(component_paths(trial, histories, horizon), actual)
     return weights, scores

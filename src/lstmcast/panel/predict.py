@@ -16,10 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmcast.baselines.damped import damped_forecasts
-from lstmcast.baselines.dtheta import dynamic_theta_forecasts
-from lstmcast.baselines.joint import MIN_HISTORY, filled
-from lstmcast.baselines.theta import Theta
+from lstmcast.baselines.chunked import classical_paths
+from lstmcast.baselines.joint import MIN_HISTORY
 from lstmcast.core.errors import DataError
 from lstmcast.data.panel import PanelData
 from lstmcast.panel.combine import CLASSICAL, COMPONENTS, combine
@@ -63,19 +61,8 @@ def network_paths(state: PanelState, histories: list[np.ndarray]) -> np.ndarray:
 def member_paths(histories: list[np.ndarray], season: int, horizon: int,
                  names: tuple[str, ...] = CLASSICAL) -> dict[str, np.ndarray]:
     """(n, H) forecasts of each classical method in ``names``, fitted on each
-    history."""
-    ready = [filled(np.asarray(h, dtype=np.float64)) for h in histories]
-    out = {}
-    if "theta" in names:
-        out["theta"] = np.stack([
-            Theta(season=season).fit(y).forecast(y, horizon)
-            if y.size >= MIN_HISTORY else np.full(horizon, y[-1])
-            for y in ready])
-    if "damped" in names:
-        out["damped"] = damped_forecasts(ready, season, horizon)
-    if "dtheta" in names:
-        out["dtheta"] = dynamic_theta_forecasts(ready, season, horizon)
-    return out
+    history (in chunks of series side by side: :mod:`lstmcast.baselines.chunked`)."""
+    return classical_paths(histories, season, horizon, names)
 
 
 def component_paths(state: PanelState, histories: list[np.ndarray], horizon: int,
