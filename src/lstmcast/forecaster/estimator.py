@@ -292,7 +292,8 @@ class LSTMForecaster:
         return one_step(state, self._coerce(data), rows)
 
     def predict(self, horizon: int | None = None, data: Any = None,
-                future: Any = None) -> pd.DataFrame:
+                future: Any = None, *, levels: Any = None,
+                quantiles: Any = None) -> pd.DataFrame:
         """Forecast the ``horizon`` steps after ``data`` (default: after the
         data seen by ``fit``), on the original scale.
 
@@ -310,7 +311,7 @@ class LSTMForecaster:
         """
         from lstmcast.forecaster.predict import path
         if self.is_panel_:
-            return self._predict_panel(horizon, data, future)
+            return self._predict_panel(horizon, data, future, levels, quantiles)
         state = self._fitted()
         series = self.context_series() if data is None else self._coerce(data)
         horizon = horizon or state.shape.horizon
@@ -319,8 +320,10 @@ class LSTMForecaster:
         forecast = path(state, series, len(series) - 1, horizon, known)
         return pd.DataFrame({"forecast": forecast}, index=stamps)
 
-    def _predict_panel(self, horizon: int | None, data: Any, future: Any
-                       ) -> pd.DataFrame:
+    def _predict_panel(self, horizon: int | None, data: Any, future: Any,
+                       levels: Any = None, quantiles: Any = None) -> pd.DataFrame:
+        """A global model's forecast frame: id, time, forecast and the bands
+        of ``levels`` or ``quantiles`` (default: the model's)."""
         from lstmcast.panel.predict import forecast_frame, forecast_panel
         if future is not None:
             raise DataError("A global model reads no future covariates: drop "
@@ -328,7 +331,8 @@ class LSTMForecaster:
         panel = None if data is None else self.read_panel(data)
         state: PanelState = self.state_
         used = state.context if panel is None else panel
-        return forecast_frame(used, forecast_panel(state, panel, horizon))
+        return forecast_frame(used, forecast_panel(
+            state, panel, horizon, levels=levels, quantiles=quantiles))
 
     def read_panel(self, data: Any, **options: Any) -> PanelData:
         """``data`` (a path or DataFrame in long format) read as this global
