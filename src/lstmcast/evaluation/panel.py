@@ -126,16 +126,23 @@ class PanelResult:
 
     def save(self, out: str | Path) -> Path:
         """The model folder, ``metrics.json``, ``test_forecasts.csv``,
-        ``per_series.csv`` and ``history.csv`` (the end of the training part of
-        the series the report plots); returns the folder."""
+        ``per_series.csv``, ``history.csv`` (the end of the training part of
+        the series the report plots) and ``future_forecasts.csv`` (the saved
+        model's forecast of those series, with its bands); returns the
+        folder."""
         folder = self.forecaster.save(out)
         atomic_write_json(folder / "metrics.json", self.to_dict())
         atomic_write_csv(folder / "test_forecasts.csv", self.predictions)
         atomic_write_csv(folder / "per_series.csv", self.scores.rename(
             columns={"id": self.forecaster.state_.context.id_name}))
+        plotted = _plotted(self.scores)
+        context = self.forecaster.state_.context
         atomic_write_csv(folder / "history.csv", _history(
-            self.forecaster.state_.context, self.predictions,
-            _plotted(self.scores), min(5 * self.split["horizon"], HISTORY_TAIL)))
+            context, self.predictions, plotted,
+            min(5 * self.split["horizon"], HISTORY_TAIL)))
+        if plotted:
+            atomic_write_csv(folder / "future_forecasts.csv", self.forecaster.predict(
+                data=context.subset(plotted)))
         return folder
 
     def __repr__(self) -> str:
@@ -219,7 +226,7 @@ def _intervals(state: Any, train: PanelData, actual: np.ndarray,
         reference_bands,
         series_scores,
     )
-    from lstmcast.panel.bands import panel_bands
+    from lstmcast.panel.bands import calibration_notes, panel_bands
     model = state.config.model
     levels, quantiles = model.levels, model.quantiles
     cal = state.calibration
@@ -251,7 +258,7 @@ def _intervals(state: Any, train: PanelData, actual: np.ndarray,
     return columns, scores, {
         "levels": list(levels), "quantiles": list(quantiles), "method": method,
         "calibration_errors": int(cal.counts().min()),
-        "notes": cal.notes(levels) if levels else []}
+        "notes": calibration_notes(cal, levels) if levels else []}
 
 
 def _plotted(scores: pd.DataFrame, count: int = 3) -> list[Any]:

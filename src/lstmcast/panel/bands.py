@@ -83,3 +83,14 @@ def panel_bands(calibration: Calibration, histories: Sequence[np.ndarray],
     if levels:
         return calibration.bands(forecast, scale, check_levels(levels))
     return {}
+
+
+def calibration_notes(calibration: Calibration, levels: tuple[float, ...]
+                      ) -> list[str]:
+    """:meth:`Calibration.notes` in a panel's words: the errors are one per
+    series and step, so more series (not a longer validation part) give
+    more."""
+    return [note.replace("A longer validation part (--val-size) gives them more.",
+                         "A panel of more series (one error per series and "
+                         "step) gives them more.")
+            for note in calibration.notes(levels)]
