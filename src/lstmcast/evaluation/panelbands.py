@@ -95,7 +95,8 @@ def series_scores(actual: np.ndarray, point: np.ndarray,
             if np.isfinite(s):
                 scaled = band_scores(y / s, {k: v / s for k, v in mine.items()},
                                      levels, scale=1.0, point=point[i] / s)
-                row["msis"] = scaled.get("msis")
+                if "msis" in scaled:  # of the 95% band, when there is one
+                    row["msis"] = scaled["msis"]
                 row["pinball"] = scaled["pinball"]
         if quantiles and np.isfinite(s):
             qs = np.stack([bands[quantile_column(q)][i] for q in quantiles], axis=1)
