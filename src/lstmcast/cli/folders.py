@@ -49,7 +49,8 @@ RUN_NAMES = frozenset({
     "auto.json", "test_predictions.csv", "series.csv", "per_fold.csv",
     "per_horizon.csv", "forecasts.csv", "diagnosis.json", "tune.json",
     "trials.csv", "importances.json", "ladder.csv", "per_series.csv",
-    "test_forecasts.csv", "history.csv", "context.safetensors"})
+    "test_forecasts.csv", "history.csv", "context.safetensors",
+    "future_forecast.csv"})
 
 
 @contextmanager

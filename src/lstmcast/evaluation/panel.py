@@ -127,7 +127,7 @@ class PanelResult:
     def save(self, out: str | Path) -> Path:
         """The model folder, ``metrics.json``, ``test_forecasts.csv``,
         ``per_series.csv``, ``history.csv`` (the end of the training part of
-        the series the report plots) and ``future_forecasts.csv`` (the saved
+        the series the report plots) and ``future_forecast.csv`` (the saved
         model's forecast of those series, with its bands); returns the
         folder."""
         folder = self.forecaster.save(out)
@@ -141,7 +141,7 @@ class PanelResult:
             context, self.predictions, plotted,
             min(5 * self.split["horizon"], HISTORY_TAIL)))
         if plotted:
-            atomic_write_csv(folder / "future_forecasts.csv", self.forecaster.predict(
+            atomic_write_csv(folder / "future_forecast.csv", self.forecaster.predict(
                 data=context.subset(plotted)))
         return folder
 

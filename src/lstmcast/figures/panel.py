@@ -4,7 +4,7 @@ every series), from the frames of its run folder.
 ``per_series.csv`` gives :func:`error_distribution` (the spread of the
 per-series sMAPE across series, which one mean hides); ``history.csv`` with
 ``test_forecasts.csv`` gives :func:`series_panels` (a few series drawn whole
-around their test part, with the lstm's bands); with ``future_forecasts.csv``
+around their test part, with the lstm's bands); with ``future_forecast.csv``
 it gives :func:`fan_panels` (the forecast after the end of each, a fan chart).
 """
 

@@ -8,7 +8,7 @@ series left out and the notes, which model was saved, the config),
 two header rows), ``test_forecasts.csv`` (id, time, actual, a column per
 model) and ``history.csv`` (id, time, actual: the end of the training part of
 the series to plot, the best and the worst by the lstm's sMAPE) and, where the
-run has them, ``future_forecasts.csv`` (the saved model's forecast of those
+run has them, ``future_forecast.csv`` (the saved model's forecast of those
 series with its bands) and the ``intervals`` entry of metrics.json.
 :func:`write_panel_report` writes ``report.html`` beside them.
 """
@@ -236,8 +236,8 @@ def write_panel_report(run_dir: str | Path) -> Path:
         if ids:
             sections.append((heading, _series_block(history, tests, ids, titles,
                                                     which)))
-    if (run / "future_forecasts.csv").is_file():
-        future = long_frame(run / "future_forecasts.csv", zone)
+    if (run / "future_forecast.csv").is_file():
+        future = long_frame(run / "future_forecast.csv", zone)
         ids = [key for key in best + worst if key in set(future["id"])]
         if ids:
             sections.append(("Forecasts after the end of the series",
