@@ -11,6 +11,9 @@ from lstmcast.cli.options import HISTORY_OPTIONS, JsonFile, with_options_of
 from lstmcast.cli.run import run_command
 from lstmcast.core.errors import DataError
 
+NO_BANDS = ("This global model has no interval calibration (saved before lstmcast "
+            "gave prediction intervals): the forecast is points only. Fit it "
+            "again for lo-/hi- columns.")
 EXAMPLE = ("Example: lstmcast predict runs/a sales.csv --horizon 12 "
            "--out forecast.csv")
 
@@ -82,7 +85,10 @@ def _predict(model_dir: str, data: str | None, horizon: int | None, out: str,
     note = None
     if est.is_panel_:  # a global model: id, time, forecast for every series
         history = None if data is None else est.read_panel(data, **given)
-        frame = est.predict(horizon, history, future=future)
+        frame = est.predict(horizon, history, future=future, levels=levels,
+                            quantiles=quantiles)
+        if est.state_.calibration is None:
+            note = NO_BANDS
     else:
         history = None if data is None else est.read(data, **given)
         frame = est.predict(horizon, history, future=future, levels=levels,

@@ -294,6 +294,7 @@ def print_tune(result: TuneResult, out: str) -> None:
 
 def print_panel(result: PanelResult, out: str) -> None:
     """A global model: the panel, the scores beside the references, the notes."""
+    import pandas as pd
     from rich.markup import escape
     from rich.table import Table
     screen = console()
@@ -303,14 +304,24 @@ def print_panel(result: PanelResult, out: str) -> None:
                  f"{len(result.dropped)} left out, {len(split['not_scored'])} too "
                  "short to score.", highlight=False)
     table = Table(title="Test part: the last H values of every series")
-    for title in ("model", "sMAPE %", "MASE", "median sMAPE %"):
+    summary = result.summary()
+    bands = [(key, title) for key, title in (
+        ("coverage_80", "cover 80 %"), ("coverage_95", "cover 95 %"),
+        ("msis", "MSIS"), ("crps", "CRPS")) if key in summary
+        and summary[key].notna().any()]
+    for title in ("model", "sMAPE %", "MASE", "median sMAPE %",
+                  *(title for _, title in bands)):
         table.add_column(title, justify="left" if title == "model" else "right")
     medians = result.scores.groupby("model")["smape"].median()
-    for row in result.summary().itertuples():
-        table.add_row(row.model, f"{row.smape:.3f}", f"{row.mase:.4g}",
-                      f"{medians[row.model]:.3f}",
-                      style="bold" if row.model == "lstm" else None)
+    for row in summary.to_dict("records"):
+        table.add_row(row["model"], f"{row['smape']:.3f}", f"{row['mase']:.4g}",
+                      f"{medians[row['model']]:.3f}",
+                      *("" if pd.isna(row[key]) else f"{row[key]:.4g}"
+                        for key, _ in bands),
+                      style="bold" if row["model"] == "lstm" else None)
     screen.print(table)
+    for note in result.intervals.get("notes", []):
+        screen.print(f"[yellow]intervals:[/] {escape(note)}", highlight=False)
     for key, reason in list(result.dropped.items())[:5]:
         screen.print(f"[yellow]left out:[/] {escape(repr(key))}: {escape(reason)}",
                      highlight=False)

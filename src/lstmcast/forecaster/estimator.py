@@ -319,7 +319,7 @@ class LSTMForecaster:
         from lstmcast.forecaster.bands import band_columns, origin_scale
         from lstmcast.forecaster.predict import path
         if self.is_panel_:
-            return self._predict_panel(horizon, data, future)
+            return self._predict_panel(horizon, data, future, levels, quantiles)
         state = self._fitted()
         series = self.context_series() if data is None else self._coerce(data)
         horizon = horizon or state.shape.horizon
@@ -330,8 +330,10 @@ class LSTMForecaster:
         return pd.DataFrame({"forecast": forecast, **band_columns(
             state, forecast, levels, quantiles, scale)}, index=stamps)
 
-    def _predict_panel(self, horizon: int | None, data: Any, future: Any
-                       ) -> pd.DataFrame:
+    def _predict_panel(self, horizon: int | None, data: Any, future: Any,
+                       levels: Any = None, quantiles: Any = None) -> pd.DataFrame:
+        """A global model's forecast frame: id, time, forecast and the bands
+        of ``levels`` or ``quantiles`` (default: the model's)."""
         from lstmcast.panel.predict import forecast_frame, forecast_panel
         if future is not None:
             raise DataError("A global model reads no future covariates: drop "
@@ -339,7 +341,8 @@ class LSTMForecaster:
         panel = None if data is None else self.read_panel(data)
         state: PanelState = self.state_
         used = state.context if panel is None else panel
-        return forecast_frame(used, forecast_panel(state, panel, horizon))
+        return forecast_frame(used, forecast_panel(
+            state, panel, horizon, levels=levels, quantiles=quantiles))
 
     def read_panel(self, data: Any, **options: Any) -> PanelData:
         """``data`` (a path or DataFrame in long format) read as this global
