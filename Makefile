@@ -53,6 +53,7 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python benchmarks/accuracy.py $(QUICK_FLAG)
 	$(BENCH)/bin/python benchmarks/speed.py --flush-denormals $(QUICK_FLAG)
 	$(BIN)/python benchmarks/memory.py $(QUICK_FLAG)
+	$(BIN)/python benchmarks/panel_scale.py $(QUICK_FLAG)
 	$(BIN)/python benchmarks/startup.py $(QUICK_FLAG)
 	$(BENCH)/bin/python benchmarks/competitions.py $(QUICK_FLAG)
 

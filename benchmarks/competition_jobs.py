@@ -26,6 +26,9 @@ STATS = {
 }
 NEURAL = {"nf_lstm": "LSTM", "nf_nhits": "NHITS"}
 QUICK_NF_STEPS, NF_STEPS = 100, 1000
+LEVELS = (80, 95)
+"""Prediction interval levels asked of every method that gives them
+(statsforecast's own intervals, lstmcast's calibrated bands)."""
 
 Runner = Callable[[pd.DataFrame], pd.DataFrame]
 
@@ -103,7 +106,8 @@ def _stats_runner(name: str, h: int, m: int, threads: int) -> tuple[Runner, dict
         sf = StatsForecast(
             models=[getattr(models, name)(**kwargs)], freq=1, n_jobs=threads
         )
-        return sf.forecast(df=train, h=h).rename(columns={name: "forecast"})
+        out = sf.forecast(df=train, h=h, level=list(LEVELS))
+        return out.rename(columns=lambda c: c.replace(name, "forecast", 1))
 
     args = ", ".join(f"{k}={v}" for k, v in kwargs.items())
     return run, {"model": f"{name}({args})", "n_jobs": threads}
@@ -162,9 +166,19 @@ def _torch_warm_up(threads: int) -> None:
 
 
 def _standard(frame: pd.DataFrame) -> pd.DataFrame:
-    """unique_id (text), ds (integer step), forecast (float) of any method."""
-    out = frame[["unique_id", "ds", "forecast"]].copy()
+    """unique_id (text), ds (integer step), forecast (float) of any method,
+    and its interval bounds where it gives them (lo-80, hi-80, lo-95, hi-95,
+    Nixtla's names)."""
+    frame = frame.reset_index() if "unique_id" not in frame.columns else frame
+    bounds = [
+        f"{side}-{level}" for level in LEVELS for side in ("lo", "hi")
+        if f"forecast-{side}-{level}" in frame.columns
+        or f"{side}-{level}" in frame.columns
+    ]
+    frame = frame.rename(columns={f"forecast-{b}": b for b in bounds})
+    out = frame[["unique_id", "ds", "forecast", *bounds]].copy()
     out["unique_id"] = out["unique_id"].astype(str)
     out["ds"] = pd.to_numeric(out["ds"]).round().astype(int)
-    out["forecast"] = out["forecast"].astype(float)
+    for column in ("forecast", *bounds):
+        out[column] = out[column].astype(float)
     return out.reset_index(drop=True)

@@ -13,6 +13,12 @@ sMAPE and MASE. Every method sees the whole subset as one long frame
 - NeuralForecast LSTM and NHITS (input 2h, 1,000 steps, standard scaler,
   start padding, seed 1).
 
+Prediction intervals (issue 15): lstmcast's calibrated bands and
+statsforecast's own (``forecast(df, h, level=[80, 95])``) are scored with
+coverage 80/95, MSIS and pinball (scaled like MASE), and the forecast file of
+every method with intervals is rescored by ../shared/tools/score_panel.py as
+written, its numbers beside ours.
+
 Each method runs in a fresh spawned process (competition_jobs.py), one after
 another, so its wall time has the machine to itself (bar other users: the
 1-minute load average is recorded before and after) and its peak RSS
@@ -51,6 +57,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from competition_intervals import interval_scores, intervals_table, score_panel
 from competition_jobs import NEURAL, QUICK_NF_STEPS, STATS, run_method
 from machine import cpu_model, memory_gb
 from sections import write_section
@@ -145,6 +152,7 @@ def score(
         "mase": float(np.nanmean(m_values)) if m_values else math.nan,
         "series_scored": len(s_values),
         "missing_points": missing,
+        **interval_scores(merged, scales),
     }
 
 
@@ -189,6 +197,8 @@ def run_subset(
         if forecast is not None:
             forecast.to_csv(folder / f"{method}.csv", index=False)
             entry.update(score(train, test, forecast, m))
+            if "msis" in entry:
+                entry["score_panel"] = score_panel(folder, f"{method}.csv", m)
         methods[method] = entry
         path.write_text(json.dumps(store, indent=1))
         print(f"{name:10s} {method:10s} {progress(entry)}", flush=True)
@@ -201,6 +211,11 @@ def progress(entry: dict) -> str:
         if "smape" in entry
         else entry.get("error", "")
     )
+    if entry.get("msis") is not None:
+        said += (
+            f" coverage {entry['coverage_80']:.1f}/{entry['coverage_95']:.1f}"
+            f" MSIS {entry['msis']:.3f}"
+        )
     return f"{said} {entry.get('seconds') or 0:.1f}s {entry.get('peak_mb') or 0:.0f}MB"
 
 
@@ -275,7 +290,10 @@ def subset_table(name: str, block: dict, marks: dict[str, str], quick: bool) -> 
             f"{fmt(e.get('seconds'), '.2f')} | {peak} | "
             f"{e['load'][0]:.1f} → {e['load'][1]:.1f} | {rank or ''} |"
         )
-    return "\n".join(lines) + "\n\n" + bar(name, block["methods"])
+    return (
+        "\n".join(lines) + "\n\n" + bar(name, block["methods"])
+        + intervals_table(block["methods"], marks, LABELS)
+    )
 
 
 def bar(name: str, methods: dict) -> str:

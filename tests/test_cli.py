@@ -35,7 +35,8 @@ def test_fit_then_predict(csv, tmp_path):
     res = runner.invoke(app, ["predict", str(out), "--horizon", "1", "--out",
                               str(forecast)])
     assert res.exit_code == 0, res.output
-    assert list(pd.read_csv(forecast).columns) == ["timestamp", "forecast"]
+    assert list(pd.read_csv(forecast).columns) == ["timestamp", "forecast", "lo-80",
+                                                   "hi-80", "lo-95", "hi-95"]
 
 
 def test_config_file_reruns_and_flags_override(csv, tmp_path):

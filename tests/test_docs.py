@@ -14,7 +14,8 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
 FLAG = re.compile(r"(?<![\w-])--[a-z][a-z0-9-]*[a-z0-9](?![\w-])")
 NOT_LSTMCAST = {"--index-url",  # pip's, in the install notes
-                "--datasets"}  # the benchmark scripts' folder of series
+                "--datasets",  # the benchmark scripts' folder of series
+                "--nnodes", "--standalone", "--nthreads", "--port"}  # torchrun, dask
 
 
 def _all_flags() -> set[str]:

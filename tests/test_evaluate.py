@@ -35,7 +35,8 @@ def test_test_count_follows_the_catalog(n, size, expected):
 def test_every_model_scores_the_same_test_points(result):
     pred = result.predictions
     assert len(pred) == 60 and list(pred.columns) == [
-        "timestamp", "actual", "lstm", "naive", "seasonal_naive", "mean", "drift"]
+        "timestamp", "actual", "lstm", "naive", "seasonal_naive", "mean", "drift",
+        "lstm-lo-80", "lstm-hi-80", "lstm-lo-95", "lstm-hi-95"]
     np.testing.assert_array_equal(pred["naive"].to_numpy()[1:],
                                   pred["actual"].to_numpy()[:-1])
     assert set(result.metrics) == {"lstm", "naive", "seasonal_naive", "mean", "drift"}

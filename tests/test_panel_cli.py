@@ -48,7 +48,8 @@ def test_a_panel_with_every_bad_case_fits_and_predicts(tmp_path):
                               str(tmp_path / "f.csv")])
     assert res.exit_code == 0, res.output
     forecast = pd.read_csv(tmp_path / "f.csv")
-    assert list(forecast.columns) == ["unique_id", "ds", "forecast"]
+    assert list(forecast.columns) == ["unique_id", "ds", "forecast", "lo-80", "hi-80",
+                                     "lo-95", "hi-95"]
     kept = {f"g{k}" for k in range(5)} | {f"s{k}" for k in range(4)} | {
         "gap", "holes", "flat", "42"}
     assert set(forecast["unique_id"].astype(str)) == kept

@@ -36,7 +36,8 @@ def test_fit_with_id_forecasts_every_series_in_the_inputs_own_columns():
     frame = monthly_panel()
     est = LSTMForecaster(**SMALL).fit(frame, target="sales", id="store", time="date")
     forecast = est.predict()
-    assert list(forecast.columns) == ["store", "date", "forecast"]
+    assert list(forecast.columns) == ["store", "date", "forecast", "lo-80", "hi-80",
+                                     "lo-95", "hi-95"]
     assert est.is_panel_ and est.horizon_ == 3 and est.target_ == "sales"
     for key, rows in forecast.groupby("store", sort=False):
         last = frame.loc[frame.store == key, "date"].max()

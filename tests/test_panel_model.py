@@ -61,7 +61,7 @@ def _shifted(scaled, i, back):
 
 def test_windows_are_relative_to_their_last_value_and_padded():
     scaled = scale_series([np.arange(1.0, 21.0), np.arange(1.0, 6.0)], 1)
-    origins = train_origins(scaled, 8, 2)
+    origins = np.asarray(train_origins(scaled, 8, 2))
     assert origins[:, 1].min() >= 1
     assert [tuple(o) for o in origins if o[0] == 1] == [(1, 2)]  # its last window
     windows = PanelWindows(scaled, origins, 8, 2)

@@ -51,7 +51,7 @@ def run_dir(tmp_path_factory):
     import torch
     torch.set_num_threads(1)
     panel = load_panel(panel_frame(), id="unique_id")
-    config = ForecastConfig().replace(  # a weight given: no validation fit
+    config = ForecastConfig().replace(  # a weight given: validation for the bands
         horizon=HORIZON, season=SEASON, hidden_size=8, epochs=2, seed=0,
         network_weight=0.5)
     result = evaluate_panel(panel, config)
@@ -77,8 +77,9 @@ def test_the_page_names_every_model_with_its_scores_and_the_verdict(run_dir):
     metrics = json.loads((run_dir / "metrics.json").read_text())
     assert re.findall(r"<h2>(.*?)</h2>", text) == [
         "Accuracy on the test part, over the series", "Errors across series",
-        "Best series", "Worst series", "Series left out, not scored or noted",
-        "Settings"]
+        "Prediction intervals on the test part", "Best series", "Worst series",
+        "Forecasts after the end of the series",
+        "Series left out, not scored or noted", "Settings"]
     assert text.index("verdict") < text.index("<h2>")
     table = _section(text, "Accuracy on the test part, over the series")
     rows = re.findall(r"<tr( class=\"lstm\")?><td>(\w+)</td>(.*?)</tr>", table)
@@ -117,7 +118,7 @@ def test_the_best_and_worst_series_are_named_and_history_holds_them(run_dir):
         caption = re.findall(r"<figcaption>(.*?)</figcaption>", section)[0]
         assert re.findall(r"\b(s\d+|flat): rank", caption) == ids
         assert section.count("<img ") == 1
-    assert text.count("<img ") == text.count("data:image/png;base64,") == 3
+    assert text.count("<img ") == text.count("data:image/png;base64,") == 4
 
 
 def test_series_left_out_or_not_scored_are_listed_with_why(run_dir):

@@ -39,10 +39,11 @@ def run_dir(tmp_path_factory):
 
 def test_fit_writes_a_self_contained_report(run_dir):
     text = (run_dir / "report.html").read_text()
-    assert text.count("<img ") == 4 and text.count("data:image/png;base64,") == 4
+    assert text.count("<img ") == 5 and text.count("data:image/png;base64,") == 5
     assert "<script" not in text and not re.search(r"(src|href)=['\"]https?:", text)
     for heading in ("Test part, original scale", "What the doctor says", "Forecasts",
-                    "Data", "Residuals", "Training", "Settings"):
+                    "Forecast with prediction intervals", "Data", "Residuals",
+                    "Training", "Settings"):
         assert f"<h2>{heading}</h2>" in text
     assert text.index("verdict") < text.index("<h2>Forecasts</h2>")
 

@@ -23,11 +23,12 @@ __all__ = ["damped_forecasts"]
 PHI_RANGE = (0.8, 0.98)  # the damping factor, as in the ETS literature
 
 
-def damped_forecasts(histories: list[np.ndarray], season: int, horizon: int
-                     ) -> np.ndarray:
+def damped_forecasts(histories: list[np.ndarray], season: int, horizon: int,
+                     *, steps: int | None = None) -> np.ndarray:
     """(n, horizon) forecasts of the steps after each history (oldest value
     first; NaN values are interpolated). Series of fewer than 3 values get
-    their last value."""
+    their last value. ``steps``: Adam steps (default
+    :data:`~lstmcast.baselines.joint.STEPS`)."""
     import torch
 
     series = [prepared(h, season, log=True) for h in histories]
@@ -54,7 +55,7 @@ def damped_forecasts(histories: list[np.ndarray], season: int, horizon: int
 
     params = torch.zeros(n, 5, dtype=ys.dtype)
     params[:, 0], params[:, 1], params[:, 2] = -1.0, -2.0, 1.0
-    adam_fit(lambda p: run(p)[0].sum(), params)
+    adam_fit(lambda p: run(p)[0].sum(), params, steps)
     with torch.no_grad():
         _, level, trend, phi = run(params)
         ahead = torch.arange(1, horizon + 1, dtype=ys.dtype)

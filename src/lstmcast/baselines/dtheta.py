@@ -33,11 +33,12 @@ __all__ = ["dynamic_theta_forecasts"]
 ALPHA_RANGE = (0.1, 0.99)
 
 
-def dynamic_theta_forecasts(histories: list[np.ndarray], season: int, horizon: int
-                            ) -> np.ndarray:
+def dynamic_theta_forecasts(histories: list[np.ndarray], season: int, horizon: int,
+                            *, steps: int | None = None) -> np.ndarray:
     """(n, horizon) forecasts of the steps after each history (oldest value
     first; NaN values are interpolated). Series of fewer than 3 values get
-    their last value."""
+    their last value. ``steps``: Adam steps (default
+    :data:`~lstmcast.baselines.joint.STEPS`)."""
     import torch
 
     series = [prepared(h, season, log=False) for h in histories]
@@ -76,7 +77,7 @@ def dynamic_theta_forecasts(histories: list[np.ndarray], season: int, horizon: i
     low, high = ALPHA_RANGE
     params[:, 0] = math.log((0.5 - low) / (high - 0.5))  # alpha 0.5
     params[:, 1] = math.log(math.e - 1)  # theta 2, the classical method
-    adam_fit(lambda p: run(p)[0].sum(), params)
+    adam_fit(lambda p: run(p)[0].sum(), params, steps)
     with torch.no_grad():
         _, level, slope, intercept, alpha, weight = run(params)
         q = 1 - alpha

@@ -96,18 +96,20 @@ def restored(series: list[Prepared], paths: np.ndarray) -> np.ndarray:
 
 
 def adam_fit(loss: Callable[[torch.Tensor], torch.Tensor],
-             params: torch.Tensor) -> None:
-    """Minimise ``loss(params)`` (a sum over series) in place, on one thread
-    (steps over (n,)-sized tensors: threads cost more than they give)."""
+             params: torch.Tensor, steps: int | None = None) -> None:
+    """Minimise ``loss(params)`` (a sum over series) in place with ``steps``
+    Adam steps (default :data:`STEPS`), on one thread (steps over
+    (n,)-sized tensors: threads cost more than they give)."""
     import torch
+    steps = steps or STEPS
     params.requires_grad_(True)
     optimizer = torch.optim.Adam([params], lr=LR)
-    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, STEPS,
+    schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, steps,
                                                           eta_min=LR / 20)
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        for _ in range(STEPS):
+        for _ in range(steps):
             optimizer.zero_grad()
             loss(params).backward()
             optimizer.step()

@@ -108,6 +108,7 @@ def _fit(data: str, out: str, config_file: str | None, quiet: bool,
                       force=force, refit=refit, resume=resume,
                       checkpoint_every=checkpoint_every, references=references)
         return
+    _one_process_only()
     if references:
         raise DataError("--references scores per-series ARIMA and ETS beside a "
                         "global model (--id COLUMN); for one series, `lstmcast "
@@ -184,3 +185,13 @@ def demo(out: OutFolder = "runs/demo",
             show.print_auto(result.auto)
         show.print_fit(result, series, out)
     run_command(action)
+
+
+def _one_process_only() -> None:
+    """A DataError when torchrun started several processes for one series (only
+    a global model, --id, trains data-parallel)."""
+    from lstmcast.network.data_parallel import launched
+    if launched():
+        raise DataError("torchrun trains a global model (--id COLUMN) across "
+                        "processes; a one-series fit runs in one process. Run "
+                        "`lstmcast fit` without torchrun, or give --id.")

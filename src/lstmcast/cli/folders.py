@@ -46,10 +46,12 @@ RUN_FILES = ("manifest.json", "model.safetensors", "metrics.json", "backtest.jso
 # listed only its model files in the manifest is known by these names).
 RUN_NAMES = frozenset({
     *RUN_FILES, "config.json", "pipeline.json", "model.json", "report.html",
+    "calibration.json",
     "auto.json", "test_predictions.csv", "series.csv", "per_fold.csv",
     "per_horizon.csv", "forecasts.csv", "diagnosis.json", "tune.json",
     "trials.csv", "importances.json", "ladder.csv", "per_series.csv",
-    "test_forecasts.csv", "history.csv", "context.safetensors"})
+    "test_forecasts.csv", "history.csv", "context.safetensors",
+    "future_forecast.csv"})
 
 
 @contextmanager

@@ -6,6 +6,8 @@ competitions do (:func:`lstmcast.evaluation.panel.evaluate_panel`: the last H
 values of every series beside naive, seasonal naive, Theta, damped ETS and
 the dynamic optimised Theta),
 refitted on all the data unless ``--no-refit``, and saved as one run folder.
+Started by ``torchrun`` as N processes, they train the network data-parallel
+(:mod:`lstmcast.network.data_parallel`) and only the first writes the folder.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def fit_panel_run(data: str, out: str, cfg: ForecastConfig, *, quiet: bool,
     """Read, score, refit and save a global model; print its summary."""
     from lstmcast.data.panel_loading import load_panel_data
     from lstmcast.evaluation.panel import evaluate_panel
+    from lstmcast.network import data_parallel
     if resume or checkpoint_every is not None:
         raise DataError("--checkpoint-every and --resume checkpoint a one-series "
                         "fit; a global model (--id) is fitted in one go. Drop them.")
@@ -37,11 +40,16 @@ def fit_panel_run(data: str, out: str, cfg: ForecastConfig, *, quiet: bool,
                         "--horizon H (e.g. --horizon 18 for monthly data, as in "
                         "the M3 competition).")
     panel = load_panel_data(data, cfg.data)
-    with writing_run(out, "fit", force=force):
-        result = evaluate_panel(panel, cfg, refit=refit, given=given,
-                                progress=progress_wanted(quiet),
-                                references=references)
-        save_run(out, result.save)
+    with data_parallel.joined():  # under torchrun: train the network together
+        if not data_parallel.is_main():  # the same fit: trains, writes nothing
+            evaluate_panel(panel, cfg, refit=refit, given=given, progress=False,
+                           references=references)
+            return
+        with writing_run(out, "fit", force=force):
+            result = evaluate_panel(panel, cfg, refit=refit, given=given,
+                                    progress=progress_wanted(quiet),
+                                    references=references)
+            save_run(out, result.save)
     emit_json(json_file, read_json(Path(out) / "metrics.json"))
     if not quiet:
         show.print_panel(result, out)

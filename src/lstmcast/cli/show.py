@@ -42,6 +42,11 @@ def fmt(value: float | None, *, signed: bool = False) -> str:
     return f"{value:+.3f}" if signed else f"{value:.4g}"
 
 
+#: Interval scores shown beside the point scores when a model has them.
+INTERVAL_COLUMNS = (("coverage_80", "cov 80%"), ("coverage_95", "cov 95%"),
+                    ("msis", "MSIS"), ("crps", "CRPS"))
+
+
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
     """The test scores of every model, the LSTM in bold."""
     from rich.table import Table
@@ -49,6 +54,8 @@ def metrics_table(metrics: dict[str, dict[str, Any]]) -> Table:
     columns = [("model", "model"), ("r2", "R²"), ("mae", "MAE"), ("rmse", "RMSE"),
                ("mape", "MAPE %"), ("smape", "sMAPE %"), ("mase", "MASE"),
                ("skill_vs_naive", "skill vs naive")]
+    columns += [(key, title) for key, title in INTERVAL_COLUMNS
+                if any(values.get(key) is not None for values in metrics.values())]
     for _, title in columns:
         table.add_column(title, justify="left" if title == "model" else "right",
                          no_wrap=True)
@@ -169,16 +176,25 @@ def print_backtest(result: BacktestResult, json_file: str | None) -> None:
         if part.empty:
             continue
         table = Table(title=f"{title}: mean ± std across folds")
-        for col in ("model", "R²", "MASE", "RMSE", "skill vs naive", "fit s"):
+        bands = [(key, name) for key, name in (("coverage_80", "cov 80%"),
+                                               ("coverage_95", "cov 95%"),
+                                               ("msis", "MSIS"))
+                 if f"{key}_mean" in part and part[f"{key}_mean"].notna().any()]
+        for col in ("model", "R²", "MASE", "RMSE", "skill vs naive",
+                    *[name for _, name in bands], "fit s"):
             table.add_column(col, justify="left" if col == "model" else "right")
         for row in part.itertuples(index=False):
             fit_s = (f"{seconds.loc[row.model, 'fit_seconds']:.1f}"
                      if seconds is not None and row.model in seconds.index else "")
+            band_cells = [_pm(getattr(row, f"{key}_mean"), getattr(row, f"{key}_std"))
+                          if getattr(row, f"{key}_mean") == getattr(row, f"{key}_mean")
+                          else "" for key, _ in bands]  # "": no intervals (NaN)
             table.add_row(row.model, _pm(row.r2_mean, row.r2_std),
                           _pm(row.mase_mean, row.mase_std),
                           _pm(row.rmse_mean, row.rmse_std),
                           _pm(row.skill_vs_naive_mean, row.skill_vs_naive_std),
-                          fit_s, style="bold" if row.model == "lstm" else None)
+                          *band_cells, fit_s,
+                          style="bold" if row.model == "lstm" else None)
         screen.print(table)
     if result.per_horizon("rmse").shape[0] > 1:
         screen.print(_frame_table(result.per_horizon("rmse").reset_index(),
@@ -278,6 +294,7 @@ def print_tune(result: TuneResult, out: str) -> None:
 
 def print_panel(result: PanelResult, out: str) -> None:
     """A global model: the panel, the scores beside the references, the notes."""
+    import pandas as pd
     from rich.markup import escape
     from rich.table import Table
     screen = console()
@@ -287,14 +304,24 @@ def print_panel(result: PanelResult, out: str) -> None:
                  f"{len(result.dropped)} left out, {len(split['not_scored'])} too "
                  "short to score.", highlight=False)
     table = Table(title="Test part: the last H values of every series")
-    for title in ("model", "sMAPE %", "MASE", "median sMAPE %"):
+    summary = result.summary()
+    bands = [(key, title) for key, title in (
+        ("coverage_80", "cover 80 %"), ("coverage_95", "cover 95 %"),
+        ("msis", "MSIS"), ("crps", "CRPS")) if key in summary
+        and summary[key].notna().any()]
+    for title in ("model", "sMAPE %", "MASE", "median sMAPE %",
+                  *(title for _, title in bands)):
         table.add_column(title, justify="left" if title == "model" else "right")
     medians = result.scores.groupby("model")["smape"].median()
-    for row in result.summary().itertuples():
-        table.add_row(row.model, f"{row.smape:.3f}", f"{row.mase:.4g}",
-                      f"{medians[row.model]:.3f}",
-                      style="bold" if row.model == "lstm" else None)
+    for row in summary.to_dict("records"):
+        table.add_row(row["model"], f"{row['smape']:.3f}", f"{row['mase']:.4g}",
+                      f"{medians[row['model']]:.3f}",
+                      *("" if pd.isna(row[key]) else f"{row[key]:.4g}"
+                        for key, _ in bands),
+                      style="bold" if row["model"] == "lstm" else None)
     screen.print(table)
+    for note in result.intervals.get("notes", []):
+        screen.print(f"[yellow]intervals:[/] {escape(note)}", highlight=False)
     for key, reason in list(result.dropped.items())[:5]:
         screen.print(f"[yellow]left out:[/] {escape(repr(key))}: {escape(reason)}",
                      highlight=False)

@@ -231,6 +231,11 @@ class TrainConfig:
                                low=1)
     device: str = _opt("auto", "Device (auto picks a GPU where there is one).",
                        choices=("auto", "cpu", "cuda", "mps"))
+    dask_scheduler: str | None = _opt(
+        None, "Address of a Dask scheduler (tcp://HOST:8786) whose workers do "
+        "the per-series work of a global model: the classical methods of every "
+        "series and --references (fit --id only; pip install "
+        "'lstmcast[distributed]'). Auto: in this process, one thread a core.")
 
 
 SECTIONS: dict[str, type] = {

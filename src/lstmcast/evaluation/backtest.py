@@ -223,13 +223,15 @@ class _Run:
         end = test_hi + self.ahead  # the rows after: known future covariates only
         part = replace(self.series, frame=self.series.frame.iloc[lo:end])
         y = part.y
+        from lstmcast.forecaster.bands import origin_scale
         fit_seconds = self._fit(k, part.head(hi - lo), (lo, hi)) if fit else {}
         origins = np.arange(test_lo - 1, test_hi - 1) - lo  # rows of ``part``
         paths, seconds = self._paths(k, part, origins)
         steps = origins[:, None] + 1 + np.arange(self.horizon)  # (B, H)
         inside = steps < test_hi - lo  # cut at the end of the fold's test part
         truth = np.where(inside, y[np.minimum(steps, len(part) - 1)], np.nan)
-        self._score(k, truth, paths, y[: hi - lo], inside)
+        self._score(k, truth, paths, y[: hi - lo], inside,
+                    origin_scale(y, origins))
         self._keep_forecasts(k, part, origins, steps, truth, paths, inside)
         for name in self._reported(paths):
             self.timings.append({"fold": k, "model": name,
@@ -300,7 +302,8 @@ class _Run:
         self.failures.append({"fold": k, "model": name, "message": str(exc)})
 
     def _score(self, k: int, truth: np.ndarray, paths: dict[str, np.ndarray],
-               y_train: np.ndarray, inside: np.ndarray) -> None:
+               y_train: np.ndarray, inside: np.ndarray,
+               local: np.ndarray | float = 1.0) -> None:
         from lstmcast.evaluation.metrics import evaluate
         season = self.current["lstm"].season_
         for step in range(self.horizon):
@@ -316,6 +319,12 @@ class _Run:
                             "fold": k, "h": step + 1, "model": name,
                             "metric": metric,
                             "value": np.nan if value is None else float(value)})
+        from lstmcast.evaluation.backtest_intervals import interval_scores
+        lstm = self.current["lstm"]
+        self.scores += interval_scores(k, truth, paths["lstm"],
+                                       lstm.state_.calibration,
+                                       self.cfg.model.levels, y_train, season, inside,
+                                       local)
 
     def _keep_forecasts(self, k: int, part: SeriesData, origins: np.ndarray,
                         steps: np.ndarray, truth: np.ndarray,

@@ -18,6 +18,7 @@ import pandas as pd
 from lstmcast.core.errors import DataError
 from lstmcast.core.persist import atomic_write_csv, atomic_write_json
 from lstmcast.data.series import SeriesData
+from lstmcast.evaluation.backtest_intervals import INTERVAL_METRICS
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 __all__ = ["SUMMARY_METRICS", "BacktestResult"]
 
 SUMMARY_METRICS = ("r2", "mae", "rmse", "mase", "skill_vs_naive")
+#: The point scores and the LSTM's interval scores (``backtest --levels``),
+#: summarised per model; models without intervals show NaN for the latter.
+SCORED_METRICS = SUMMARY_METRICS + INTERVAL_METRICS
 _HIGHER_IS_BETTER = ("r2", "skill_vs_naive")
 
 
@@ -59,7 +63,7 @@ class BacktestResult:
 
     def _per_fold(self, steps: str) -> pd.DataFrame:
         """(fold, model, metric) -> value at h = 1 or averaged over h."""
-        table = self.scores[self.scores["metric"].isin(SUMMARY_METRICS)]
+        table = self.scores[self.scores["metric"].isin(SCORED_METRICS)]
         if steps == "h1":
             table = table[table["h"] == 1]
         elif steps != "mean":
@@ -79,7 +83,7 @@ class BacktestResult:
                 own = per_fold[per_fold["model"] == model]
                 row: dict[str, Any] = {"model": model, "steps": steps,
                                        "folds": int(own["fold"].nunique())}
-                for metric in SUMMARY_METRICS:
+                for metric in SCORED_METRICS:
                     values = own.loc[own["metric"] == metric, "value"]
                     row[f"{metric}_mean"] = values.mean()
                     row[f"{metric}_std"] = values.std(ddof=1) if len(values) > 1 \
@@ -153,7 +157,7 @@ class BacktestResult:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         atomic_write_json(out / "backtest.json", self.to_dict())
-        scores = self.scores[self.scores["metric"].isin(SUMMARY_METRICS)]
+        scores = self.scores[self.scores["metric"].isin(SCORED_METRICS)]
         per_fold = scores.pivot_table(index=["fold", "model"], columns="metric",
                                       values="value", aggfunc="mean", sort=False)
         atomic_write_csv(out / "per_fold.csv", per_fold.reset_index())

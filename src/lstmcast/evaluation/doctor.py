@@ -78,6 +78,9 @@ def explain(result: Any, series: Any = None) -> list[Finding]:
         check_r2(pred, result.metrics["lstm"]),
         check_model_size(est, cfg),
     ]
+    if cfg.model.levels:
+        from lstmcast.evaluation.interval_doctor import check_calibration
+        found += check_calibration(est.state_.calibration, cfg.model.levels)
     if series is not None:
         n_train = result.split["n_train"] + result.split["n_val"]
         found.append(check_extrapolation(series.y[:n_train], pred, cfg))

@@ -50,6 +50,7 @@ class FitResult:
     auto: dict[str, Any] | None = None  # what `fit --auto` chose and why
     refitted: Any = None  # the same settings fitted on every row (see refit)
     refit_seconds: float = 0.0
+    intervals: dict[str, Any] = field(default_factory=dict)  # levels, method, notes
 
     @property
     def saved(self) -> Any:
@@ -137,13 +138,15 @@ class FitResult:
                 "seconds": self.seconds, "verdict": self.verdict,
                 "saved_model": self.saved_model(),
                 "doctor": [f.to_dict() for f in self.doctor],
-                **({"auto": self.auto} if self.auto is not None else {})}
+                **({"auto": self.auto} if self.auto is not None else {}),
+                **({"intervals": self.intervals} if self.intervals else {})}
 
     def save(self, out: str | Path) -> Path:
         """Write the run's files into folder ``out`` and return it: the model
         folder plus ``metrics.json``, ``test_predictions.csv``, ``series.csv``
         (the target, thinned to at most 20,000 rows, for plots) and
-        ``auto.json`` (after ``fit --auto``: the candidates and the choice).
+        ``auto.json`` (after ``fit --auto``: the candidates and the choice),
+        ``future_forecast.csv`` (the forecast after the data with its bands).
         :func:`lstmcast.report.runs.write_report` builds the page from them."""
         out = Path(out)
         self.saved.save(str(out))
@@ -153,7 +156,25 @@ class FitResult:
         atomic_write_csv(out / "test_predictions.csv", self.predictions)
         if self.series is not None:
             atomic_write_csv(out / "series.csv", _plot_series(self.series))
+        future = self.future_forecast()
+        if future is not None:
+            atomic_write_csv(out / "future_forecast.csv", future)
         return out
+
+    def future_forecast(self) -> pd.DataFrame | None:
+        """The saved model's forecast after the data with its bands, as far as
+        its intervals are calibrated (``future_forecast.csv``, the report's
+        fan chart); None for a model without intervals or that needs future
+        covariates."""
+        from lstmcast.forecaster.bands import missing_note
+        state = self.saved.state_
+        if missing_note(state) is not None or state.features.future:
+            return None
+        try:
+            frame = self.saved.predict(state.calibration.horizon)
+        except DataError:
+            return None
+        return frame.rename_axis("timestamp").reset_index()
 
 
 def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
@@ -190,12 +211,15 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
     forecasts = {"lstm": est.predict_one_step(series, rows)}
     forecasts.update(_baseline_forecasts(series.y, n_train, rows, season))
     metrics = _score(series.y, n_train, rows, forecasts, season)
+    bands, intervals = _intervals(est, series.y, n_train, rows, forecasts,
+                                  season, metrics)
     predictions = pd.DataFrame({"timestamp": series.index[rows],
-                                "actual": series.y[rows], **forecasts})
+                                "actual": series.y[rows], **forecasts, **bands})
     del forecasts  # copied into predictions; not held through the refit
     split = _split_facts(series, n_train, n_val, n_eval)
     result = FitResult(est, metrics, predictions, split, config,
-                       time.perf_counter() - started, series=series)
+                       time.perf_counter() - started, series=series,
+                       intervals=intervals)
     if est.horizon_ > 1:
         result.horizon_metrics = _horizon_metrics(est, series, n_train, n_eval,
                                                   season)
@@ -203,6 +227,30 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
         from lstmcast.evaluation.doctor import explain
         result.doctor = explain(result, series)
     return result.refit(progress=progress) if refit else result
+
+
+def _intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,
+               forecasts: dict[str, np.ndarray], season: int,
+               metrics: dict[str, dict[str, Any]]
+               ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The LSTM's test bands (columns ``lstm-lo-80`` ...) and, into
+    ``metrics``, every model's interval scores; returns the bands and the
+    ``intervals`` entry of metrics.json (levels, how each model's bands were
+    made, notes)."""
+    from lstmcast.evaluation.intervals import holdout_intervals
+    model = est.config_.model
+    bands, scores, how = holdout_intervals(est, y, n_train, rows, forecasts,
+                                           season, model.levels, model.quantiles)
+    for name, values in scores.items():
+        metrics[name].update(values)
+    cal = est.state_.calibration
+    if not how:
+        return bands, {}
+    return bands, {"levels": list(model.levels), "quantiles": list(model.quantiles),
+                   "method": how,
+                   "validation_errors": int(cal.counts()[0]) if cal else 0,
+                   "notes": cal.notes(model.levels) if cal and model.levels
+                   else []}
 
 
 def split_rows(series: SeriesData, config: ForecastConfig) -> tuple[int, int]:
@@ -274,4 +322,23 @@ def _horizon_metrics(est: Any, series: SeriesData, n_train: int, n_eval: int,
                                            y_naive=paths["naive"][:, h],
                                            season=season)
                             for name, p in paths.items()}
+    _horizon_bands(est, out, paths["lstm"], y, origins, n_train, season)
     return out
+
+
+def _horizon_bands(est: Any, out: dict[str, dict[str, dict[str, Any]]],
+                   paths: np.ndarray, y: np.ndarray, origins: np.ndarray,
+                   n_train: int, season: int) -> None:
+    """Add the interval scores of the LSTM's h-step bands to ``out``."""
+    from lstmcast.evaluation.intervals import scale_of
+    from lstmcast.intervals.scores import band_scores
+    cal, levels = est.state_.calibration, est.config_.model.levels
+    if cal is None or not levels:
+        return
+    from lstmcast.forecaster.bands import origin_scale
+    bands = cal.bands(paths, origin_scale(y, origins), levels)
+    scale = scale_of(y[:n_train], season)
+    for h in range(paths.shape[1]):
+        out[f"h{h + 1}"]["lstm"].update(band_scores(
+            y[origins + 1 + h], {c: v[:, h] for c, v in bands.items()}, levels,
+            scale=scale, point=paths[:, h]))

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from lstmcast.core.config import ForecastConfig
+from lstmcast.core.parallel import on_cluster
 from lstmcast.core.persist import atomic_write_csv, atomic_write_json
 from lstmcast.data.panel import PanelData
 
@@ -75,7 +76,9 @@ class PanelResult:
 
     ``forecaster`` is the model to keep (refitted on all the data unless
     ``refit=False``); ``scores`` one row per series and model;
-    ``predictions`` the test forecasts (id, time, actual, one column a model).
+    ``predictions`` the test forecasts (id, time, actual, one column a model,
+    and the bands: ``lstm-lo-80``, ..., ``naive-lo-80``, ...); ``intervals``
+    the levels, quantiles, how each model's bands were made and notes.
     """
 
     forecaster: Any
@@ -87,6 +90,7 @@ class PanelResult:
     notes: dict[Any, tuple[str, ...]] = field(default_factory=dict)
     dropped: dict[Any, str] = field(default_factory=dict)
     refitted: bool = True
+    intervals: dict[str, Any] = field(default_factory=dict)
 
     @property
     def saved_model(self) -> str:
@@ -98,8 +102,11 @@ class PanelResult:
                 f"{self.split['horizon']} values of each series (--no-refit)")
 
     def summary(self) -> pd.DataFrame:
-        """Mean sMAPE and MASE over the series, one row per model, best first."""
-        table = self.scores.groupby("model", sort=False)[["smape", "mase"]].mean()
+        """Mean sMAPE and MASE over the series, one row per model, best first;
+        and the interval scores (coverage_80, ..., msis, pinball, crps) of the
+        models that have bands (NaN for the others)."""
+        columns = [c for c in self.scores.columns if c not in ("id", "model")]
+        table = self.scores.groupby("model", sort=False)[columns].mean()
         return table.sort_values("smape").reset_index()
 
     def to_frame(self) -> pd.DataFrame:
@@ -108,9 +115,11 @@ class PanelResult:
 
     def to_dict(self) -> dict[str, Any]:
         """metrics.json of a panel run."""
-        summary = {row.model: {"smape": row.smape, "mase": row.mase}
-                   for row in self.summary().itertuples()}
+        summary = {row["model"]: {k: _number(v) for k, v in row.items()
+                                  if k != "model"}
+                   for row in self.summary().to_dict("records")}
         return {"kind": "panel", "models": summary, "split": self.split,
+                **({"intervals": self.intervals} if self.intervals else {}),
                 "config": self.config.to_dict(), "seconds": self.seconds,
                 "saved_model": self.saved_model,
                 "dropped": {str(k): v for k, v in self.dropped.items()},
@@ -118,16 +127,23 @@ class PanelResult:
 
     def save(self, out: str | Path) -> Path:
         """The model folder, ``metrics.json``, ``test_forecasts.csv``,
-        ``per_series.csv`` and ``history.csv`` (the end of the training part of
-        the series the report plots); returns the folder."""
+        ``per_series.csv``, ``history.csv`` (the end of the training part of
+        the series the report plots) and ``future_forecast.csv`` (the saved
+        model's forecast of those series, with its bands); returns the
+        folder."""
         folder = self.forecaster.save(out)
         atomic_write_json(folder / "metrics.json", self.to_dict())
         atomic_write_csv(folder / "test_forecasts.csv", self.predictions)
         atomic_write_csv(folder / "per_series.csv", self.scores.rename(
             columns={"id": self.forecaster.state_.context.id_name}))
+        plotted = _plotted(self.scores)
+        context = self.forecaster.state_.context
         atomic_write_csv(folder / "history.csv", _history(
-            self.forecaster.state_.context, self.predictions,
-            _plotted(self.scores), min(5 * self.split["horizon"], HISTORY_TAIL)))
+            context, self.predictions, plotted,
+            min(5 * self.split["horizon"], HISTORY_TAIL)))
+        if plotted:
+            atomic_write_csv(folder / "future_forecast.csv", self.forecaster.predict(
+                data=context.subset(plotted)))
         return folder
 
     def __repr__(self) -> str:
@@ -139,6 +155,7 @@ class PanelResult:
                 f"seconds={self.seconds:.0f})")
 
 
+@on_cluster
 def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = True,
                    progress: bool = False, given: frozenset[str] = frozenset(),
                    references: tuple[str, ...] = ()) -> PanelResult:
@@ -165,14 +182,17 @@ def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = Tr
     train = scored.drop_last(horizon)
     est = LSTMForecaster.from_config(config)
     est.fit_panel(train, progress=progress, given=given)
-    forecast = forecast_panel(est.state_, train, horizon, every_component=True)
+    forecast = forecast_panel(est.state_, train, horizon, every_component=True,
+                              levels=(), quantiles=())
     season = panel_season(panel, config)
     paths = {"lstm": forecast.forecast, "network": forecast.network,
              **forecast.members, **_naive_paths(train, season, horizon),
              **_reference_paths(train, season, horizon, references)}
     actual = scored.last(horizon)
     scores = panel_scores(train, actual, paths, season)
-    predictions = _predictions(scored, horizon, actual, paths)
+    bands, scores, intervals = _intervals(est.state_, train, actual, paths,
+                                          season, scores)
+    predictions = _predictions(scored, horizon, actual, {**paths, **bands})
     split = {"series": len(scored), "horizon": horizon, "season": season,
              "test": f"the last {horizon} values of every series",
              "not_scored": [str(k) for k in short]}
@@ -187,7 +207,60 @@ def evaluate_panel(panel: PanelData, config: ForecastConfig, *, refit: bool = Tr
         notes[key] = (*notes.get(key, ()), f"forecast: {how}")
     return PanelResult(est, scores, predictions, split, config,
                        time.perf_counter() - started, notes, dict(panel.dropped),
-                       refitted=refit)
+                       refitted=refit, intervals=intervals)
+
+
+def _number(value: Any) -> float | None:
+    """A mean as JSON keeps it: None where it is undefined (NaN)."""
+    return None if value is None or not np.isfinite(value) else float(value)
+
+
+def _intervals(state: Any, train: PanelData, actual: np.ndarray,
+               paths: dict[str, np.ndarray], season: int, scores: pd.DataFrame
+               ) -> tuple[dict[str, np.ndarray], pd.DataFrame, dict[str, Any]]:
+    """The test bands of lstmcast (calibrated on the validation origin, H
+    steps before the test part) and of the naive references (textbook), as
+    columns ``lstm-lo-80``, ...; ``scores`` with their interval scores per
+    series; the ``intervals`` entry of metrics.json."""
+    from lstmcast.evaluation.panelbands import (
+        REFERENCE_METHOD,
+        mase_scales,
+        reference_bands,
+        series_scores,
+    )
+    from lstmcast.panel.bands import calibration_notes, panel_bands
+    model = state.config.model
+    levels, quantiles = model.levels, model.quantiles
+    cal = state.calibration
+    if cal is None or not (levels or quantiles):
+        return {}, scores, {}
+    histories = [train.y(i) for i in range(len(train))]
+    point = paths["lstm"]
+    own = {"lstm": {**panel_bands(cal, histories, point, season, levels=levels),
+                    **panel_bands(cal, histories, point, season,
+                                  quantiles=quantiles)}}
+    if levels:
+        own.update(reference_bands(train, paths, season, levels))
+    scale = mase_scales(train, season)
+    rows = []
+    for name, bands in own.items():
+        for key, values in zip(train.ids, series_scores(
+                actual, paths[name], bands, scale,
+                levels, quantiles if name == "lstm" else ()), strict=True):
+            rows.append({"id": key, "model": name, **values})
+    scores = scores.merge(pd.DataFrame(rows), on=["id", "model"], how="left",
+                          sort=False)
+    columns = {f"{name}-{col}": values for name, bands in own.items()
+               for col, values in bands.items()}
+    method = {"lstm": "conformal: the errors of the combination forecasting "
+                      "the last H values of every series from a model fitted "
+                      "without them (H steps before the test part), per step, "
+                      "over each series' RMS seasonal difference",
+              **(REFERENCE_METHOD if levels else {})}
+    return columns, scores, {
+        "levels": list(levels), "quantiles": list(quantiles), "method": method,
+        "calibration_errors": int(cal.counts().min()),
+        "notes": calibration_notes(cal, levels) if levels else []}
 
 
 def _plotted(scores: pd.DataFrame, count: int = 3) -> list[Any]:
@@ -224,27 +297,43 @@ def _history(context: PanelData, predictions: pd.DataFrame, ids: list[Any],
 def _reference_paths(train: PanelData, season: int, horizon: int,
                      names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """(n, H) forecasts of each named classical model, fitted per series (the
-    last value where a series is too short for it or its fit fails)."""
-    from lstmcast.baselines.classical import CLASSICAL, make_models
-    from lstmcast.baselines.classical_base import quiet
+    last value where a series is too short for it or its fit fails), in
+    chunks of series: one after the other here, side by side on a Dask
+    cluster."""
+    from lstmcast.baselines.chunked import chunk_bounds
+    from lstmcast.baselines.classical import CLASSICAL
     from lstmcast.core.errors import DataError
+    from lstmcast.core.parallel import map_chunks, workers
     unknown = [n for n in names if n not in CLASSICAL]
     if unknown:
         raise DataError(f"Unknown reference(s) {', '.join(map(repr, unknown))}: "
                         f"choose from {', '.join(CLASSICAL)}.")
+    histories = [train.y(i) for i in range(len(train))]
+    bounds = chunk_bounds([h.size for h in histories], workers())
     out = {}
     for name in names:
-        paths = np.empty((len(train), horizon))
-        for i in range(len(train)):
-            y = train.y(i)
-            try:
-                with quiet():
-                    model = make_models([name], season)[name].fit(y)
-                    paths[i] = model.forecast(y, horizon)
-            except (DataError, ValueError, np.linalg.LinAlgError):
-                paths[i] = y[np.isfinite(y)][-1]
-        out[name] = paths
+        parts = map_chunks(_reference_chunk, [histories[a:b] for a, b in bounds],
+                           threads=False,  # statsmodels: the GIL, warning filters
+                           name=name, season=season, horizon=horizon)
+        out[name] = np.concatenate(parts) if parts else np.empty((0, horizon))
     return out
+
+
+def _reference_chunk(histories: list[np.ndarray], *, name: str, season: int,
+                     horizon: int) -> np.ndarray:
+    """(k, H) forecasts of the classical model ``name`` for a chunk of series."""
+    from lstmcast.baselines.classical import make_models
+    from lstmcast.baselines.classical_base import quiet
+    from lstmcast.core.errors import DataError
+    paths = np.empty((len(histories), horizon))
+    for i, y in enumerate(histories):
+        try:
+            with quiet():
+                model = make_models([name], season)[name].fit(y)
+                paths[i] = model.forecast(y, horizon)
+        except (DataError, ValueError, np.linalg.LinAlgError):
+            paths[i] = y[np.isfinite(y)][-1]
+    return paths
 
 
 def _predictions(panel: PanelData, horizon: int, actual: np.ndarray,

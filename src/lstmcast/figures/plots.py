@@ -56,13 +56,17 @@ def thinned(frame: pd.DataFrame, limit: int = MAX_LINE_POINTS) -> pd.DataFrame:
 
 def forecasts(predictions: pd.DataFrame, models: tuple[str, ...] = (
         "lstm", "naive", "seasonal_naive")) -> Figure:
-    """One-step forecasts of the test part against the actual values (every
+    """One-step forecasts of the test part against the actual values, with
+    the LSTM's bands (columns ``lstm-lo-80`` ...) shaded where given (every
     k-th point of a long test part: :func:`thinned`)."""
     predictions = thinned(predictions)
     fig, ax = _figure()
     stamps = to_stamps(predictions["timestamp"])
     ax.plot(stamps, predictions["actual"], color=COLORS["actual"], lw=2,
             label="actual")
+    if "lstm" in models:  # the LSTM's prediction intervals, where given
+        from lstmcast.figures.intervals import draw_bands
+        draw_bands(ax, stamps, predictions, prefix="lstm-")
     for model in models:
         if model in predictions:
             ax.plot(stamps, predictions[model], color=COLORS.get(model),

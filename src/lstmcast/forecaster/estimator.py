@@ -292,7 +292,8 @@ class LSTMForecaster:
         return one_step(state, self._coerce(data), rows)
 
     def predict(self, horizon: int | None = None, data: Any = None,
-                future: Any = None) -> pd.DataFrame:
+                future: Any = None, *, levels: Any = None,
+                quantiles: Any = None) -> pd.DataFrame:
         """Forecast the ``horizon`` steps after ``data`` (default: after the
         data seen by ``fit``), on the original scale.
 
@@ -307,20 +308,32 @@ class LSTMForecaster:
         and ``forecast``, ``horizon`` rows per series, after every series of
         ``data`` (a panel in long format; series it never saw too) or of the
         panel ``fit`` saw.
+
+        Prediction intervals: columns ``lo-80, hi-80, lo-95, hi-95`` beside
+        ``forecast`` for ``levels`` (default: the model's, 80 and 95; ``()``
+        for none), or ``q-0.1, ...`` for ``quantiles``, calibrated on the
+        errors of forecasts of the validation part, per step (see
+        :mod:`lstmcast.forecaster.calibrate`). A model saved before intervals
+        existed gives ``forecast`` only.
         """
+        from lstmcast.forecaster.bands import band_columns, origin_scale
         from lstmcast.forecaster.predict import path
         if self.is_panel_:
-            return self._predict_panel(horizon, data, future)
+            return self._predict_panel(horizon, data, future, levels, quantiles)
         state = self._fitted()
         series = self.context_series() if data is None else self._coerce(data)
         horizon = horizon or state.shape.horizon
         stamps = series.future_index(horizon)  # first: it checks the horizon
         known = self._future_rows(series, horizon, future)
         forecast = path(state, series, len(series) - 1, horizon, known)
-        return pd.DataFrame({"forecast": forecast}, index=stamps)
+        scale = origin_scale(series.y, len(series) - 1)[0]
+        return pd.DataFrame({"forecast": forecast, **band_columns(
+            state, forecast, levels, quantiles, scale)}, index=stamps)
 
-    def _predict_panel(self, horizon: int | None, data: Any, future: Any
-                       ) -> pd.DataFrame:
+    def _predict_panel(self, horizon: int | None, data: Any, future: Any,
+                       levels: Any = None, quantiles: Any = None) -> pd.DataFrame:
+        """A global model's forecast frame: id, time, forecast and the bands
+        of ``levels`` or ``quantiles`` (default: the model's)."""
         from lstmcast.panel.predict import forecast_frame, forecast_panel
         if future is not None:
             raise DataError("A global model reads no future covariates: drop "
@@ -328,7 +341,8 @@ class LSTMForecaster:
         panel = None if data is None else self.read_panel(data)
         state: PanelState = self.state_
         used = state.context if panel is None else panel
-        return forecast_frame(used, forecast_panel(state, panel, horizon))
+        return forecast_frame(used, forecast_panel(
+            state, panel, horizon, levels=levels, quantiles=quantiles))
 
     def read_panel(self, data: Any, **options: Any) -> PanelData:
         """``data`` (a path or DataFrame in long format) read as this global

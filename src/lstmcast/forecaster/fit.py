@@ -19,6 +19,7 @@ from lstmcast.core.errors import DataError
 from lstmcast.data.series import SeriesData
 from lstmcast.data.split import check_length
 from lstmcast.data.timeparse import zone_name
+from lstmcast.forecaster.calibrate import calibrate
 from lstmcast.forecaster.inputs import (
     covariates_of,
     feature_settings,
@@ -79,9 +80,10 @@ def fit_state(series: SeriesData, config: ForecastConfig, *,
     networks = Networks(nets=[net for net, _, _, _ in fitted],
                         histories=[history for _, history, _, _ in fitted],
                         n_train_windows=fitted[0][2], n_val_windows=fitted[0][3])
-    return FittedState(data=_data_facts(series, n_fit), shape=shape,
-                       features=features, transforms=transforms, networks=networks,
-                       context=_context(series, shape, transforms), config=config)
+    state = FittedState(data=_data_facts(series, n_fit), shape=shape,
+                        features=features, transforms=transforms, networks=networks,
+                        context=_context(series, shape, transforms), config=config)
+    return replace(state, calibration=calibrate(state, series))
 
 
 def _check_settings(cfg: ForecastConfig, covariates: tuple[str, ...]) -> None:

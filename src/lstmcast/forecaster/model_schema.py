@@ -48,6 +48,14 @@ _STEP = schema.record({
     "fitted": schema.mapping(schema.either(
         _SCALAR, _VALUES, schema.mapping(schema.anything()),
         expected="a number, a list of numbers or an object"), max_len=50)})
+#: ``calibration.json``: the validation errors (origins x steps, null where
+#: unknown, divided by the local scale over ``scale_window`` steps) of the
+#: prediction intervals.
+CALIBRATION = schema.record(
+    {"errors": schema.listof(schema.listof(schema.nullable(schema.number()),
+                                           max_len=100_000), max_len=10**6),
+     "symmetric": schema.boolean(), "monotone": schema.boolean()},
+    {"scale_window": schema.integer(1, 10**6)})  # errors / local scale (calibrate)
 PIPELINE = schema.record({
     "target": schema.record({"kind": schema.text(("pipeline",)),
                              "steps": schema.listof(_STEP, max_len=100)}),

@@ -8,6 +8,9 @@ fitted facts declared by :class:`~lstmcast.forecaster.state.FittedState`: window
 season, strategy, features, training range; the training histories and the
 context rows), ``manifest.json`` (hashes, written last). ``fit`` adds
 ``metrics.json`` and ``test_predictions.csv`` beside them.
+``calibration.json`` (the validation errors per step the prediction
+intervals are made from) is written when the model has one; a folder without
+it (saved before intervals existed) still loads and forecasts points.
 
 All model files and the manifest are written as one batch (each to an
 fsynced temporary file first, then renamed), so a failed save (a full disk)
@@ -34,7 +37,9 @@ from lstmcast.core.manifest import Folder, open_folder, write_with_manifest
 from lstmcast.core.persist import json_bytes
 from lstmcast.core.version import __version__, library_versions
 from lstmcast.data.series import SeriesData
+from lstmcast.forecaster.calibrate import SCALE_WINDOW
 from lstmcast.forecaster.model_schema import (
+    CALIBRATION,
     FIX,
     MODEL_FILES,
     PIPELINE,
@@ -59,6 +64,7 @@ from lstmcast.network.weights import read_weights, tensors
 if TYPE_CHECKING:
     from torch import nn
 
+    from lstmcast.intervals.conformal import Calibration
     from lstmcast.network.train import TrainResult
 
 _DIRECT = "direct.h"
@@ -70,7 +76,8 @@ MIN_FORMAT_VERSION = 1
 #: would ignore them and fail, so it is told to upgrade instead. Other models
 #: stay format 1, readable by older releases.
 FUTURE_FORMAT_VERSION = 2
-_TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags")
+_TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags", "levels",
+                 "quantiles")
 Group = TypeVar("Group")
 Built = TypeVar("Built")
 
@@ -133,6 +140,9 @@ def save_state(state: FittedState, params: dict[str, Any],
                                  for h in state.networks.histories[1:]],
             "context": _frame_to_json(state.context.series)}),
     }
+    if state.calibration is not None:
+        files["calibration.json"] = json_bytes({
+            **state.calibration.to_dict(), "scale_window": SCALE_WINDOW})
     write_with_manifest(folder, files, run_record(state, params["seed"]))
     return folder
 
@@ -227,7 +237,26 @@ def _load(folder: Folder) -> tuple[dict[str, Any], FittedState]:
         features.future))
     return params, FittedState(data=data, shape=shape, features=features,
                                transforms=transforms, networks=networks,
-                               context=context, config=config)
+                               context=context, config=config,
+                               calibration=_read_calibration(folder))
+
+
+def _read_calibration(folder: Folder) -> Calibration | None:
+    """The interval calibration of ``calibration.json``, checked; None for a
+    folder without one (saved before intervals existed, or without a
+    validation part): such a model forecasts points only."""
+    from lstmcast.intervals.conformal import Calibration
+    name = "calibration.json"
+    if name not in folder.files:
+        return None
+    where = folder.path / name
+    values = schema.validate(folder.json(name), CALIBRATION, str(where), FIX)
+    widths = {len(row) for row in values["errors"]}
+    if len(widths) > 1 or widths == {0}:
+        raise DataError(f"{where}: key errors must be rows of equal, non-zero "
+                        f"length (one error per step); got lengths "
+                        f"{sorted(widths)[:5]}. {FIX}")
+    return Calibration.from_dict(values)
 
 
 def _read_transforms(folder: Folder) -> Transforms:

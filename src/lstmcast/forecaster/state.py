@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from lstmcast.core.config import ForecastConfig
     from lstmcast.data.series import Repair, SeriesData
+    from lstmcast.intervals.conformal import Calibration
     from lstmcast.network.train import TrainResult
     from lstmcast.preprocess.base import Transform
     from lstmcast.preprocess.pipeline import Pipeline
@@ -207,6 +208,9 @@ class FittedState:
     networks: Networks
     context: Context
     config: ForecastConfig
+    #: Out-of-sample errors of the validation part, per step: the prediction
+    #: intervals (None: no validation part, or a model saved before intervals).
+    calibration: Calibration | None = None
 
     @property
     def net(self) -> nn.Module:

@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from lstmcast.core.config import TrainConfig
-from lstmcast.network import checkpoint
+from lstmcast.network import checkpoint, data_parallel
 from lstmcast.network.model import SEQUENCE_BUDGET, inference_batch
 from lstmcast.network.sequences import SequenceSet
 from lstmcast.network.windows import WindowSet
@@ -196,6 +196,8 @@ def _train(net: nn.Module, train_set: WindowSet | SequenceSet,
         torch.set_num_threads(cfg.threads)
     device = pick_device(cfg.device)
     net.to(device).train()
+    model = net if isinstance(train_set, SequenceSet) else data_parallel.wrap(
+        net, device)  # DistributedDataParallel under torchrun, else net itself
     loss_fn = LOSSES[cfg.loss]()
     opt = make_optimizer(net, cfg)
     per_epoch = math.ceil(len(train_set) / cfg.batch_size)
@@ -210,12 +212,12 @@ def _train(net: nn.Module, train_set: WindowSet | SequenceSet,
     if slot is not None:
         first, stale, best_state = slot.restore(net, opt, sched, gen, result,
                                                 best_state)
-    bar = _Progress(epochs) if progress else None
+    bar = _Progress(epochs) if progress and data_parallel.is_main() else None
     watcher = _EPOCH_WATCHER.get()
     started, epoch = time.perf_counter(), first - 1  # epoch: the last one run
     for epoch in range(first, epochs + 1):
         order = torch.randperm(len(train_set), generator=gen).numpy()
-        stats = _run_epoch(net, train_set, order, cfg, opt, sched, loss_fn, device,
+        stats = _run_epoch(model, train_set, order, cfg, opt, sched, loss_fn, device,
                            result, total)
         if stats is None:
             result.diverged = True
@@ -277,7 +279,7 @@ def _run_epoch(net: nn.Module, data: WindowSet | SequenceSet, order: np.ndarray,
     for start in range(0, len(order), cfg.batch_size):
         if result.steps >= total:
             break
-        rows = order[start:start + cfg.batch_size]
+        rows, weight = data_parallel.share(order[start:start + cfg.batch_size], net)
         if isinstance(data, SequenceSet):  # (B, T, F), (B, T, K), (B, T)
             x, y, mask = (part.to(device) for part in data.batch(rows))
             out, y = net.forward_steps(x)[mask], y[mask]  # (scored, K) each
@@ -285,7 +287,8 @@ def _run_epoch(net: nn.Module, data: WindowSet | SequenceSet, order: np.ndarray,
             x, y = (part.to(device) for part in data.batch(rows))  # (B, L, F), (B, K)
             out = net(x)  # (B, K)
         loss = loss_fn(out, y)  # scalar: mean over the scored steps
-        objective = loss + cfg.l1 * l1_penalty(net) if cfg.l1 else loss
+        objective = loss * weight + cfg.l1 * l1_penalty(net) if cfg.l1 else \
+            loss * weight  # weight 1 but in a share of a data-parallel batch
         opt.zero_grad(set_to_none=True)
         objective.backward()
         max_norm = cfg.clip_grad if cfg.clip_grad else math.inf
@@ -296,9 +299,11 @@ def _run_epoch(net: nn.Module, data: WindowSet | SequenceSet, order: np.ndarray,
         result.steps += 1
         if per_step:
             sched.step()
-        loss_sum += loss.item() * len(y)
-        count += len(y)
+        if weight:
+            loss_sum += loss.item() * len(y)
+            count += len(y)
         grad_max = max(grad_max, norm)
+    loss_sum, count = data_parallel.total(loss_sum, count, net)
     return loss_sum / max(count, 1), grad_max
 
 

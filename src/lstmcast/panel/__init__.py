@@ -5,8 +5,9 @@ Theta) it is combined with.
 
 ``prepare`` scales the series, ``windows`` serves training windows across
 series, ``fit`` trains the network, ``combine`` chooses the combination on
-validation, ``predict`` forecasts (network, classical methods, combination),
+validation, ``bands`` makes the prediction intervals from the validation
+errors, ``predict`` forecasts (network, classical methods, combination),
 ``state`` holds what a fit learned and ``serialize`` saves it.
 
-Imports network, preprocess, baselines, data and core.
+Imports network, preprocess, baselines, data, intervals and core.
 """

@@ -23,9 +23,10 @@ import numpy as np
 
 from lstmcast.core.config import ForecastConfig, PreprocessConfig
 from lstmcast.core.errors import DataError
+from lstmcast.core.parallel import on_cluster
 from lstmcast.data.panel import PanelData
 from lstmcast.data.seasonality import season_from_freq
-from lstmcast.panel.combine import choose, fixed_weights
+from lstmcast.panel.combine import choose, combine, fixed_weights
 from lstmcast.panel.prepare import Scaled, scale_series
 from lstmcast.panel.state import PanelState
 from lstmcast.panel.windows import INPUTS, PanelWindows, train_origins
@@ -33,6 +34,7 @@ from lstmcast.panel.windows import INPUTS, PanelWindows, train_origins
 if TYPE_CHECKING:
     from torch import nn
 
+    from lstmcast.intervals.conformal import Calibration
     from lstmcast.network.train import TrainResult
 
 PANEL_DEFAULTS: dict[str, Any] = {"loss": "mae", "epochs": 10,
@@ -85,6 +87,7 @@ def weights_given(config: ForecastConfig, given: set[str] | frozenset[str]) -> b
         config.preprocess.network_weight != PreprocessConfig().network_weight)
 
 
+@on_cluster
 def fit_panel(panel: PanelData, config: ForecastConfig, *, progress: bool = False,
               given: set[str] | frozenset[str] = frozenset()) -> PanelState:
     """Train the global network on every series of ``panel`` (all of it is
@@ -96,10 +99,14 @@ def fit_panel(panel: PanelData, config: ForecastConfig, *, progress: bool = Fals
     validation: dict[str, float] = {}
     scaled = _scaled(panel, season)
     config = _sized(scaled, config, window, given)
-    if weights_given(config, given):
-        weights = fixed_weights(float(config.preprocess.network_weight))
-    else:
-        weights, validation = _validate(panel, config, season, window, progress)
+    fixed = weights_given(config, given)
+    weights = fixed_weights(float(config.preprocess.network_weight))
+    calibration = None
+    if not fixed or _intervals_wanted(config):
+        chosen, validation, calibration = _validate(
+            panel, config, season, window, progress, weights if fixed else None)
+        weights = weights if fixed else chosen
+        validation = {} if fixed else validation
     net, history, windows = _train(scaled, config, window, progress)
     facts = {"series": len(panel), "rows": int(panel.lengths().sum()),
              "first": str(panel.stamps.min()), "last": str(panel.stamps.max()),
@@ -107,7 +114,12 @@ def fit_panel(panel: PanelData, config: ForecastConfig, *, progress: bool = Fals
              "logged_series": int(np.sum(scaled.logged)),
              "adjusted_series": int(np.sum(np.any(scaled.indices != 1, axis=1)))}
     return PanelState(config, season, window, horizon, weights, net, history,
-                      windows, panel, facts, validation)
+                      windows, panel, facts, validation, calibration)
+
+
+def _intervals_wanted(config: ForecastConfig) -> bool:
+    """Whether the config asks for prediction intervals or quantiles."""
+    return bool(config.model.levels or config.model.quantiles)
 
 
 def _scaled(panel: PanelData, season: int) -> Scaled:
@@ -151,25 +163,32 @@ def _train(scaled: Scaled, config: ForecastConfig, window: int,
 
 
 def _validate(panel: PanelData, config: ForecastConfig, season: int, window: int,
-              progress: bool) -> tuple[dict[str, float], dict[str, float]]:
+              progress: bool, weights: dict[str, float] | None = None
+              ) -> tuple[dict[str, float], dict[str, float], Calibration | None]:
     """The combination with the lowest sMAPE on the last H values of every
-    series long enough, forecast by components fitted without them; with no
-    such series, the equal weights of all components."""
+    series long enough, forecast by components fitted without them (or the
+    ``weights`` given), every candidate's sMAPE, and the calibration of the
+    prediction intervals from that combination's errors on those values
+    (:mod:`lstmcast.panel.bands`); with no such series, the equal weights of
+    all components and no calibration."""
+    from lstmcast.panel.bands import calibrate
     from lstmcast.panel.predict import component_paths
     horizon = config.model.horizon
-    long = [k for k, n in zip(panel.ids, panel.lengths(), strict=True)
-            if n >= horizon + MIN_VALIDATION_HISTORY]
-    if not long:
-        return fixed_weights(0.25), {}
-    part = panel.subset(long)
-    train = part.drop_last(horizon)
+    long = np.flatnonzero(panel.lengths() >= horizon + MIN_VALIDATION_HISTORY)
+    if not long.size:
+        return fixed_weights(0.25), {}, None
+    histories = [panel.y(i)[:-horizon] for i in long]  # views: nothing copied
     try:
-        net, _, _ = _train(_scaled(train, season), config, window, progress)
+        net, _, _ = _train(scale_series(histories, season), config, window, progress)
     except DataError:
-        return fixed_weights(0.25), {}
+        return fixed_weights(0.25), {}, None
     trial = PanelState(config, season, window, horizon, fixed_weights(0.25), net,
-                       None, 0, train, {})
-    histories = [train.y(i) for i in range(len(train))]
-    weights, scores = choose(component_paths(trial, histories, horizon),
-                             part.last(horizon))
-    return weights, scores
+                       None, 0, panel, {})
+    actual = panel.values[panel.starts[long + 1, None] - horizon
+                          + np.arange(horizon)[None, :]]
+    paths = component_paths(trial, histories, horizon)
+    scores: dict[str, float] = {}
+    if weights is None:
+        weights, scores = choose(paths, actual)
+    return weights, scores, calibrate(histories, combine(weights, paths), actual,
+                                      season)

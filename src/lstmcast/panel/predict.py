@@ -16,12 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from lstmcast.baselines.damped import damped_forecasts
-from lstmcast.baselines.dtheta import dynamic_theta_forecasts
-from lstmcast.baselines.joint import MIN_HISTORY, filled
-from lstmcast.baselines.theta import Theta
+from lstmcast.baselines.chunked import classical_paths
+from lstmcast.baselines.joint import MIN_HISTORY
 from lstmcast.core.errors import DataError
 from lstmcast.data.panel import PanelData
+from lstmcast.intervals.levels import check_levels, check_quantiles
+from lstmcast.panel.bands import panel_bands
 from lstmcast.panel.combine import CLASSICAL, COMPONENTS, combine
 from lstmcast.panel.prepare import scale_series, unscale
 from lstmcast.panel.state import PanelState
@@ -33,12 +33,16 @@ class PanelForecast:
     """(n, H) forecasts of every series: the combination (``forecast``) and its
     parts (``network`` and each classical method computed, by name in
     ``members``); ``notes`` says, for each series forecast in a special way
-    (constant, shorter than the window), how."""
+    (constant, shorter than the window), how; ``bands`` the combination's
+    prediction intervals (``lo-80``, ``hi-80``, ...) or quantiles (``q-0.1``,
+    ...), each (n, H), empty when none were asked for or the model has no
+    calibration."""
 
     forecast: np.ndarray
     network: np.ndarray
     members: dict[str, np.ndarray]
     notes: dict[Any, str] = field(default_factory=dict)
+    bands: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def network_paths(state: PanelState, histories: list[np.ndarray]) -> np.ndarray:
@@ -63,19 +67,8 @@ def network_paths(state: PanelState, histories: list[np.ndarray]) -> np.ndarray:
 def member_paths(histories: list[np.ndarray], season: int, horizon: int,
                  names: tuple[str, ...] = CLASSICAL) -> dict[str, np.ndarray]:
     """(n, H) forecasts of each classical method in ``names``, fitted on each
-    history."""
-    ready = [filled(np.asarray(h, dtype=np.float64)) for h in histories]
-    out = {}
-    if "theta" in names:
-        out["theta"] = np.stack([
-            Theta(season=season).fit(y).forecast(y, horizon)
-            if y.size >= MIN_HISTORY else np.full(horizon, y[-1])
-            for y in ready])
-    if "damped" in names:
-        out["damped"] = damped_forecasts(ready, season, horizon)
-    if "dtheta" in names:
-        out["dtheta"] = dynamic_theta_forecasts(ready, season, horizon)
-    return out
+    history (in chunks of series side by side: :mod:`lstmcast.baselines.chunked`)."""
+    return classical_paths(histories, season, horizon, names)
 
 
 def component_paths(state: PanelState, histories: list[np.ndarray], horizon: int,
@@ -89,12 +82,15 @@ def component_paths(state: PanelState, histories: list[np.ndarray], horizon: int
 
 
 def forecast_panel(state: PanelState, panel: PanelData | None = None,
-                   horizon: int | None = None, *, every_component: bool = False
-                   ) -> PanelForecast:
+                   horizon: int | None = None, *, every_component: bool = False,
+                   levels: tuple[float, ...] | None = None,
+                   quantiles: tuple[float, ...] | None = None) -> PanelForecast:
     """Forecast ``horizon`` (default: the model's H) steps after every series of
     ``panel`` (default: the panel the model was fitted on). The classical
     methods the combination does not use are computed only with
-    ``every_component`` (to score them beside it)."""
+    ``every_component`` (to score them beside it). The bands are those of
+    ``levels`` or ``quantiles`` (default: the model's settings; quantiles
+    replace the levels when given)."""
     panel = state.context if panel is None else panel
     horizon = horizon or state.horizon
     if horizon > state.horizon:
@@ -116,8 +112,24 @@ def forecast_panel(state: PanelState, panel: PanelData | None = None,
         names = [panel.ids[i] for i in np.flatnonzero(bad)[:5]]
         raise DataError(f"The forecasts of {int(bad.sum())} series are NaN or "
                         f"infinite (e.g. {names}): check them for extreme values.")
-    return PanelForecast(combined, network, paths, special_series(panel,
-                                                                  state.window))
+    return PanelForecast(combined, network, paths,
+                         special_series(panel, state.window),
+                         _bands(state, histories, combined, levels, quantiles))
+
+
+def _bands(state: PanelState, histories: list[np.ndarray], forecast: np.ndarray,
+           levels: tuple[float, ...] | None, quantiles: tuple[float, ...] | None
+           ) -> dict[str, np.ndarray]:
+    """The prediction intervals (or quantiles) of ``forecast``; none without
+    a calibration."""
+    if state.calibration is None:
+        return {}
+    levels = check_levels(state.config.model.levels if levels is None
+                          else levels)
+    quantiles = check_quantiles(state.config.model.quantiles if quantiles is None
+                                else quantiles)
+    return panel_bands(state.calibration, histories, forecast, state.season,
+                       levels=levels, quantiles=quantiles)
 
 
 def special_series(panel: PanelData, window: int) -> dict[Any, str]:
@@ -142,12 +154,15 @@ def special_series(panel: PanelData, window: int) -> dict[Any, str]:
 
 
 def forecast_frame(panel: PanelData, forecast: PanelForecast) -> pd.DataFrame:
-    """The forecasts in long format: the panel's id and time columns and
-    ``forecast``, H rows per series, at the stamps after each series' end."""
+    """The forecasts in long format: the panel's id and time columns,
+    ``forecast`` and its bands (``lo-80, hi-80, ...`` or ``q-0.1, ...``), H
+    rows per series, at the stamps after each series' end."""
     n, horizon = forecast.forecast.shape
     stamps = [panel.future_stamps(i, horizon) for i in range(n)]
     return pd.DataFrame({
         panel.id_name: np.repeat(np.array(panel.ids, dtype=object), horizon),
         panel.time_name: stamps[0].append(stamps[1:]) if n > 1 else stamps[0],
-        "forecast": forecast.forecast.reshape(n * horizon)})
+        "forecast": forecast.forecast.reshape(n * horizon),
+        **{name: values.reshape(n * horizon)
+           for name, values in forecast.bands.items()}})
 

@@ -22,7 +22,8 @@ from lstmcast.baselines.joint import filled
 @dataclass(frozen=True)
 class Scaled:
     """Every series on the network's scale, concatenated like
-    :class:`~lstmcast.data.panel.PanelData` (``z[starts[i]:starts[i + 1]]``).
+    :class:`~lstmcast.data.panel.PanelData` (``z[starts[i]:starts[i + 1]]``,
+    float32).
 
     ``indices`` (n, m) are the seasonal indices, ``logged`` (n,) says where
     logs were taken and ``scale`` (n,) what the values were divided by (1
@@ -40,23 +41,27 @@ class Scaled:
 
 
 def scale_series(histories: list[np.ndarray], season: int) -> Scaled:
-    """Scale each history (oldest value first) on its own."""
-    parts, indices = [], np.ones((len(histories), max(season, 1)))
-    logged, scales = np.zeros(len(histories), bool), np.ones(len(histories))
+    """Scale each history (oldest value first) on its own, into one float32
+    array (the network reads float32; each series is computed in float64 and
+    written once, so a panel of 30 million values takes 120 MB here)."""
+    n = len(histories)
+    starts = np.r_[0, np.cumsum([len(h) for h in histories])].astype(np.int64)
+    z = np.empty(int(starts[-1]), dtype=np.float32)
+    indices = np.ones((n, max(season, 1)))
+    logged, scales = np.zeros(n, bool), np.ones(n)
     for i, history in enumerate(histories):
         y = filled(np.asarray(history, dtype=np.float64))
         indices[i] = season_indices(y, season)
         adjusted = y / indices[i][np.arange(y.size) % indices.shape[1]]
         if np.all(adjusted > 0):
-            logged[i], z = True, np.log(adjusted)
+            logged[i], values = True, np.log(adjusted)
         else:
             steps = np.abs(np.diff(adjusted))
             scales[i] = float(steps.mean()) if steps.size and steps.mean() > 1e-12 \
                 else max(float(np.abs(adjusted).max()), 1.0)
-            z = adjusted / scales[i]
-        parts.append(z)
-    starts = np.r_[0, np.cumsum([p.size for p in parts])].astype(np.int64)
-    return Scaled(np.concatenate(parts), starts, indices, logged, scales)
+            values = adjusted / scales[i]
+        z[starts[i]: starts[i + 1]] = values
+    return Scaled(z, starts, indices, logged, scales)
 
 
 def unscale(paths: np.ndarray, scaled: Scaled) -> np.ndarray:

@@ -6,15 +6,17 @@ without data forecasts after it), ``config.json`` (the settings, reusable with
 ``lstmcast fit --config``), ``model.json`` (``"kind": "panel"``, season,
 window, horizon, the weights of the combination and the validation scores
 that chose them, the training history, the series ids and column names) and
-``manifest.json`` (hashes, written last). Loading checks the hashes first and
-never unpickles.
+``calibration.json`` (the scaled validation errors per step the prediction
+intervals are made from: :mod:`lstmcast.panel.bands`; a folder saved before
+intervals existed has none and forecasts points only) and ``manifest.json``
+(hashes, written last). Loading checks the hashes first and never unpickles.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -29,8 +31,12 @@ from lstmcast.network.weights import read_weights, tensors
 from lstmcast.panel.combine import COMPONENTS
 from lstmcast.panel.state import PanelState
 
+if TYPE_CHECKING:
+    from lstmcast.intervals.conformal import Calibration
+
 KIND = "panel"
 FILES = ("model.safetensors", "context.safetensors", "config.json", "model.json")
+CALIBRATION = "calibration.json"
 HEADER_BYTES = 1 << 20  # of a safetensors header, at most
 FIX = "Fit the global model again (lstmcast fit PANEL --id ID ...)."
 
@@ -80,6 +86,8 @@ def save_panel_state(state: PanelState, params: dict[str, Any],
                         "dates": isinstance(panel.stamps, pd.DatetimeIndex),
                         "unit": getattr(panel.stamps, "unit", None)}}),
     }
+    if state.calibration is not None:
+        files[CALIBRATION] = json_bytes(state.calibration.to_dict())
     write_with_manifest(folder, files, {"seed": params.get("seed"),
                                         "versions": library_versions(),
                                         "data_sha256": state.facts["data_sha256"]})
@@ -146,8 +154,30 @@ def _load(folder: Folder) -> tuple[dict[str, Any], PanelState]:
     state = PanelState(config, meta["season"], meta["window"], meta["horizon"],
                        weights, net.eval(), history, meta["n_train_windows"],
                        _context(folder, meta["context"]), meta["facts"],
-                       {str(k): float(v) for k, v in meta["validation"].items()})
+                       {str(k): float(v) for k, v in meta["validation"].items()},
+                       _calibration(folder, meta["horizon"]))
     return meta["params"], state
+
+
+def _calibration(folder: Folder, horizon: int) -> Calibration | None:
+    """The interval calibration of ``calibration.json``; None where the folder
+    has none (saved before intervals existed: point forecasts only)."""
+    from lstmcast.intervals.conformal import Calibration
+    if CALIBRATION not in folder.files:
+        return None
+    where = folder.path / CALIBRATION
+    values = folder.json(CALIBRATION)
+    rows = values.get("errors") if isinstance(values, dict) else None
+    if not isinstance(rows, list) or not rows or any(
+            not isinstance(row, list) or len(row) != horizon for row in rows):
+        raise DataError(f"{where}: key errors must be a list of rows of "
+                        f"{horizon} numbers or nulls (one per step of the "
+                        f"horizon). {FIX}")
+    if any(v is not None and (isinstance(v, bool) or not isinstance(v, int | float))
+           for row in rows for v in row):
+        raise DataError(f"{where}: key errors holds a value that is neither a "
+                        f"number nor null. {FIX}")
+    return Calibration.from_dict(values)
 
 
 def _check_size(folder: Folder, config: ForecastConfig, window: Any,

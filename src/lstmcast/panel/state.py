@@ -16,6 +16,7 @@ if TYPE_CHECKING:
 
     from lstmcast.core.config import ForecastConfig
     from lstmcast.data.panel import PanelData
+    from lstmcast.intervals.conformal import Calibration
     from lstmcast.network.train import TrainResult
 
 
@@ -28,7 +29,10 @@ class PanelState:
     (:data:`lstmcast.panel.combine.COMPONENTS`); ``validation`` the sMAPE of
     every candidate combination on the held-out last H values (empty when the
     weights were given); ``context`` the panel ``fit`` saw (forecast from when
-    no data is given).
+    no data is given); ``calibration`` the scaled errors of the chosen
+    combination on those held-out values, which the prediction intervals are
+    made from (:mod:`lstmcast.panel.bands`; None for a model saved before
+    intervals existed: point forecasts only).
     """
 
     config: ForecastConfig
@@ -42,3 +46,4 @@ class PanelState:
     context: PanelData
     facts: dict[str, Any]
     validation: dict[str, float] = field(default_factory=dict)
+    calibration: Calibration | None = None

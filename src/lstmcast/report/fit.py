@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from lstmcast.core.persist import read_json
 from lstmcast.figures import plots
 from lstmcast.figures.backtest import per_horizon_errors
+from lstmcast.figures.intervals import fan_chart
 from lstmcast.report import html
 from lstmcast.report.runs import run_zone, verdict
 
@@ -44,7 +45,15 @@ def write_fit_report(run_dir: str | Path) -> Path:
                 ("Forecasts", html.figure_block(
                     plots.forecasts(predictions),
                     "Each model forecasts every test point one step ahead from "
-                    "the true history, with parameters fixed after training."))]
+                    "the true history, with parameters fixed after training; "
+                    "the shading is the LSTM's 80% and 95% intervals."))]
+    if (run / "series.csv").is_file() and (run / "future_forecast.csv").is_file():
+        sections.append(("Forecast with prediction intervals", html.figure_block(
+            fan_chart(plots.zoned(pd.read_csv(run / "series.csv"), zone),
+                      plots.zoned(pd.read_csv(run / "future_forecast.csv"), zone)),
+            "The saved model's forecast after the last value, with its 80% and "
+            "95% intervals: conformal, from the errors of its forecasts of the "
+            "validation part at each step ahead.")))
     if (run / "series.csv").is_file():
         series = plots.zoned(pd.read_csv(run / "series.csv"), zone)
         sections.append(("Data", html.figure_block(

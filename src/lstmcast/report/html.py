@@ -59,12 +59,19 @@ def esc(value: Any) -> str:
     return html.escape(str(value))
 
 
+#: Interval scores shown beside the point scores when a model has them.
+INTERVAL_COLUMNS = [("coverage_80", "coverage 80 %"), ("coverage_95", "coverage 95 %"),
+                    ("msis", "MSIS"), ("crps", "CRPS")]
+
+
 def metrics_table(metrics: dict[str, dict[str, Any]]) -> str:
-    head = "".join(f"<th>{esc(t)}</th>" for _, t in [("model", "model"),
-                                                      *METRIC_COLUMNS])
+    columns = METRIC_COLUMNS + [
+        (key, title) for key, title in INTERVAL_COLUMNS
+        if any(values.get(key) is not None for values in metrics.values())]
+    head = "".join(f"<th>{esc(t)}</th>" for _, t in [("model", "model"), *columns])
     rows = []
     for model, values in metrics.items():
-        cells = "".join(f"<td>{_num(values.get(k), k)}</td>" for k, _ in METRIC_COLUMNS)
+        cells = "".join(f"<td>{_num(values.get(k), k)}</td>" for k, _ in columns)
         css = ' class="lstm"' if model == "lstm" else ""
         rows.append(f"<tr{css}><td>{esc(model)}</td>{cells}</tr>")
     return f"<table><tr>{head}</tr>{''.join(rows)}</table>"

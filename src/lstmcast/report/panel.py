@@ -7,7 +7,9 @@ series left out and the notes, which model was saved, the config),
 ``per_series.csv`` (sMAPE and MASE of every scored series and model, under
 two header rows), ``test_forecasts.csv`` (id, time, actual, a column per
 model) and ``history.csv`` (id, time, actual: the end of the training part of
-the series to plot, the best and the worst by the lstm's sMAPE).
+the series to plot, the best and the worst by the lstm's sMAPE) and, where the
+run has them, ``future_forecast.csv`` (the saved model's forecast of those
+series with its bands) and the ``intervals`` entry of metrics.json.
 :func:`write_panel_report` writes ``report.html`` beside them.
 """
 
@@ -21,7 +23,7 @@ import pandas as pd
 
 from lstmcast.core.persist import read_json
 from lstmcast.figures import plots
-from lstmcast.figures.panel import error_distribution, series_panels
+from lstmcast.figures.panel import error_distribution, fan_panels, series_panels
 from lstmcast.report import html
 from lstmcast.report.runs import run_zone
 
@@ -149,7 +151,50 @@ def _series_block(history: pd.DataFrame, tests: pd.DataFrame, ids: list[str],
     return html.figure_block(figure, f"The {which} series by the lstm's sMAPE: "
                              f"{'; '.join(titles[key] for key in ids)}. The end "
                              "of the training part, the test actuals (dots), "
-                             "and the lstm and Theta forecasts of them.")
+                             "and the lstm and Theta forecasts of them, with "
+                             "the lstm's prediction intervals (shaded).")
+
+
+def intervals_block(metrics: dict[str, Any]) -> str:
+    """The prediction intervals of the models that have them: coverage of
+    each level beside its nominal, MSIS, pinball (and CRPS), how each was
+    made, and the calibration's notes; empty for a run without intervals."""
+    info = metrics.get("intervals")
+    if not info:
+        return ""
+    models = metrics["models"]
+    keys = [f"coverage_{level:g}" for level in info["levels"]]
+    keys += [k for k in ("msis", "pinball", "crps")
+             if any(models[m].get(k) is not None for m in models)]
+    shown = sorted((m for m in models if any(models[m].get(k) is not None
+                                             for k in keys)),
+                   key=lambda m: (models[m].get("msis") is None,
+                                  models[m].get("msis") or 0))
+    heads = {"msis": "MSIS", "pinball": "pinball (scaled)", "crps": "CRPS (scaled)"}
+    rows = [[m, info["method"].get(m, ""), *(models[m].get(k) for k in keys)]
+            for m in shown]
+    text = html.table(["model", "how its bands were made",
+                       *(heads.get(k, k.replace("coverage_", "coverage ") + " %")
+                         for k in keys)], rows)
+    text += ("<p>Coverage: the share of test values inside the band, to set "
+             "beside its level. MSIS (M4, alpha 0.05): the 95% band's width "
+             "plus 40 times each miss, over the series' MASE scale; pinball: "
+             "the quantile loss of the bounds and the forecast, on the same "
+             "scale; lower is better for both. lstmcast's bands were "
+             f"calibrated on {info.get('calibration_errors', 0)} errors per "
+             "step, none from the test part.</p>")
+    for note in info.get("notes", []):
+        text += f"<p>{html.esc(note)}</p>"
+    return text
+
+
+def _fan_block(history: pd.DataFrame, tests: pd.DataFrame, future: pd.DataFrame,
+               ids: list[str], titles: dict[str, str]) -> str:
+    figure = fan_panels(history, tests, future, ids, titles)
+    return html.figure_block(figure, "The forecast after the end of each "
+                             "plotted series by the saved model, with its "
+                             "prediction intervals (darker: the narrower "
+                             "level).")
 
 
 def notes_block(metrics: dict[str, Any]) -> str:
@@ -183,11 +228,20 @@ def write_panel_report(run_dir: str | Path) -> Path:
                 ("Errors across series", spread_block(scores["smape"],
                                                       list(metrics["models"])))]
     best, worst, titles = plotted(history, scores["smape"]["lstm"])
+    if intervals_block(metrics):
+        sections.append(("Prediction intervals on the test part",
+                         intervals_block(metrics)))
     for heading, ids, which in (("Best series", best, "best"),
                                 ("Worst series", worst, "worst")):
         if ids:
             sections.append((heading, _series_block(history, tests, ids, titles,
                                                     which)))
+    if (run / "future_forecast.csv").is_file():
+        future = long_frame(run / "future_forecast.csv", zone)
+        ids = [key for key in best + worst if key in set(future["id"])]
+        if ids:
+            sections.append(("Forecasts after the end of the series",
+                             _fan_block(history, tests, future, ids, titles)))
     sections += [("Series left out, not scored or noted", notes_block(metrics)),
                  ("Settings", html.pre_json({"split": split,
                                              "seconds": metrics["seconds"],
