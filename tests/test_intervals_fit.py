@@ -8,6 +8,8 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import FAST
@@ -16,6 +18,7 @@ from lstmcast.core.config import ForecastConfig
 from lstmcast.data.loading import load
 from lstmcast.evaluation.holdout import fit_evaluate
 from lstmcast.evaluation.interval_doctor import check_calibration, slack
+from lstmcast.forecaster.calibrate import local_scale
 from lstmcast.forecaster.estimator import LSTMForecaster
 from lstmcast.intervals.conformal import Calibration
 
@@ -222,3 +225,28 @@ def test_multi_step_test_forecasts_are_scored_per_step():
     for h in ("h1", "h2"):
         lstm = result.horizon_metrics[h]["lstm"]
         assert 0 <= lstm["coverage_80"] <= 100 and lstm["msis"] > 0
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.floats(-1e3, 1e3)), min_size=2,
+                max_size=80), st.integers(1, 30), st.data())
+def test_local_scale_is_the_rolling_mean_absolute_change_up_to_each_origin(
+        values, window, data):
+    """The scale at an origin reads only the changes up to it: the mean of
+    the last ``window`` known |changes| (else of all known ones, else 1),
+    the same as pandas' rolling mean over the whole series."""
+    y = np.array([np.nan if v is None else v for v in values])
+    origins = np.array(data.draw(st.lists(st.integers(0, len(y) - 1),
+                                          min_size=1, max_size=20)))
+    steps = pd.Series(np.abs(np.diff(y, prepend=np.nan)))
+    expected = steps.rolling(window, min_periods=1).mean().to_numpy()[origins]
+    overall = steps.expanding(min_periods=1).mean().to_numpy()[origins]
+    bad = ~(np.isfinite(expected) & (expected > 0))
+    expected[bad] = overall[bad]
+    expected[~(np.isfinite(expected) & (expected > 0))] = 1.0
+    np.testing.assert_allclose(local_scale(y, origins, window), expected,
+                               rtol=1e-9, atol=1e-9)
+    changed = y.copy()
+    changed[origins.max() + 1:] = 7e5  # the future does not move the scale
+    np.testing.assert_array_equal(local_scale(changed, origins, window),
+                                  local_scale(y, origins, window))

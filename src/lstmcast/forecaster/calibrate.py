@@ -32,7 +32,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from lstmcast.core.errors import DataError
 from lstmcast.intervals.conformal import Calibration
@@ -59,18 +58,42 @@ def local_scale(y: np.ndarray, origins: np.ndarray,
     """(B,) the mean absolute one-step change of ``y`` over the ``window``
     changes up to each origin (fewer at the start; gaps skipped), from the
     values up to the origin only. Where that is 0 or unknown, the mean over
-    all changes up to the origin; where that is too, 1."""
-    y = np.asarray(y, dtype=np.float64)
-    steps = pd.Series(np.abs(np.diff(y, prepend=np.nan)))  # steps[t] = |y[t] - y[t-1]|
-    recent = steps.rolling(window, min_periods=1).mean().to_numpy()
-    overall = steps.expanding(min_periods=1).mean().to_numpy()
+    all changes up to the origin; where that is too, 1. Reads only the span
+    of ``y`` the origins need (a long series is not copied)."""
     origins = np.asarray(origins, dtype=np.int64)
-    out = recent[origins]
+    if len(origins) == 0:
+        return np.empty(0)
+    first = max(0, int(origins.min()) - window + 1)  # first change to read
+    recent = _mean_changes(y, first, int(origins.max()) + 1, window)
+    out = recent[origins - first]
     bad = ~(np.isfinite(out) & (out > 0))
-    out[bad] = overall[origins[bad]]
+    if bad.any():  # rare: a flat or gappy stretch; read the whole history
+        overall = _mean_changes(y, 0, int(origins[bad].max()) + 1, None)
+        out[bad] = overall[origins[bad]]
     bad = ~(np.isfinite(out) & (out > 0))
     out[bad] = 1.0
     return out
+
+
+def _mean_changes(y: np.ndarray, start: int, stop: int,
+                  window: int | None) -> np.ndarray:
+    """(stop - start,) at each row t in [start, stop): the mean of the known
+    |y[s] - y[s-1]| over the last ``window`` rows s <= t (all rows s <= t
+    when ``window`` is None; rows before ``start`` are not read then only
+    when ``start`` is 0)."""
+    segment = np.asarray(y[max(0, start - 1):stop], dtype=np.float64)
+    steps = np.abs(np.diff(segment))
+    if start == 0:
+        steps = np.concatenate([[np.nan], steps])  # no change before row 0
+    known = np.isfinite(steps)
+    total = np.concatenate([[0.0], np.cumsum(np.where(known, steps, 0.0))])
+    count = np.concatenate([[0], np.cumsum(known)])
+    ends = np.arange(1, len(steps) + 1)
+    begins = np.zeros_like(ends) if window is None else np.maximum(0, ends - window)
+    n = count[ends] - count[begins]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(n > 0, (total[ends] - total[begins]) / np.maximum(n, 1),
+                        np.nan)
 
 
 def calibration_steps(state: FittedState, n_val: int) -> int:
