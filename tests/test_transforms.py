@@ -129,6 +129,27 @@ def test_inverse_path_recovers_the_future(case, horizon, where):
     assert_close(got, lossless_stage(pipe, stages)[origin: origin + horizon])
 
 
+@PROPERTY
+@given(cases(), st.integers(1, 12), st.data())
+def test_inverse_paths_of_many_origins_equal_one_path_at_a_time(case, horizon,
+                                                                data):
+    """The batched inversion (the series transformed once) gives every origin
+    the path ``inverse_path`` gives it from its own history: each step is
+    causal, and no step writes into the stages the origins share."""
+    pipe, x, n_fit = case
+    times = np.cumsum(np.linspace(1.0, 3.0, x.size))
+    pipe.fit(x[:n_fit], times=times[:n_fit])
+    first = int(np.argmax(np.isfinite(pipe.transform(x, times=times))))
+    origins = np.array(data.draw(st.lists(
+        st.integers(first, x.size - 1), min_size=1, max_size=6)))
+    rng = np.random.default_rng(len(origins))
+    z_paths = rng.normal(size=(len(origins), horizon))
+    got = pipe.inverse_paths(z_paths, x, origins, times=times)
+    want = np.stack([pipe.inverse_path(z, x[: t + 1], times=times[: t + 1])
+                     for z, t in zip(z_paths, origins, strict=True)])
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
 def test_difference_path_uses_its_own_values_beyond_history():
     x = np.array([1.0, 2.0, 4.0, 7.0])
     diff = Difference(2).fit(x)

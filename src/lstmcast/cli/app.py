@@ -90,7 +90,10 @@ for _command, _example in ((fit.fit, fit.FIT_EXAMPLE),
 
 
 def main() -> None:
-    """Console-script entry point."""
+    """Console-script entry point (large arrays go back to the system when
+    freed: :mod:`lstmcast.core.heap`)."""
+    from lstmcast.core.heap import return_large_blocks
+    return_large_blocks()
     app()
 
 

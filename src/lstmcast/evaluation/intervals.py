@@ -27,17 +27,26 @@ from lstmcast.intervals.conformal import Calibration
 from lstmcast.intervals.levels import check_levels, check_quantiles, quantile_column
 from lstmcast.intervals.scores import band_scores, crps, pinball
 
+#: A baseline is calibrated on the one-step errors of at most this many of
+#: the last training rows (plenty for a 99% quantile; a long series is not
+#: forecast, or copied, in full to calibrate a naive forecast).
+MAX_BASELINE_ERRORS = 20_000
+
 
 def baseline_calibration(model: Any, y: np.ndarray, n_train: int,
                          season: int) -> Calibration | None:
     """The one-step errors of a fitted baseline over the training part (from
-    row ``season + 1`` on), or None when it has none."""
-    first = min(max(season, 1) + 1, n_train - 1)
-    positions = np.arange(first, n_train)
+    row ``season + 1`` on, the last :data:`MAX_BASELINE_ERRORS` of them), or
+    None when it has none."""
+    lag = max(season, 1)
+    lo = max(0, n_train - MAX_BASELINE_ERRORS - 2 * lag)  # history read from here
+    first = min(lo + lag + 1, n_train - 1)
+    positions = np.arange(max(first, n_train - MAX_BASELINE_ERRORS), n_train)
     if len(positions) == 0:
         return None
     try:
-        errors = y[positions] - model.predict_one_step(y[:n_train], positions)
+        errors = y[positions] - model.predict_one_step(
+            y[lo:n_train], positions - lo)
     except (ValueError, ArithmeticError):
         return None
     return Calibration(errors=errors[:, None]) if np.isfinite(errors).any() \

@@ -128,6 +128,7 @@ def validation_errors(state: FittedState, series: SeriesData, first: int,
     n = len(series)
     _, _, feats = _inputs(state, series)
     usable = _usable_origins(state, feats)
+    del feats  # the forecasts below build their own
     cap = max(MIN_ORIGINS, min(MAX_ORIGINS, WORK // (state.shape.window * steps)))
     origins = usable[(usable >= first - 1) & (usable < n - 1)][-cap:]
     if len(origins) == 0:

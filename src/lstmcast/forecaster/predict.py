@@ -151,11 +151,11 @@ def multi_step(state: FittedState, series: SeriesData, origins: np.ndarray,
     origins = np.asarray(origins, dtype=np.int64)
     start, z, feats = _inputs(state, series)
     out = _z_paths(state, series, z, feats, origins, horizon, start)  # (B, H)
-    times, y, pipeline = series.times_float(), series.y, state.transforms.pipeline
-    paths = [pipeline.inverse_path(out[i], y[: t + 1], start=start,
-                                   times=times[: t + 1])
-             for i, t in enumerate(origins)]
-    return finite(np.stack(paths)) if paths else np.empty((0, horizon))
+    del z, feats  # not held while the inversion transforms the series again
+    if len(origins) == 0:
+        return np.empty((0, horizon))
+    return finite(state.transforms.pipeline.inverse_paths(
+        out, series.y, origins, start=start, times=series.times_float()))
 
 
 def future_rows_needed(state: FittedState, horizon: int) -> int:

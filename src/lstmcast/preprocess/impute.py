@@ -87,16 +87,22 @@ class Impute(Pointwise):
         check_choice("method", self.method, ("linear", "time", "ffill", "knn", "none"))
         check_int("k", self.k, 1)
         x = as_float_array(x)
-        first = finite_values(x, "Impute")[0]
+        finite = np.isfinite(x)
+        if not finite.any():
+            finite_values(x, "Impute")  # the error naming the empty training part
+        first = float(x[np.argmax(finite)])
         self.train_ = x if self.method == "knn" else np.empty(0)
         self._restore()
+        use_times = self.method == "time" and times is not None
+        stamps = _check_times(times, x.size) if use_times else None
+        self.gap_index_ = np.flatnonzero(~finite)
+        if len(self.gap_index_) == 0:  # nothing to fill: no copies of x
+            self.gap_value_, self.last_value_ = np.empty(0), float(x[-1])
+            return self
         if self.method in ("knn", "ffill", "none"):
             filled = self._causal_fill(x.copy(), first)
         else:
-            use_times = self.method == "time" and times is not None
-            coords = _check_times(times, x.size) if use_times else np.arange(x.size)
-            filled = _interpolate(x, coords)
-        self.gap_index_ = np.flatnonzero(~np.isfinite(x))
+            filled = _interpolate(x, np.arange(x.size) if stamps is None else stamps)
         self.gap_value_ = filled[self.gap_index_]
         self.last_value_ = float(filled[-1])
         return self
@@ -115,10 +121,15 @@ class Impute(Pointwise):
         out = as_float_array(x)
         if self.method == "none":
             return out
+        missing = np.flatnonzero(~np.isfinite(out))
+        if len(missing) == 0:  # a long complete series: no further copies
+            return out
         gaps = np.asarray(self.gap_index_, dtype=int)
-        t = start + np.arange(out.size)
-        stored = np.isin(t, gaps) & ~np.isfinite(out)
-        out[stored] = self.gap_value_[np.searchsorted(gaps, t[stored])]
+        t = start + missing
+        stored = np.isin(t, gaps)
+        out[missing[stored]] = self.gap_value_[np.searchsorted(gaps, t[stored])]
+        if np.isfinite(out[missing]).all():
+            return out
         return self._causal_fill(out, self.last_value_)
 
     def _causal_fill(self, out: np.ndarray, lead: float) -> np.ndarray:

@@ -45,7 +45,8 @@ class Pipeline:
     -----
     ``Impute`` and ``Outliers`` invert as the identity, so the inversions give
     forecasts of the filled, cleaned series. Each inversion transforms the
-    whole of ``x`` (or ``history``) again to get every stage's true history.
+    whole of ``x`` (or ``history``) again to get every stage's true history
+    (:meth:`inverse_paths` once for many origins).
     """
 
     def __init__(self, steps: list[Transform]) -> None:
@@ -93,6 +94,26 @@ class Pipeline:
         for step, stage in zip(self.steps[::-1], stages[-2::-1], strict=True):
             z = step.inverse_path(z, stage, start)
         return z
+
+    def inverse_paths(self, z_paths: np.ndarray, x: np.ndarray, origins: np.ndarray,
+                      start: int = 0, times: np.ndarray | None = None) -> np.ndarray:
+        """(B, H): ``inverse_path(z_paths[i], x[:origins[i] + 1])`` for every
+        origin, with ``x`` transformed once instead of once per origin (every
+        step is causal: its output up to row t reads ``x`` up to row t only),
+        so a long series is not copied and transformed for each path."""
+        origins = np.asarray(origins, dtype=np.int64)
+        if len(origins) == 0:
+            return np.empty((0, np.shape(z_paths)[-1]))
+        last = int(origins.max()) + 1
+        stages = self.transform_stages(x[:last], start,
+                                       None if times is None else times[:last])
+        out = []
+        for z_path, origin in zip(z_paths, origins, strict=True):
+            z = np.asarray(z_path, dtype=np.float64)
+            for step, stage in zip(self.steps[::-1], stages[-2::-1], strict=True):
+                z = step.inverse_path(z, stage[: origin + 1], start)
+            out.append(z)
+        return np.stack(out)
 
     def get_state(self) -> dict[str, Any]:
         """The fitted steps as JSON-able dicts."""
