@@ -210,7 +210,8 @@ def defaults_text(defaults: list[dict], exe: Path) -> str:
             "about 200 validation origins), the one-step forecasts and bands of "
             "the whole test part, the doctor and the report. The command line "
             "fixes glibc's mmap threshold at 4 MB (lstmcast.core.heap: 1.65 GB "
-            "peak at 10^7 points without it, measured once).\n\n" + "\n".join(lines) + f"\n\nTarget (under {LIMIT_GB} "
+            "peak at 10^7 points without it, measured once).\n\n"
+            + "\n".join(lines) + f"\n\nTarget (under {LIMIT_GB} "
             f"GB and under {LIMIT_SECONDS / 60:.0f} minutes on 2 cores, every "
             f"size): {met} ({len(ok)} of {len(defaults)}).")
 
