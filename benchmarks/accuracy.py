@@ -130,16 +130,20 @@ def run_one(args: tuple) -> dict:
 
 
 def warm_up() -> None:
-    """A one-epoch fit on 200 synthetic points, untimed: every module a fit
-    imports is loaded before the clock starts (peers.py warms up alike)."""
+    """One-epoch fits on 200 synthetic points, plain and --auto, untimed: every
+    module a fit imports (torch, statsmodels' ETS and STL, scipy.signal) is
+    loaded before the clock starts (peers.py warms up alike)."""
     from lstmcast.core.config import ForecastConfig
     from lstmcast.data.series import SeriesData
     from lstmcast.evaluation.holdout import fit_evaluate
+    from lstmcast.search.auto import fit_auto
     t = np.arange(200)
-    frame = pd.DataFrame({"value": np.sin(t / 5) + 0.01 * t},
+    frame = pd.DataFrame({"value": 5 + np.sin(t / 5) + 0.01 * t},
                          index=pd.RangeIndex(200, name="t"))
-    fit_evaluate(SeriesData(frame=frame, target="value", covariates=(), freq=None),
-                 ForecastConfig().replace(target="value", epochs=1, season=1))
+    series = SeriesData(frame=frame, target="value", covariates=(), freq=None)
+    config = ForecastConfig().replace(target="value", epochs=1, season=1)
+    fit_evaluate(series, config)
+    fit_auto(series, config, refit=False)
 
 
 def catalog_peers(folder: str) -> dict[tuple[str, str], float]:

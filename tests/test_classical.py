@@ -93,6 +93,28 @@ def test_ets_beats_naive_on_a_seasonal_series_and_matches_statsmodels(fits):
     np.testing.assert_allclose(model.forecast(y[:150], 15), res.forecast(15))
 
 
+def test_ets_fit_equals_statsmodels_without_its_covariance(fits):
+    """The search's results skip statsmodels' parameter covariance (a Hessian
+    per fit): the chosen model's parameters and AICc are statsmodels' own."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    model = fits[ETS]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = ETSModel(seasonal(200)[:150], **model.spec_).fit(disp=False)
+    assert model.aicc_ == pytest.approx(res.aicc, rel=1e-10)
+    np.testing.assert_allclose(list(model.params_.values()), res.params, rtol=1e-10)
+
+
+def test_ets_models_restricts_the_search_and_names_unknown_forms(fits):
+    y, full = seasonal(200)[:150], fits[ETS]
+    other = next(name for name in full.search_ if name != full.name_)
+    one = ETS(season=12, models=(other,)).fit(y)
+    assert one.name_ == other and list(one.search_) == [other]
+    assert one.aicc_ == pytest.approx(full.search_[other], rel=1e-10)
+    with pytest.raises(DataError, match=r"Unknown ETS model\(s\) ETS\(X,N,N\)"):
+        ETS(season=12, models=("ETS(X,N,N)",)).fit(y)
+
+
 def test_long_seasons_use_a_seasonally_adjusted_model():
     t = np.arange(48 * 20)
     rng = np.random.default_rng(2)

@@ -15,7 +15,7 @@ from lstmcast.baselines.ets import ETS
 from lstmcast.core.errors import DataError
 from lstmcast.evaluation.holdout import fit_evaluate
 from lstmcast.preprocess.pipeline import transform_from_state
-from lstmcast.preprocess.residual import Residual
+from lstmcast.preprocess.residual import Residual, keep_model_choice
 
 FIT = {**FAST, "epochs": 1, "threads": 1}
 
@@ -141,3 +141,23 @@ def test_pipeline_order_with_a_residual_and_a_combination():
     assert plain.steps[-1].fallback == "last" and plain.steps[-2].center is True
     with pytest.raises(DataError, match="network_weight"):
         ForecastConfig().replace(network_weight=1.5)
+
+
+def test_keep_model_choice_refits_the_earlier_form_on_longer_data():
+    """--auto's later validation fold keeps the ETS form the earlier fold
+    chose and re-estimates its parameters on its own rows; outside the
+    context, and on data that does not extend the earlier fit's, every form
+    is searched again."""
+    x = 50 + np.sin(np.arange(200) * 2 * np.pi / 12) * 5 + _series(200, seed=0)
+    with keep_model_choice():
+        first = Residual("ets", season=12).fit(x[:60])
+        later = Residual("ets", season=12).fit(x[:120])
+        unrelated = Residual("ets", season=12).fit(x[2:120])
+    name, full = first.model_state_["name"], ETS(season=12).fit(x[:120])
+    assert name != full.name_  # the forms differ on these rows: the test can fail
+    form = ETS(season=12, models=(name,)).fit(x[:120])
+    assert later.model_state_["name"] == name
+    np.testing.assert_allclose([v for _, v in later.model_state_["params"]],
+                               list(form.params_.values()), rtol=1e-10)
+    assert Residual("ets", season=12).fit(x[:120]).model_state_["name"] == full.name_
+    assert unrelated.model_state_["name"] == ETS(season=12).fit(x[2:120]).name_

@@ -10,6 +10,7 @@ with the fixed parameters (see :mod:`lstmcast.baselines.classical_base`).
 
 from __future__ import annotations
 
+import functools
 import itertools
 import time
 from collections.abc import Iterator
@@ -38,6 +39,9 @@ class ETS(ClassicalBaseline):
         STL-adjusted series (see :mod:`~lstmcast.baselines.classical_base`).
     time_budget : float, default 20.0
         Seconds for fitting the candidates (the best so far is kept).
+    models : tuple of str or None, default None
+        Only these forms, e.g. ``("ETS(M,A,M)",)`` (None: every form above).
+        ``--auto`` uses it to keep one validation fold's choice on the next.
 
     Attributes (after ``fit``)
     --------------------------
@@ -49,29 +53,38 @@ class ETS(ClassicalBaseline):
     Missing values are carried forward (ETS has no missing-value update).
     """
 
-    def __init__(self, season: int | None = None, *, time_budget: float = 20.0
-                 ) -> None:
+    def __init__(self, season: int | None = None, *, time_budget: float = 20.0,
+                 models: tuple[str, ...] | None = None) -> None:
         self.season = season
         self.time_budget = time_budget
+        self.models = models
 
     def _fit(self, y_train: np.ndarray) -> None:
-        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
         started = time.perf_counter()
         with quiet():
             y = _ffilled(self._adjust(y_train))
             fits: dict[str, tuple[dict[str, Any], Any]] = {}
+            known = {_ets_name(spec) for spec in _ets_specs(self.model_season_, True)}
+            unknown = sorted(set(self.models or ()) - known)
+            if unknown:
+                raise DataError(f"Unknown ETS model(s) {', '.join(unknown)} for "
+                                f"season {self.model_season_}; known: "
+                                f"{', '.join(sorted(known))}.")
             for spec in _ets_specs(self.model_season_, bool(np.all(y > 0))):
+                if self.models is not None and _ets_name(spec) not in self.models:
+                    continue
                 if fits and time.perf_counter() - started > self.time_budget:
                     break
                 try:
-                    res = ETSModel(y, **spec).fit(disp=False)
+                    res = _ets_model()(y, **spec).fit(disp=False)
                 except (ValueError, np.linalg.LinAlgError):
                     continue
                 if np.isfinite(res.aicc):
                     fits[_ets_name(spec)] = (spec, res)
         if not fits:
-            raise DataError(f"ETS could fit no model to the {y.size} training "
-                            "points. Use a longer training part.")
+            tried = "" if self.models is None else f" of {', '.join(self.models)}"
+            raise DataError(f"ETS could fit no model{tried} to the {y.size} "
+                            "training points. Use a longer training part.")
         self.name_ = min(fits, key=lambda k: fits[k][1].aicc)
         self.spec_, res = fits[self.name_]
         self.params_ = dict(zip(res.param_names, map(float, res.params), strict=True))
@@ -80,15 +93,40 @@ class ETS(ClassicalBaseline):
         self.seconds_ = time.perf_counter() - started
 
     def _paths(self, y: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
-        from statsmodels.tsa.exponential_smoothing.ets import ETSModel
         values = _ffilled(self._adjusted(y))
         spec = self.spec_
         if "mul" in (spec["error"], spec["seasonal"]) and np.any(values <= 0):
             raise DataError(f"{self.name_} was fitted to positive training data "
                             "but the series has values <= 0 later: a "
                             "multiplicative model cannot forecast them.")
-        res = ETSModel(values, **spec).smooth(np.array(list(self.params_.values())))
+        res = _ets_model()(values, **spec).smooth(np.array(list(self.params_.values())))
         return _ets_forecasts(res, spec, origins, horizon)
+
+
+@functools.cache
+def _ets_model() -> type:
+    """statsmodels' ETSModel whose results skip the parameters' covariance: its
+    results compute a complex-step Hessian on every fit and every smoothing
+    (a quarter of an ETS search on short series), and lstmcast reads none of
+    it (standard errors, summary tables). Parameters and AICc are unchanged."""
+    from statsmodels.tsa.exponential_smoothing.ets import (
+        ETSModel,
+        ETSResults,
+        ETSResultsWrapper,
+    )
+
+    class _Results(ETSResults):
+        @functools.cached_property
+        def cov_params_approx(self) -> np.ndarray:
+            k = len(self.params)
+            return np.full((k, k), np.nan)
+
+    class _Model(ETSModel):
+        @property
+        def _res_classes(self) -> dict[str, Any]:
+            return {"fit": (_Results, ETSResultsWrapper)}
+
+    return _Model
 
 
 def _ets_specs(m: int, positive: bool) -> Iterator[dict[str, Any]]:

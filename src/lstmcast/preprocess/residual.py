@@ -10,6 +10,8 @@ Both follow the protocol of :class:`lstmcast.preprocess.base.Transform`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -23,6 +25,37 @@ RESIDUAL_BUDGET = 20.0  # seconds for fitting the classical model of Residual
 # deterministic, and --auto fits the same rows for several candidates
 _RESIDUAL_FITS: dict[tuple[Any, ...], dict[str, Any]] = {}
 _RESIDUAL_CACHE = 8
+_KEEP_CHOICE = [False]  # inside keep_model_choice()
+
+
+@contextmanager
+def keep_model_choice() -> Iterator[None]:
+    """Within: an ETS fitted on values that extend values an ETS was fitted on
+    before (same season and budget) searches only the form chosen then, and
+    estimates its parameters afresh. ``--auto`` fits its validation folds
+    earliest first, and each later fold's training rows extend the earlier
+    one's: the form search (15 models, most of an ETS fit) runs once per
+    candidate instead of once per fold. Fits outside keep the full search."""
+    _KEEP_CHOICE[0] = True
+    try:
+        yield
+    finally:
+        _KEEP_CHOICE[0] = False
+
+
+def _digest(x: np.ndarray) -> str:
+    return hashlib.sha256(x.tobytes()).hexdigest()  # not the data itself
+
+
+def _earlier_choice(model: str, season: int, budget: float,
+                    x: np.ndarray) -> tuple[str, ...] | None:
+    """The ETS form of a full-search fit on a prefix of ``x`` (the longest)."""
+    if model != "ets" or not _KEEP_CHOICE[0]:
+        return None
+    found = [(key[4], state["name"]) for key, state in _RESIDUAL_FITS.items()
+             if key[:3] == (model, season, budget) and key[5] is None
+             and key[4] < x.size and key[3] == _digest(x[: key[4]])]
+    return (max(found)[1],) if found else None
 
 
 class Residual(Transform):
@@ -48,23 +81,36 @@ class Residual(Transform):
 
     def fit(self, x: np.ndarray) -> Residual:
         """Fit the classical model on the training part (leading NaN allowed)."""
-        from lstmcast.baselines.classical import CLASSICAL, classical_state
+        from lstmcast.baselines.classical import CLASSICAL
         check_choice("model", self.model, tuple(CLASSICAL))
         check_int("season", self.season, 1)
         x = as_float_array(x)
         finite_values(x, f"residual_of='{self.model}'")
-        key = (self.model, int(self.season), float(self.time_budget),
-               hashlib.sha256(x.tobytes()).hexdigest())  # not the data itself
+        season, budget = int(self.season), float(self.time_budget)
+        models = _earlier_choice(self.model, season, budget, x)
+        key = (self.model, season, budget, _digest(x), x.size, models)
         if key not in _RESIDUAL_FITS:
-            fitted = CLASSICAL[self.model](season=int(self.season),
-                                           time_budget=float(self.time_budget))
-            _RESIDUAL_FITS[key] = classical_state(fitted.fit(x))
+            _RESIDUAL_FITS[key] = self._fit_state(x, models)
             while len(_RESIDUAL_FITS) > _RESIDUAL_CACHE:
                 _RESIDUAL_FITS.pop(next(iter(_RESIDUAL_FITS)))
         self.model_state_ = _RESIDUAL_FITS[key]
         self.train_ = x
         self._restore()
         return self
+
+    def _fit_state(self, x: np.ndarray,
+                   models: tuple[str, ...] | None) -> dict[str, Any]:
+        """The classical model fitted on ``x`` as numbers (``models``: only
+        those ETS forms; a full search when none of them fits)."""
+        from lstmcast.baselines.classical import CLASSICAL, classical_state
+        kwargs = {"season": int(self.season), "time_budget": float(self.time_budget)}
+        if models is not None:
+            try:
+                return classical_state(CLASSICAL[self.model](
+                    **kwargs, models=models).fit(x))
+            except DataError:
+                pass
+        return classical_state(CLASSICAL[self.model](**kwargs).fit(x))
 
     def _restore(self) -> None:
         from lstmcast.baselines.classical import classical_from_state

@@ -15,7 +15,9 @@ scored on the test part exactly as :func:`~lstmcast.evaluation.holdout.fit_evalu
 does (and, with ``refit=True``, fitted once more on every row: the model
 saved); the test part never chooses anything.
 
-The best LSTM is then tried as the average of
+The best LSTM (after the runoff on windows, when the candidates trained on
+sequences and the final fit will not: :func:`_runoff`) is then tried with a
+two-layer MLP head, as the average of
 :data:`~lstmcast.search.candidates.ENSEMBLE` seeds (``ensemble``), kept if
 that lowers its validation MSE by :data:`ENSEMBLE_GAIN`, and as the
 equal-weight combination with its fallback (``combined``), kept if that does
@@ -49,6 +51,7 @@ from lstmcast.core.findings import Finding
 from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
 from lstmcast.evaluation.holdout import FitResult, fit_evaluate, split_rows
+from lstmcast.preprocess.residual import keep_model_choice
 from lstmcast.search.candidates import (
     CAPACITY_GAIN,
     ENSEMBLE,
@@ -160,26 +163,20 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
             print(f"auto: {_line(cand)}", file=sys.stderr, flush=True)
     chosen, why = _choose(search.candidates, fixed)
     final_sequences = trains_on_sequences(config, n_train - n_val - window, window)
-    if chosen.name not in FALLBACKS:
-        for variant in variants(chosen):
-            if fit_to_user(variant, config, fixed):
-                search.candidates.append(variant)
-                why += f"; {variant.name} {variant.note}"
-                continue
-            if variant.kind == "ensemble" and not final_sequences:
-                variant.note = (f"skipped: the final fit trains on windows, where "
-                                f"{ENSEMBLE} seeds cost {ENSEMBLE} plain fits")
-                search.candidates.append(variant)
-                why += f"; no {variant.name} (the final fit trains on windows)"
-                continue
-            chosen, said = _try_variant(chosen, variant, config, search,
-                                        SEARCH_SHARE * budget -
-                                        (time.perf_counter() - started), progress)
-            why += said
     scored_on = search.training  # how the chosen candidate's seconds were spent
     if search.training and not final_sequences and chosen.name not in FALLBACKS:
         chosen, said = _runoff(chosen, planned, config, search, progress)
         why, scored_on = why + said, {}
+    if chosen.name not in FALLBACKS:
+        # the variants are tried on the search's training (cheap): from the
+        # chosen candidate's own score there, when the runoff rescored it
+        base = next((c for c in planned if c.name == chosen.name), chosen)
+        tried, said = _with_variants(base, config, search, fixed, final_sequences,
+                                     SEARCH_SHARE * budget -
+                                     (time.perf_counter() - started), progress)
+        why += said
+        if tried is not base:
+            chosen, scored_on = tried, search.training
     final = config.replace(**chosen.settings)
     if chosen.name not in FALLBACKS and "epochs" not in fixed:
         left = FINAL_SHARE * (budget - (time.perf_counter() - started))
@@ -282,10 +279,11 @@ def _score(cand: Candidate, config: ForecastConfig, search: _Search,
                             or SEARCH_PATIENCE, **levers, **cand.settings})
     preds = []
     try:
-        for rows in search.folds[::-1]:
-            est = LSTMForecaster.from_config(cfg)
-            est.fit(search.recent.head(int(rows[0])))
-            preds.append(est.predict_one_step(search.recent, rows))
+        with keep_model_choice():  # a later fold keeps the earlier one's ETS form
+            for rows in search.folds[::-1]:
+                est = LSTMForecaster.from_config(cfg)
+                est.fit(search.recent.head(int(rows[0])))
+                preds.append(est.predict_one_step(search.recent, rows))
     except DataError as exc:
         cand.note = f"could not be fitted: {exc}"
         return
@@ -357,6 +355,30 @@ def _fallback_finding(chosen: Candidate, candidates: list[Candidate]) -> Finding
         "Use the last value. Nothing beyond it was predictable on validation (a "
         "random walk, or too little data for a network): `lstmcast diagnose` "
         "shows which.")
+
+
+def _with_variants(chosen: Candidate, config: ForecastConfig, search: _Search,
+                   fixed: Collection[str], final_sequences: bool,
+                   search_left: float, progress: bool) -> tuple[Candidate, str]:
+    """``chosen`` with each variant that pays on validation (see
+    :func:`_try_variant`), the variants the user's settings rule out noted,
+    and no seed ensemble where the final fit trains on windows."""
+    started, why = time.perf_counter(), ""
+    for variant in variants(chosen):
+        if fit_to_user(variant, config, fixed):
+            search.candidates.append(variant)
+            why += f"; {variant.name} {variant.note}"
+            continue
+        if variant.kind == "ensemble" and not final_sequences:
+            variant.note = (f"skipped: the final fit trains on windows, where "
+                            f"{ENSEMBLE} seeds cost {ENSEMBLE} plain fits")
+            search.candidates.append(variant)
+            why += f"; no {variant.name} (the final fit trains on windows)"
+            continue
+        chosen, said = _try_variant(chosen, variant, config, search, search_left
+                                    - (time.perf_counter() - started), progress)
+        why += said
+    return chosen, why
 
 
 def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,
