@@ -7,7 +7,6 @@ clear message (weights kept) at the first non-finite loss.
 
 from __future__ import annotations
 
-import copy
 import math
 import random
 import time
@@ -206,7 +205,7 @@ def _train(net: nn.Module, train_set: WindowSet | SequenceSet,
         epochs = min(epochs, math.ceil(cfg.max_steps / per_epoch))
     total = min(per_epoch * epochs, cfg.max_steps or per_epoch * epochs)
     sched = make_scheduler(opt, cfg, total, epochs)
-    result, best_state = TrainResult(), copy.deepcopy(net.state_dict())
+    result, best_state = TrainResult(), _copy_weights(net)
     slot = checkpoint.open_slot(net, train_set, val_set, cfg)  # None: not asked for
     first, stale = 1, 0
     if slot is not None:
@@ -243,7 +242,7 @@ def _train(net: nn.Module, train_set: WindowSet | SequenceSet,
             sched.step()
         if val_loss < result.best_val_loss - 1e-12:
             result.best_val_loss, result.best_epoch, stale = val_loss, epoch, 0
-            best_state = copy.deepcopy(net.state_dict())
+            best_state = _copy_weights(net)
         else:
             stale += 1
         if cfg.patience and stale >= cfg.patience:
@@ -263,6 +262,12 @@ def _train(net: nn.Module, train_set: WindowSet | SequenceSet,
     if slot is not None and first != checkpoint.FINISHED:
         slot.save(epoch, net, opt, sched, gen, result, best_state, stale, done=True)
     return result
+
+
+def _copy_weights(net: nn.Module) -> dict[str, torch.Tensor]:
+    """The best weights so far: tensor copies (``deepcopy`` of a state dict
+    also copies Python objects, several times slower for small networks)."""
+    return {k: v.detach().clone() for k, v in net.state_dict().items()}
 
 
 def _run_epoch(net: nn.Module, data: WindowSet | SequenceSet, order: np.ndarray,

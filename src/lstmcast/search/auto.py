@@ -164,9 +164,12 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
     chosen, why = _choose(search.candidates, fixed)
     final_sequences = trains_on_sequences(config, n_train - n_val - window, window)
     scored_on = search.training  # how the chosen candidate's seconds were spent
-    if search.training and not final_sequences and chosen.name not in FALLBACKS:
+    ran_off = bool(search.training) and not final_sequences and (
+        chosen.name not in FALLBACKS)
+    if ran_off:
         chosen, said = _runoff(chosen, planned, config, search, progress)
         why, scored_on = why + said, {}
+    costed = chosen  # the fit whose seconds per epoch cap the final fit's epochs
     if chosen.name not in FALLBACKS:
         # the variants are tried on the search's training (cheap): from the
         # chosen candidate's own score there, when the runoff rescored it
@@ -176,7 +179,8 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
                                      (time.perf_counter() - started), progress)
         why += said
         if tried is not base:
-            chosen, scored_on = tried, search.training
+            chosen = tried
+            costed = costed if ran_off else tried  # the runoff timed windows
     final = config.replace(**chosen.settings)
     if chosen.name not in FALLBACKS and "epochs" not in fixed:
         left = FINAL_SHARE * (budget - (time.perf_counter() - started))
@@ -185,7 +189,7 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
         growth = (n_train - n_val) / search.rows[0] * reads_per_row(
             final, window, final_sequences) / reads_per_row(
             config.replace(**scored_on), window, bool(scored_on))
-        final = _cap_epochs(final, chosen, left, growth)
+        final = _cap_epochs(final, costed, left, growth)
     result = fit_evaluate(series, final, progress=progress, refit=refit)
     if chosen.name in FALLBACKS:
         result.doctor.insert(0, _fallback_finding(chosen, search.candidates))

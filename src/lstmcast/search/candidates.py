@@ -90,8 +90,14 @@ def plan_candidates(series: SeriesData, config: ForecastConfig, season: int,
     ``n_fit`` is the number of rows the final fit trains on (the training part
     minus its validation tail); the diagnosis sees the training part only.
     """
+    from dataclasses import replace
+
     from lstmcast.diagnosis.diagnose import diagnose
-    diag = diagnose(series, test_size=config.data.test_size, season=season)
+    # the target alone: the candidates use the recommended transforms, not
+    # the covariates' relevance checks (mutual information, most of diagnose)
+    target = replace(series, frame=series.frame[[series.target]], covariates=(),
+                     future=())
+    diag = diagnose(target, test_size=config.data.test_size, season=season)
     keys = ("transform", "difference", "seasonal_difference", "target_mode")
     default, advised = ForecastConfig().flat(), diag.recommended.flat()
     recommended = {k: advised[k] for k in keys if advised[k] != default[k]}
