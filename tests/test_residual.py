@@ -15,7 +15,7 @@ from lstmcast.baselines.ets import ETS
 from lstmcast.core.errors import DataError
 from lstmcast.evaluation.holdout import fit_evaluate
 from lstmcast.preprocess.pipeline import transform_from_state
-from lstmcast.preprocess.residual import Residual, keep_model_choice
+from lstmcast.preprocess.residual import Residual, forget_fits, keep_model_choice
 
 FIT = {**FAST, "epochs": 1, "threads": 1}
 
@@ -161,3 +161,15 @@ def test_keep_model_choice_refits_the_earlier_form_on_longer_data():
                                list(form.params_.values()), rtol=1e-10)
     assert Residual("ets", season=12).fit(x[:120]).model_state_["name"] == full.name_
     assert unrelated.model_state_["name"] == ETS(season=12).fit(x[2:120]).name_
+
+
+def test_forget_fits_makes_the_next_fit_search_again():
+    """Fits on the same values share one fitted model (--auto's candidates);
+    after forget_fits (benchmarks timing a fit from scratch) it is refitted,
+    to the same numbers."""
+    x = _series(120, seed=5)
+    first = Residual("ets").fit(x[:100]).model_state_
+    assert Residual("ets").fit(x[:100]).model_state_ is first
+    forget_fits()
+    again = Residual("ets").fit(x[:100]).model_state_
+    assert again is not first and again == first

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,7 @@ RESIDUAL_BUDGET = 20.0  # seconds for fitting the classical model of Residual
 # deterministic, and --auto fits the same rows for several candidates
 _RESIDUAL_FITS: dict[tuple[Any, ...], dict[str, Any]] = {}
 _RESIDUAL_CACHE = 8
-_KEEP_CHOICE = [False]  # inside keep_model_choice()
+_KEEP_CHOICE: ContextVar[bool] = ContextVar("keep_model_choice", default=False)
 
 
 @contextmanager
@@ -36,11 +37,17 @@ def keep_model_choice() -> Iterator[None]:
     earliest first, and each later fold's training rows extend the earlier
     one's: the form search (15 models, most of an ETS fit) runs once per
     candidate instead of once per fold. Fits outside keep the full search."""
-    _KEEP_CHOICE[0] = True
+    token = _KEEP_CHOICE.set(True)
     try:
         yield
     finally:
-        _KEEP_CHOICE[0] = False
+        _KEEP_CHOICE.reset(token)
+
+
+def forget_fits() -> None:
+    """Drop the fitted classical models kept for reuse (benchmarks time each
+    fit from scratch; a fit's results never depend on it)."""
+    _RESIDUAL_FITS.clear()
 
 
 def _digest(x: np.ndarray) -> str:
@@ -50,7 +57,7 @@ def _digest(x: np.ndarray) -> str:
 def _earlier_choice(model: str, season: int, budget: float,
                     x: np.ndarray) -> tuple[str, ...] | None:
     """The ETS form of a full-search fit on a prefix of ``x`` (the longest)."""
-    if model != "ets" or not _KEEP_CHOICE[0]:
+    if model != "ets" or not _KEEP_CHOICE.get():
         return None
     found = [(key[4], state["name"]) for key, state in _RESIDUAL_FITS.items()
              if key[:3] == (model, season, budget) and key[5] is None
