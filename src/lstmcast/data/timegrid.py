@@ -165,11 +165,16 @@ def _check_appended_twice(index: pd.Index, back: np.ndarray,
         "earlier; Python: unsorted='sort', duplicates='last').")
 
 
+def _numbers(index: pd.Index) -> np.ndarray:
+    """The stamps as int64 nanoseconds (a DatetimeIndex) or the steps."""
+    return index.asi8 if isinstance(index, pd.DatetimeIndex) else index.to_numpy()
+
+
 def sorted_repeats(index: pd.Index, keep: str | bool = False) -> np.ndarray:
     """``index.duplicated(keep)`` of a sorted index, from neighbours: pandas'
     own builds a hash table it keeps on the index for the rest of the run
     (about 300 MB at 10^7 stamps)."""
-    values = index.asi8 if isinstance(index, pd.DatetimeIndex) else index.to_numpy()
+    values = _numbers(index)
     same = values[1:] == values[:-1]  # row i + 1 repeats row i
     out = np.zeros(len(values), dtype=bool)
     if keep in ("first", False):
@@ -262,9 +267,7 @@ def regularise(values: pd.DataFrame, gaps: str, notes: list[str],
 def _grid_positions(grid: pd.Index, index: pd.Index) -> np.ndarray:
     """``grid.get_indexer(index)`` of two sorted indexes by binary search
     (pandas' would build and keep a hash table on them)."""
-    def numbers(ix: pd.Index) -> np.ndarray:
-        return ix.asi8 if isinstance(ix, pd.DatetimeIndex) else ix.to_numpy()
-    g, x = numbers(grid), numbers(index)
+    g, x = _numbers(grid), _numbers(index)
     if len(g) == 0:
         return np.full(len(x), -1)
     pos = np.minimum(np.searchsorted(g, x), len(g) - 1)

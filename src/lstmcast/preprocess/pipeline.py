@@ -89,11 +89,10 @@ class Pipeline:
     def inverse_path(self, z_path: np.ndarray, history: np.ndarray,
                      start: int = 0, times: np.ndarray | None = None) -> np.ndarray:
         """Undo every step for a path after ``history`` (positions T..T+H-1)."""
-        stages = self.transform_stages(history, start, times)
-        z = np.asarray(z_path, dtype=np.float64)
-        for step, stage in zip(self.steps[::-1], stages[-2::-1], strict=True):
-            z = step.inverse_path(z, stage, start)
-        return z
+        history = as_float_array(history)
+        z = np.asarray(z_path, dtype=np.float64)[None]
+        return self.inverse_paths(z, history, np.array([history.size - 1]), start,
+                                  times)[0]
 
     def inverse_paths(self, z_paths: np.ndarray, x: np.ndarray, origins: np.ndarray,
                       start: int = 0, times: np.ndarray | None = None) -> np.ndarray:

@@ -13,7 +13,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -22,9 +22,22 @@ from lstmcast.core.errors import DataError
 from lstmcast.preprocess.base import Transform, as_float_array, finite_values
 
 RESIDUAL_BUDGET = 20.0  # seconds for fitting the classical model of Residual
-# fitted states by (model, season, budget, hash of the training values): the fit is
-# deterministic, and --auto fits the same rows for several candidates
-_RESIDUAL_FITS: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
+class _FitKey(NamedTuple):
+    """What a cached classical fit was fitted on (the values by their hash)."""
+
+    model: str
+    season: int
+    budget: float
+    digest: str
+    size: int
+    models: tuple[str, ...] | None  # the ETS forms searched (None: all)
+
+
+# fitted states by what they were fitted on: the fit is deterministic, and
+# --auto fits the same rows for several candidates
+_RESIDUAL_FITS: dict[_FitKey, dict[str, Any]] = {}
 _RESIDUAL_CACHE = 8
 _KEEP_CHOICE: ContextVar[bool] = ContextVar("keep_model_choice", default=False)
 
@@ -59,9 +72,10 @@ def _earlier_choice(model: str, season: int, budget: float,
     """The ETS form of a full-search fit on a prefix of ``x`` (the longest)."""
     if model != "ets" or not _KEEP_CHOICE.get():
         return None
-    found = [(key[4], state["name"]) for key, state in _RESIDUAL_FITS.items()
-             if key[:3] == (model, season, budget) and key[5] is None
-             and key[4] < x.size and key[3] == _digest(x[: key[4]])]
+    found = [(key.size, state["name"]) for key, state in _RESIDUAL_FITS.items()
+             if (key.model, key.season, key.budget) == (model, season, budget)
+             and key.models is None and key.size < x.size
+             and key.digest == _digest(x[: key.size])]
     return (max(found)[1],) if found else None
 
 
@@ -95,7 +109,7 @@ class Residual(Transform):
         finite_values(x, f"residual_of='{self.model}'")
         season, budget = int(self.season), float(self.time_budget)
         models = _earlier_choice(self.model, season, budget, x)
-        key = (self.model, season, budget, _digest(x), x.size, models)
+        key = _FitKey(self.model, season, budget, _digest(x), x.size, models)
         if key not in _RESIDUAL_FITS:
             _RESIDUAL_FITS[key] = self._fit_state(x, models)
             while len(_RESIDUAL_FITS) > _RESIDUAL_CACHE:
