@@ -88,3 +88,16 @@ def test_newer_format_asks_to_upgrade(saved):
     _rehash(folder, "model.json")
     with pytest.raises(DataError, match="Upgrade lstmcast"):
         LSTMForecaster.load(str(folder))
+
+
+def test_a_subsampled_validation_note_is_saved_and_loads(tmp_path, series_frame,
+                                                          fast, monkeypatch):
+    """A long series scores the validation loss on a subset of its windows and
+    says so in the history; the saved model keeps the note and loads."""
+    monkeypatch.setattr("lstmcast.forecaster.fit.MAX_VAL_WINDOWS", 5)
+    est = LSTMForecaster(**{**fast, "batching": "windows"}).fit(series_frame,
+                                                                target="y")
+    assert est.history_.validation.startswith("validation loss on 5 of the")
+    est.save(str(tmp_path / "m"))
+    back = LSTMForecaster.load(str(tmp_path / "m"))
+    assert back.history_.validation == est.history_.validation

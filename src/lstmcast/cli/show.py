@@ -107,8 +107,9 @@ def print_fit(result: FitResult, series: SeriesData, out: str) -> None:
                      highlight=False)
     print_findings(screen, [f for f in result.doctor if f.severity != "info"])
     screen.print(f"[bold]Doctor:[/] {escape(result.verdict)}", highlight=False)
+    refit = f"; {est.history_.refit}" if est.history_.refit else ""
     screen.print(f"Training: {est.history_.stopped} (best epoch "
-                 f"{est.history_.best_epoch}, {est.history_.seconds:.1f} s). "
+                 f"{est.history_.best_epoch}, {est.history_.seconds:.1f} s){refit}. "
                  f"Saved model: {escape(result.saved_model()['said'])}. "
                  f"Model, metrics and report written to {out}/ (open "
                  f"{out}/report.html).", highlight=False)

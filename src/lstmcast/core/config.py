@@ -224,6 +224,14 @@ class TrainConfig:
     max_steps: int | None = _opt(None, "Cap on optimizer steps.", low=1)
     patience: int = _opt(15, "Epochs without validation improvement before "
                          "stopping (0 = never stop early).", low=0)
+    refit_tail: bool = _opt(
+        False, "After early stopping, train again on every row, the "
+        "validation tail included, for as many epochs as the first fit ran: "
+        "the model (and a classical residual model inside it) then knows the "
+        "latest values. The intervals stay calibrated on the first fit's "
+        "validation forecasts. fit --auto turns it on for short series (at most "
+        "500 training rows), where the tail is a fifth of what there is to "
+        "learn from.")
     clip_grad: float | None = _opt(1.0, "Gradient-norm clipping (none = off).",
                                    low=0.0, low_open=True)
     seed: int = _opt(0, "One seed for every random number generator.", low=0)

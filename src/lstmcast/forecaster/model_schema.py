@@ -42,7 +42,8 @@ _HISTORY = schema.record(
      "best_epoch": schema.integer(0), "best_val_loss": schema.nullable(
          schema.number()), "steps": schema.integer(0),
      "seconds": schema.number(0), "stopped": schema.text(),
-     "diverged": schema.boolean()})
+     "diverged": schema.boolean()},
+    {"validation": schema.text(), "refit": schema.text()})
 _STEP = schema.record({
     "kind": schema.text(max_len=40), "params": schema.mapping(_SCALAR, max_len=50),
     "fitted": schema.mapping(schema.either(

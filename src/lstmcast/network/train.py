@@ -78,13 +78,15 @@ class TrainResult:
     stopped: str = "completed all epochs"
     diverged: bool = False
     validation: str = ""  # how the validation loss was taken, when subsampled
+    refit: str = ""  # how the kept network was trained again (refit_tail)
 
     def to_dict(self) -> dict[str, Any]:
         return {"history": self.history, "best_epoch": self.best_epoch,
                 "best_val_loss": _finite_or_none(self.best_val_loss),
                 "steps": self.steps, "seconds": self.seconds,
                 "stopped": self.stopped, "diverged": self.diverged,
-                **({"validation": self.validation} if self.validation else {})}
+                **({"validation": self.validation} if self.validation else {}),
+                **({"refit": self.refit} if self.refit else {})}
 
 
 def _finite_or_none(value: float) -> float | None:

@@ -69,7 +69,9 @@ def write_fit_report(run_dir: str | Path) -> Path:
             "structure left in them is signal the model missed.")),
         ("Training", html.figure_block(
             plots.learning_curves(history), f"{meta['history']['stopped']}; best "
-            f"epoch {meta['history']['best_epoch']}.") if history else
+            f"epoch {meta['history']['best_epoch']}"
+            f"{'; ' + meta['history']['refit'] if meta['history'].get('refit') else ''}"
+            ".") if history else
          "<p>No training history.</p>"),
         ("Settings", html.pre_json({"season": facts["season"],
                                     "window": facts["window"],

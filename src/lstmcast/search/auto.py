@@ -79,6 +79,10 @@ MIN_VAL_ROWS = 60  # a validation tail shorter than this is a noisy judge ...
 MAX_FOLDS = 3  # ... so up to 3 rolling-origin folds are scored (pooled MSE)
 MIN_FINAL_EPOCHS = 10
 FINAL_SHARE = 0.85  # of the time left for training the final fit (then: scoring)
+#: The final fit of a training part this short is trained again on every row,
+#: its validation tail included (``refit_tail``; see
+#: :func:`lstmcast.forecaster.fit._refit_tail` for what it gained and cost).
+REFIT_TAIL_ROWS = 500
 
 
 @dataclass
@@ -182,10 +186,16 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
             chosen = tried
             costed = costed if ran_off else tried  # the runoff timed windows
     final = config.replace(**chosen.settings)
+    if n_train <= REFIT_TAIL_ROWS and "refit_tail" not in fixed:
+        final = final.replace(refit_tail=True)
+        why += (f"; trained again on the validation tail after early stopping "
+                f"(at most {REFIT_TAIL_ROWS} training rows)")
     if chosen.name not in FALLBACKS and "epochs" not in fixed:
         left = FINAL_SHARE * (budget - (time.perf_counter() - started))
         if refit:  # the refit trains on n rows, after the fit on n_train
             left /= 1 + n / n_train
+        if final.train.refit_tail:  # each trains again on its validation tail
+            left /= 2
         growth = (n_train - n_val) / search.rows[0] * reads_per_row(
             final, window, final_sequences) / reads_per_row(
             config.replace(**scored_on), window, bool(scored_on))
