@@ -82,7 +82,7 @@ FINAL_SHARE = 0.85  # of the time left for training the final fit (then: scoring
 #: The final fit of a training part this short is trained again on every row,
 #: its validation tail included (``refit_tail``; see
 #: :func:`lstmcast.forecaster.fit._refit_tail` for what it gained and cost).
-REFIT_TAIL_ROWS = 500
+REFIT_TAIL_ROWS = 1500
 
 
 @dataclass
