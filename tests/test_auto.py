@@ -227,3 +227,18 @@ def test_a_skipped_candidate_says_how_much_of_the_search_was_left(seasonal,
         assert "the search has 60 s, 60% of --budget 100 s; the rest is kept for " \
             "the final fit" in note
         assert "was spent" not in note
+
+
+def test_the_auto_table_shows_a_skipped_candidate_as_not_scored(capsys):
+    from lstmcast.cli.show import print_auto
+    auto = {"validation_folds": 1, "validation_rows": 40, "chosen": "levels",
+            "why": "lowest validation MSE", "candidates": [
+                {"name": "levels", "val_mse": 2.5, "val_skill_vs_naive": 0.1,
+                 "seconds": 1.0, "note": "", "reason": "the change"},
+                {"name": "levels x3", "val_mse": None, "val_skill_vs_naive": None,
+                 "seconds": 0.0, "note": "skipped: costly", "reason": "seeds"}]}
+    print_auto(auto)
+    row = next(line for line in capsys.readouterr().out.splitlines()
+               if "levels x3" in line)
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    assert cells == ["levels x3", "-", "-", "-", "skipped: costly"]

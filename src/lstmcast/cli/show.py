@@ -80,9 +80,12 @@ def print_auto(auto: dict[str, Any]) -> None:
                          "naive", "fit s") else "left")
     for c in auto["candidates"]:
         chosen = c["name"] == auto["chosen"]
-        table.add_row(("* " if chosen else "") + c["name"], fmt(c["val_mse"]),
-                      fmt(c["val_skill_vs_naive"], signed=True),
-                      f"{c['seconds']:.1f}", escape(c["note"] or c["reason"]))
+        scored = c["val_mse"] is not None  # else skipped: its note says why
+        table.add_row(("* " if chosen else "") + c["name"],
+                      fmt(c["val_mse"]) if scored else "-",
+                      fmt(c["val_skill_vs_naive"], signed=True) if scored else "-",
+                      f"{c['seconds']:.1f}" if scored else "-",
+                      escape(c["note"] or c["reason"]))
     out = console()
     out.print(table)
     out.print(f"[bold]Chose {escape(auto['chosen'])}:[/] {escape(auto['why'])}.",

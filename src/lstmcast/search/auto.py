@@ -189,7 +189,7 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
     if n_train <= REFIT_TAIL_ROWS and "refit_tail" not in fixed:
         final = final.replace(refit_tail=True)
         why += (f"; trained again on the validation tail after early stopping "
-                f"(at most {REFIT_TAIL_ROWS} training rows)")
+                f"(at most {REFIT_TAIL_ROWS:,} training rows)")
     if chosen.name not in FALLBACKS and "epochs" not in fixed:
         left = FINAL_SHARE * (budget - (time.perf_counter() - started))
         if refit:  # the refit trains on n rows, after the fit on n_train
