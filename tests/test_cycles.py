@@ -10,9 +10,12 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lstmcast import ForecastConfig, diagnose, load
 from lstmcast.data.cycles import detect_cycle, pacf_order
+from lstmcast.preprocess.features import cycle_terms
 from lstmcast.search.candidates import CAPACITY_GAIN, plan_candidates, variants
 
 
@@ -77,6 +80,7 @@ def test_diagnose_reports_a_cycle_but_not_a_season_it_already_found():
     finding = next(f for f in cycle.findings if f.code == "cycle")
     assert 9 < finding.evidence["period"] < 10.5
     assert abs(finding.settings["window"] - 2 * finding.evidence["period"]) <= 1
+    assert finding.settings["cycle"] == round(finding.evidence["period"], 2)
     t = np.arange(240)
     noise = np.random.default_rng(4).standard_normal(240)
     seasonal = 5 + np.sin(2 * np.pi * t / 12) + 0.1 * noise
@@ -90,8 +94,11 @@ def test_auto_plans_a_cycle_candidate_from_the_fitted_rows_only():
     config = ForecastConfig().replace(target="y", season=1)
     plan = {c.name: c for c in plan_candidates(series, config, 1, 90)}
     cycle = plan["cycle"]
-    assert cycle.settings["window"] == math.ceil(2 * detect_cycle(y[:90]).period)
+    period = detect_cycle(y[:90]).period
+    assert cycle.settings["window"] == math.ceil(2 * period)
     assert cycle.settings["skip"] >= 2
+    assert cycle.settings["cycle"] == round(period, 2)  # its terms as inputs
+    assert cycle.settings["cycle_harmonics"] == 2
     # the rows after the fitted ones (validation, test) never decide: a flat
     # tail changes nothing
     flat_tail = load(_frame(np.concatenate([y[:90], np.full(60, y[89])])), target="y")
@@ -108,3 +115,51 @@ def test_the_capacity_variant_comes_first_and_must_pay():
     tried = variants(Candidate("levels", "", {}))
     assert tried[0].kind == "capacity" and tried[0].settings == {"head": "mlp"}
     assert 0 < CAPACITY_GAIN < 0.5
+
+
+@settings(max_examples=60, deadline=None)
+@given(period=st.floats(1.5, 500.0), harmonics=st.integers(1, 4),
+       start=st.integers(0, 10**6), cycles=st.integers(1, 50))
+def test_cycle_terms_repeat_after_a_period_and_lie_on_the_unit_circle(
+        period, harmonics, start, cycles):
+    positions = np.array([start, start + 1, start + cycles * period])
+    terms, names = cycle_terms(positions, period, harmonics)
+    assert terms.shape == (3, 2 * harmonics) and len(names) == 2 * harmonics
+    assert names[:2] == ["cycle1_sin", "cycle1_cos"]
+    np.testing.assert_allclose(terms[:, 0::2] ** 2 + terms[:, 1::2] ** 2, 1.0,
+                               atol=1e-9)
+    np.testing.assert_allclose(terms[2], terms[0], atol=1e-6 * (1 + start / period))
+
+
+def _cycle_model(**extra):
+    from lstmcast import LSTMForecaster
+    frame = _frame(quasi_cycle(160, 9.6, 1))
+    est = LSTMForecaster(hidden_size=8, epochs=3, window=20, batch_size=32, seed=0,
+                         threads=1, cycle=9.6, **extra).fit(frame, target="y")
+    return est, load(frame, target="y")
+
+
+def test_a_cycle_model_reads_its_terms_at_the_step_forecast():
+    """The cycle's terms are inputs at the forecast time, at the same position
+    whether the features are built over the whole series (one-step forecasts)
+    or step by step along a recursive path: a path's first step is the
+    one-step forecast of the same row."""
+    from lstmcast.forecaster.predict import multi_step, one_step
+    est, series = _cycle_model()
+    assert est.feature_names_[-4:] == ["cycle1_sin", "cycle1_cos", "cycle2_sin",
+                                       "cycle2_cos"]
+    rows = np.arange(60, 150, 7)
+    first = multi_step(est.state_, series, rows - 1, 3)[:, 0]
+    np.testing.assert_allclose(first, one_step(est.state_, series, rows), rtol=1e-5)
+    future = est.predict(12)  # beyond the data: the terms are known there too
+    assert np.isfinite(future["forecast"]).all() and len(future) == 12
+
+
+def test_a_cycle_model_round_trips(tmp_path):
+    from lstmcast import LSTMForecaster
+    est, _ = _cycle_model()
+    est.save(str(tmp_path / "m"))
+    back = LSTMForecaster.load(str(tmp_path / "m"))
+    assert back.state_.features.cycle == 9.6
+    assert back.state_.features.cycle_harmonics == 2
+    pd.testing.assert_frame_equal(est.predict(5), back.predict(5))

@@ -137,6 +137,13 @@ class PreprocessConfig:
         ("mean", "std", "min", "max"), "Statistics computed over each rolling "
         "window (mean, std, min, max).")
     calendar: bool = _opt(False, "Add calendar features of the forecast time.")
+    cycle: float | None = _opt(
+        None, "Period in steps of a cycle that is not a calendar season (10.4 "
+        "for a ten-year population cycle in yearly data; diagnose reports "
+        "one it finds): sine and cosine terms of it at the forecast time become "
+        "inputs, known for any step ahead.", low=1.0, low_open=True)
+    cycle_harmonics: int = _opt(
+        2, "Harmonics of --cycle (each a sine and a cosine input).", low=1)
     covariate_lags: tuple[int, ...] = _opt((), "Lags of every covariate.")
 
 

@@ -25,9 +25,11 @@ def check_cycle(yf: np.ndarray, season: int) -> Finding | None:
         return None
     window = math.ceil(2 * cycle.period)
     fits = window <= yf.size // 3
-    advice = (f"Use windows of at least two cycles (window={window}); "
-              "`fit --auto` tries them, with a linear path of the order the "
-              "partial autocorrelations suggest." if fits else
+    period = round(cycle.period, 2)
+    advice = (f"Use windows of at least two cycles (window={window}) and the "
+              f"cycle's sine/cosine terms as inputs (cycle={period:g}); `fit "
+              "--auto` tries them, with a linear path of the order the partial "
+              "autocorrelations suggest." if fits else
               f"Two cycles ({window} steps) are more than a third of the "
               "training part: the network cannot see one whole oscillation "
               "per window; more history would help.")
@@ -37,4 +39,4 @@ def check_cycle(yf: np.ndarray, season: int) -> Finding | None:
         f"(spectral peak, Fisher p={cycle.p_value:.1g}; autocorrelation "
         f"{cycle.acf_at_period:+.2f} at the period, {cycle.acf_at_half:+.2f} at "
         "half of it).", cycle.to_dict(), advice,
-        {"window": window} if fits else {})
+        {"window": window, "cycle": period} if fits else {})

@@ -104,7 +104,7 @@ def calibration_steps(state: FittedState, n_val: int) -> int:
     recursive = shape.strategy == "recursive" or (
         shape.strategy == "auto" and shape.horizon == 1)
     plain = not (features.lags or features.rolling or features.calendar
-                 or features.future or features.covariates)
+                 or features.future or features.covariates or features.cycle)
     residual = any(type(s).__name__ == "Residual"
                    for s in state.transforms.pipeline.steps)
     if not recursive or not plain or residual:

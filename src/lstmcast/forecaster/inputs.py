@@ -34,11 +34,15 @@ def feature_settings(pre: PreprocessConfig, series: SeriesData,
                               covariate_names=series.covariates,
                               covariate_lags=pre.covariate_lags,
                               future=np.zeros((rows, len(series.future))),
-                              future_names=series.future, leads=leads)
+                              future_names=series.future, leads=leads,
+                              cycle=pre.cycle, cycle_harmonics=pre.cycle_harmonics,
+                              next_positions=np.arange(1, rows + 1))
     return Features(covariates=series.covariates, lags=pre.lags, rolling=pre.rolling,
                     rolling_stats=pre.rolling_stats, calendar=pre.calendar,
                     covariate_lags=pre.covariate_lags, names=names,
-                    future=series.future, leads=leads if series.future else 0)
+                    future=series.future, leads=leads if series.future else 0,
+                    cycle=pre.cycle,
+                    cycle_harmonics=pre.cycle_harmonics if pre.cycle else 0)
 
 
 def covariates_of(cov_impute: list[Transform], values: np.ndarray,
@@ -80,7 +84,10 @@ def features_of(transforms: Transforms, features: Features, series: SeriesData,
                               covariate_names=features.covariates,
                               covariate_lags=features.covariate_lags,
                               future=future_inputs(transforms, series, start, future),
-                              future_names=features.future, leads=features.leads)
+                              future_names=features.future, leads=features.leads,
+                              cycle=features.cycle,
+                              cycle_harmonics=features.cycle_harmonics,
+                              next_positions=start + 1 + np.arange(len(series)))
     return z, feats
 
 

@@ -181,7 +181,7 @@ def _z_paths(state: FittedState, series: SeriesData, z: np.ndarray,
                         "(recursive beyond the horizon) or recursive.")
     if horizon > shape.horizon or strategy == "recursive":
         fc = future_inputs(state.transforms, series, start, future)
-        return _recursive(state, series, z, origins, horizon, fc)
+        return _recursive(state, series, z, origins, horizon, fc, start)
     if strategy == "direct":
         out = np.column_stack([forward(state, feats, origins, net)[:, 0]
                                for net in state.networks.nets[:horizon]])  # (B, H)
@@ -192,10 +192,12 @@ def _z_paths(state: FittedState, series: SeriesData, z: np.ndarray,
 
 
 def _recursive(state: FittedState, series: SeriesData, z: np.ndarray,
-               origins: np.ndarray, horizon: int, fc: np.ndarray) -> np.ndarray:
+               origins: np.ndarray, horizon: int, fc: np.ndarray,
+               start: int) -> np.ndarray:
     """Feed one-step forecasts back as inputs (models without past covariates;
     the scaled future covariates ``fc`` (N + E, Cf) are read step by step),
-    batched over the origins: (B, H) forecasts on the transformed scale."""
+    batched over the origins: (B, H) forecasts on the transformed scale
+    (``start``: the series' first row among the training rows)."""
     import torch
     shape, net = state.shape, state.net
     if state.features.covariates:
@@ -212,7 +214,8 @@ def _recursive(state: FittedState, series: SeriesData, z: np.ndarray,
     stamps = next_stamps(series, horizon + 1) if state.features.calendar else None
     for s in range(horizon):
         tails = ext[:, s: s + keep]  # (B, keep)
-        feats = _tail_features(state, tails, stamps, rows + s, fc)  # (B, keep, F)
+        feats = _tail_features(state, tails, stamps, rows + s, fc,
+                               start)  # (B, keep, F)
         x = torch.from_numpy(np.ascontiguousarray(feats[:, -shape.window:]))
         size = inference_batch(net, shape.window)
         step = np.concatenate([_outputs(net, x[lo: lo + size])[:, 0]
@@ -224,12 +227,13 @@ def _recursive(state: FittedState, series: SeriesData, z: np.ndarray,
 
 
 def _tail_features(state: FittedState, tails: np.ndarray, stamps: pd.Index | None,
-                   rows: np.ndarray, fc: np.ndarray) -> np.ndarray:
+                   rows: np.ndarray, fc: np.ndarray, start: int) -> np.ndarray:
     """(B, L, F) float32 features of each row of ``tails`` (B, L) at ``rows``:
-    the target's, and the future covariates ``fc`` of the steps after them."""
+    the target's, the cycle's at the steps after them (``rows`` count from
+    training row ``start``), and the future covariates ``fc`` there."""
     features = state.features
     if not (features.lags or features.rolling or features.calendar
-            or features.future):
+            or features.future or features.cycle):
         return tails[:, :, None].astype(np.float32)
     out = []
     for tail, where in zip(tails, rows, strict=True):
@@ -240,7 +244,9 @@ def _tail_features(state: FittedState, tails: np.ndarray, stamps: pd.Index | Non
                                   rolling_windows=features.rolling,
                                   rolling_stats=features.rolling_stats,
                                   future=known, future_names=features.future,
-                                  leads=features.leads)
+                                  leads=features.leads, cycle=features.cycle,
+                                  cycle_harmonics=features.cycle_harmonics,
+                                  next_positions=start + 1 + where)
         out.append(feats)
     return np.stack(out)
 

@@ -144,7 +144,8 @@ class Shape:
 @dataclass(frozen=True)
 class Features:
     """Which input features the network reads, in column order: the target,
-    its lags and rolling statistics, calendar features, each covariate (and its
+    its lags and rolling statistics, calendar features, the terms of a cycle
+    (at the step position of the forecast time), each covariate (and its
     lags), then each future covariate at the ``leads`` steps after the row (H,
     the steps forecast; 1 with ``strategy="recursive"``). ``names`` are the
     resulting column names."""
@@ -162,6 +163,10 @@ class Features:
     future: tuple[str, ...] = field(default=(), metadata=fact(load=tuple,
                                                               check=_NAMES))
     leads: int = field(default=0, metadata=fact(check=schema.integer(0, MAX_HORIZON)))
+    cycle: float | None = field(default=None, metadata=fact(check=schema.nullable(
+        schema.number(1.0, float(MAX_STEPS)))))
+    cycle_harmonics: int = field(default=0, metadata=fact(
+        check=schema.integer(0, 1000)))
 
 
 @dataclass(frozen=True)

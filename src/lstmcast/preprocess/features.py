@@ -67,6 +67,20 @@ def calendar(stamps: pd.Index) -> tuple[np.ndarray, list[str]]:
     return np.column_stack(columns), names
 
 
+def cycle_terms(positions: np.ndarray, period: float,
+                harmonics: int) -> tuple[np.ndarray, list[str]]:
+    """Sine/cosine terms of a cycle of ``period`` steps (harmonics 1..K) at
+    the step ``positions`` (counted from the first training row): (n, 2K).
+    Unlike calendar features they need no time stamps, so they exist for
+    integer steps and at every step ahead."""
+    angle = 2 * np.pi * np.asarray(positions, dtype=np.float64)[:, None] / period
+    k = np.arange(1, harmonics + 1)
+    terms = np.empty((len(angle), 2 * harmonics))
+    terms[:, 0::2], terms[:, 1::2] = np.sin(angle * k), np.cos(angle * k)
+    names = [f"cycle{h}_{f}" for h in k for f in ("sin", "cos")]
+    return terms, names
+
+
 def build_features(z: np.ndarray, covariates: np.ndarray, next_stamps: pd.Index | None,
                    *, lags: tuple[int, ...] = (), rolling_windows: tuple[int, ...] = (),
                    rolling_stats: tuple[str, ...] = ROLLING_STATS,
@@ -74,6 +88,8 @@ def build_features(z: np.ndarray, covariates: np.ndarray, next_stamps: pd.Index 
                    covariate_lags: tuple[int, ...] = (),
                    future: np.ndarray | None = None,
                    future_names: tuple[str, ...] = (), leads: int = 0,
+                   cycle: float | None = None, cycle_harmonics: int = 0,
+                   next_positions: np.ndarray | None = None,
                    ) -> tuple[np.ndarray, list[str]]:
     """Stack the input features of every step into one float32 (N, F) array.
 
@@ -86,6 +102,8 @@ def build_features(z: np.ndarray, covariates: np.ndarray, next_stamps: pd.Index 
     future : (M, Cf) transformed future covariates, M >= N (rows after the
         N-th are known future values); row t gets each one's value at t + 1 ..
         t + ``leads`` (columns ``name_next1`` ...).
+    cycle, cycle_harmonics, next_positions : the terms of a cycle
+        (:func:`cycle_terms`) at the step position of row t + 1 for every row.
     """
     columns: list[np.ndarray] = [z]
     names = ["target"]
@@ -100,6 +118,10 @@ def build_features(z: np.ndarray, covariates: np.ndarray, next_stamps: pd.Index 
         cal, cal_names = calendar(next_stamps)
         columns += list(cal.T)
         names += cal_names
+    if cycle is not None and next_positions is not None:
+        terms, term_names = cycle_terms(next_positions, cycle, cycle_harmonics)
+        columns += list(terms.T)
+        names += term_names
     for j, name in enumerate(covariate_names):
         columns.append(covariates[:, j])
         names.append(name)

@@ -6,8 +6,9 @@ Candidates (each only where it applies), most promising first:
 - ``levels``: the change from the last value on the raw levels (the default);
 - ``diagnosis``: the settings ``lstmcast diagnose`` recommends (log / Box-Cox,
   differences, the target mode);
-- ``cycle``: windows of two cycles and a linear path of the PACF's order,
-  where the training rows hold a cycle that is not the season
+- ``cycle``: windows of two cycles, a linear path of the PACF's order and
+  the cycle's sine/cosine terms as inputs (``--cycle``), where the training
+  rows hold a cycle that is not the season
   (:func:`lstmcast.data.cycles.detect_cycle`: animal populations, sunspots);
 - ``seasonal-residual``: the network forecasts the residual over the seasonal
   naive forecast (seasonal differencing, target level): an all-zero network
@@ -54,6 +55,7 @@ MIN_RESIDUAL_SEASONS = 4  # ... and seasons, for a seasonal ETS
 COMBINE_WEIGHT = 0.5  # the network's weight in the combination with its fallback
 CAPACITY_GAIN = 0.05  # a nonlinear head must lower the validation MSE by this share
 MAX_CYCLE_WINDOW = 200  # a cycle candidate's window (two cycles) at most
+CYCLE_HARMONICS = 2  # sine/cosine pairs of the cycle a cycle candidate reads
 FALLBACKS = ("naive", "ets")  # candidates without a trained network
 
 
@@ -111,12 +113,14 @@ def plan_candidates(series: SeriesData, config: ForecastConfig, season: int,
                              {**levels, **recommended}))
     cycle = _cycle(series, season, n_fit)
     if cycle is not None:
-        window, order = cycle
+        window, order, period = cycle
         out.append(Candidate(
-            "cycle", f"windows of two cycles of {window / 2:g} steps (a cycle, "
-            f"not a calendar season) and a {order}-step linear path (the PACF's "
-            "order)", {**levels, "window": window, "skip": order,
-                       "transform": recommended.get("transform", "none")}))
+            "cycle", f"windows of two cycles of {period:g} steps (a cycle, not "
+            f"a calendar season), a {order}-step linear path (the PACF's order) "
+            f"and the cycle's first {CYCLE_HARMONICS} harmonics as inputs",
+            {**levels, "window": window, "skip": order, "cycle": period,
+             "cycle_harmonics": CYCLE_HARMONICS,
+             "transform": recommended.get("transform", "none")}))
     if season > 1 and n_fit >= 4 * season:
         out.append(Candidate(
             "seasonal-residual", f"the residual over the seasonal naive (season "
@@ -147,8 +151,10 @@ def plan_candidates(series: SeriesData, config: ForecastConfig, season: int,
     return out
 
 
-def _cycle(series: SeriesData, season: int, n_fit: int) -> tuple[int, int] | None:
-    """(window, linear-path order) of a cycle the season does not explain, in
+def _cycle(series: SeriesData, season: int,
+           n_fit: int) -> tuple[int, int, float] | None:
+    """(window, linear-path order, period rounded to 0.01) of a cycle the
+    season does not explain, in
     the first ``n_fit`` rows (never the validation or test part); None when
     there is none, when the season is that cycle, or when two cycles would
     not fit in a third of the rows or in :data:`MAX_CYCLE_WINDOW`."""
@@ -162,12 +168,13 @@ def _cycle(series: SeriesData, season: int, n_fit: int) -> tuple[int, int] | Non
     window = math.ceil(2 * cycle.period)
     if window > min(n_fit // 3, MAX_CYCLE_WINDOW):
         return None
-    return window, max(2, min(pacf_order(y, window), window))
+    return (window, max(2, min(pacf_order(y, window), window)),
+            round(cycle.period, 2))
 
 
 DEFINES: dict[str, tuple[str, ...]] = {
     "diagnosis": ("transform", "difference", "seasonal_difference", "target_mode"),
-    "cycle": ("window", "skip"),
+    "cycle": ("window", "skip", "cycle"),
     "seasonal-residual": ("seasonal_difference", "target_mode"),
     "ets-residual": ("residual_of", "target_mode"),
     "small": ("hidden_size", "skip", "weight_decay"),
