@@ -117,6 +117,25 @@ def test_the_capacity_variant_comes_first_and_must_pay():
     assert 0 < CAPACITY_GAIN < 0.5
 
 
+def test_a_wider_network_only_where_the_curve_underfits_and_data_has_room():
+    from lstmcast.search.auto import SEARCH_EPOCHS, _underfits
+    from lstmcast.search.candidates import Candidate, wider_units
+    wider = variants(Candidate("levels", "", {"hidden_size": 8}), 32)[1]
+    assert wider.kind == "width"
+    assert wider.settings == {"num_layers": 2, "hidden_size": 32}
+    # the curve: still improving at the search's last epoch, or the training
+    # loss about as high as the validation loss at the best epoch
+    still = Candidate("a", "", {}, epochs=SEARCH_EPOCHS, best_epoch=SEARCH_EPOCHS,
+                      train_to_val=0.4)
+    level = Candidate("b", "", {}, epochs=30, best_epoch=12, train_to_val=0.97)
+    fits = Candidate("c", "", {}, epochs=30, best_epoch=12, train_to_val=0.5)
+    assert _underfits(still) and _underfits(level) and not _underfits(fits)
+    # room: at most 10 parameters a training window, in two layers
+    config = ForecastConfig().replace(season=1)
+    units = [wider_units(config, {}, n, 0) for n in (100, 1200, 5000)]
+    assert units[0] == 4 and units[0] < units[1] < units[2] <= 64
+
+
 @settings(max_examples=60, deadline=None)
 @given(period=st.floats(1.5, 500.0), harmonics=st.integers(1, 4),
        start=st.integers(0, 10**6), cycles=st.integers(1, 50))

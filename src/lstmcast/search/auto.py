@@ -17,7 +17,10 @@ saved); the test part never chooses anything.
 
 The best LSTM (after the runoff on windows, when the candidates trained on
 sequences and the final fit will not: :func:`_runoff`) is then tried with a
-two-layer MLP head, as the average of
+two-layer MLP head; where its validation curve says it underfits
+(:func:`_underfits`), as two LSTM layers of twice the units (``wider``; each
+kept if it lowers the validation MSE by
+:data:`~lstmcast.search.candidates.CAPACITY_GAIN`); as the average of
 :data:`~lstmcast.search.candidates.ENSEMBLE` seeds (``ensemble``), kept if
 that lowers its validation MSE by :data:`ENSEMBLE_GAIN`, and as the
 equal-weight combination with its fallback (``combined``), kept if that does
@@ -60,6 +63,7 @@ from lstmcast.search.candidates import (
     fit_to_user,
     plan_candidates,
     variants,
+    wider_units,
 )
 from lstmcast.search.training import (
     reads_per_row,
@@ -74,6 +78,7 @@ SEARCH_SHARE = 0.6  # of the budget for the candidates; the rest for the final f
 MAX_SEARCH_ROWS = 2000  # candidate fits use the most recent training rows only
 SEARCH_EPOCHS, SEARCH_PATIENCE = 40, 8
 MIN_SKILL = 0.02  # validation skill vs naive an LSTM needs to be recommended
+UNDERFIT_RATIO = 0.9  # training / validation loss at the best epoch: underfit
 ENSEMBLE_GAIN = 0.01  # an ensemble must lower the validation MSE by this share
 MIN_VAL_ROWS = 60  # a validation tail shorter than this is a noisy judge ...
 MAX_FOLDS = 3  # ... so up to 3 rolling-origin folds are scored (pooled MSE)
@@ -178,7 +183,10 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
         # the variants are tried on the search's training (cheap): from the
         # chosen candidate's own score there, when the runoff rescored it
         base = next((c for c in planned if c.name == chosen.name), chosen)
+        units = wider_units(config, base.settings, n_train - n_val,
+                            len(series.covariates))
         tried, said = _with_variants(base, config, search, fixed, final_sequences,
+                                     units,
                                      SEARCH_SHARE * budget -
                                      (time.perf_counter() - started), progress)
         why += said
@@ -304,6 +312,7 @@ def _score(cand: Candidate, config: ForecastConfig, search: _Search,
     finally:
         cand.seconds = (time.perf_counter() - tick) / max(len(preds), 1)
     cand.epochs = len(est.history_.history)
+    cand.best_epoch, cand.train_to_val = _curve(est.history_)
     y = search.recent.y
     cand.val_mse = _mse(y[search.all_rows], np.concatenate(preds))
     if len(search.folds) > 1:
@@ -311,6 +320,33 @@ def _score(cand: Candidate, config: ForecastConfig, search: _Search,
                             zip(search.folds[::-1], preds, strict=True)]
     if np.isfinite(cand.val_mse) and search.naive_mse > 0:
         cand.val_skill = 1 - cand.val_mse / search.naive_mse
+
+
+def _underfits(cand: Candidate) -> bool:
+    """Whether ``cand``'s search fit underfits by its validation curve: still
+    improving at the last of the search's epochs, or fitting its training
+    rows about as badly as unseen ones (training / validation loss at the
+    best epoch at least :data:`UNDERFIT_RATIO`)."""
+    still = cand.best_epoch >= cand.epochs >= SEARCH_EPOCHS
+    return still or (cand.train_to_val or 0.0) >= UNDERFIT_RATIO
+
+
+def _curve_said(cand: Candidate) -> str:
+    ratio = "unknown" if cand.train_to_val is None else f"{cand.train_to_val:.2f}"
+    return (f"best epoch {cand.best_epoch} of {cand.epochs}, training / validation "
+            f"loss {ratio} there")
+
+
+def _curve(history: Any) -> tuple[int, float | None]:
+    """(best epoch, training loss / validation loss there) of a fit's
+    history (the latest fold's): a ratio near 1 or above says the network
+    fits its training rows no better than unseen ones."""
+    best = history.best_epoch
+    if not 1 <= best <= len(history.history):
+        return best, None
+    at = history.history[best - 1]
+    ratio = at["train_loss"] / at["val_loss"] if at["val_loss"] > 0 else None
+    return best, ratio if ratio is not None and np.isfinite(ratio) else None
 
 
 def _skill(y: np.ndarray, rows: np.ndarray, pred: np.ndarray) -> float | None:
@@ -372,16 +408,29 @@ def _fallback_finding(chosen: Candidate, candidates: list[Candidate]) -> Finding
 
 
 def _with_variants(chosen: Candidate, config: ForecastConfig, search: _Search,
-                   fixed: Collection[str], final_sequences: bool,
+                   fixed: Collection[str], final_sequences: bool, units: int,
                    search_left: float, progress: bool) -> tuple[Candidate, str]:
     """``chosen`` with each variant that pays on validation (see
     :func:`_try_variant`), the variants the user's settings rule out noted,
-    and no seed ensemble where the final fit trains on windows."""
+    no wider network of ``units`` where the curve shows no underfit or the
+    data has no room for it, and no seed ensemble where the final fit trains
+    on windows."""
     started, why = time.perf_counter(), ""
-    for variant in variants(chosen):
+    for variant in variants(chosen, units):
         if fit_to_user(variant, config, fixed):
             search.candidates.append(variant)
             why += f"; {variant.name} {variant.note}"
+            continue
+        if variant.kind == "width" and (
+                units <= chosen.settings.get("hidden_size", units)
+                or not _underfits(chosen)):
+            variant.note = (f"skipped: {chosen.name}'s validation curve shows no "
+                            f"underfit ({_curve_said(chosen)})" if units >
+                            chosen.settings.get("hidden_size", units) else
+                            "skipped: no room for it: the training windows have "
+                            f"data for two layers of {units} units at most "
+                            "(10 parameters a window)")
+            search.candidates.append(variant)
             continue
         if variant.kind == "ensemble" and not final_sequences:
             variant.note = (f"skipped: the final fit trains on windows, where "
@@ -406,7 +455,8 @@ def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,
     :data:`~lstmcast.search.candidates.CAPACITY_GAIN`. Returns the choice and
     what was decided."""
     ensemble = variant.kind == "ensemble"
-    gain = {"ensemble": ENSEMBLE_GAIN, "capacity": CAPACITY_GAIN}.get(variant.kind)
+    gain = {"ensemble": ENSEMBLE_GAIN, "capacity": CAPACITY_GAIN,
+            "width": CAPACITY_GAIN}.get(variant.kind)
     name = variant.name if ensemble else f"{chosen.name} {variant.name}"
     cost = (ENSEMBLE if ensemble else 1) * chosen.seconds * len(search.folds)
     if cost > search_left:

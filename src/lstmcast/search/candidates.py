@@ -53,7 +53,9 @@ ENSEMBLE = 3  # seeds averaged in the ensemble variant
 MIN_RESIDUAL_ROWS = 60  # rows an ETS residual candidate needs ...
 MIN_RESIDUAL_SEASONS = 4  # ... and seasons, for a seasonal ETS
 COMBINE_WEIGHT = 0.5  # the network's weight in the combination with its fallback
-CAPACITY_GAIN = 0.05  # a nonlinear head must lower the validation MSE by this share
+CAPACITY_GAIN = 0.05  # a nonlinear head or a wider network must lower the
+# validation MSE by this share
+MAX_WIDER = 64  # units per layer of the wider variant at most
 MAX_CYCLE_WINDOW = 200  # a cycle candidate's window (two cycles) at most
 CYCLE_HARMONICS = 2  # sine/cosine pairs of the cycle a cycle candidate reads
 FALLBACKS = ("naive", "ets")  # candidates without a trained network
@@ -70,6 +72,8 @@ class Candidate:
     val_skill: float | None = None
     seconds: float = 0.0
     epochs: int = 0
+    best_epoch: int = 0
+    train_to_val: float | None = None  # the losses' ratio at the best epoch
     note: str = ""
     kind: str = ""  # the key of DEFINES (default: the name)
     fold_skills: list[float | None] = field(default_factory=list)
@@ -82,6 +86,7 @@ class Candidate:
                 "val_mse": self.val_mse, "val_skill_vs_naive": self.val_skill,
                 "val_skill_by_fold": self.fold_skills,
                 "seconds": round(self.seconds, 2), "epochs": self.epochs,
+                "best_epoch": self.best_epoch, "train_to_val": self.train_to_val,
                 "note": self.note}
 
 
@@ -182,6 +187,7 @@ DEFINES: dict[str, tuple[str, ...]] = {
     "naive": ("predictor", "target_mode", "difference", "seasonal_difference",
               "decompose", "residual_of", "network_weight"),
     "capacity": ("head",),
+    "width": ("hidden_size", "num_layers"),
     "ensemble": ("ensemble",),
     "combination": ("network_weight",),
 }
@@ -227,13 +233,32 @@ def _size(config: ForecastConfig, n_fit: int, n_covariates: int) -> dict[str, An
     return {"hidden_size": min(hidden, config.model.hidden_size)}
 
 
-def variants(chosen: Candidate) -> list[Candidate]:
-    """What is tried on top of the best network: a nonlinear head (kept if it
-    lowers the validation MSE by :data:`CAPACITY_GAIN`), a seed ensemble, then
-    the combination with its fallback (kept if not worse on validation)."""
+def wider_units(config: ForecastConfig, settings: dict[str, Any], n_fit: int,
+                n_covariates: int) -> int:
+    """Units per layer of the largest two-layer network (of 64, 32, ..., 4,
+    at most :data:`MAX_WIDER`) the training windows of a fit with
+    ``settings`` have data for: at most 10 parameters a window, the budget
+    every candidate's size keeps (:func:`_size`)."""
+    from lstmcast.data.split import auto_window
+    from lstmcast.diagnosis.stats import suggest_hidden_size
+    cfg = config.replace(**{**settings, "num_layers": 2})
+    window = cfg.model.window or auto_window(cfg.data.season or 1, n_fit)
+    return min(suggest_hidden_size(cfg.model, _windows(cfg, n_fit),
+                                   1 + n_covariates, window), MAX_WIDER)
+
+
+def variants(chosen: Candidate, units: int = MAX_WIDER) -> list[Candidate]:
+    """What is tried on top of the best network: a nonlinear head and, where
+    its validation curve says it underfits, two LSTM layers of ``units``
+    (:func:`wider_units`; each kept if it lowers the validation MSE by
+    :data:`CAPACITY_GAIN`), a seed ensemble, then the combination with its
+    fallback (kept if not worse on validation)."""
     return [Candidate("mlp head", "a two-layer MLP head: room for nonlinear "
                       "(threshold, regime) dynamics the linear head cannot bend to",
                       {"head": "mlp"}, kind="capacity"),
+            Candidate("wider", f"two LSTM layers of {units} units: more room "
+                      "where the validation curve says the network underfits",
+                      {"num_layers": 2, "hidden_size": units}, kind="width"),
             Candidate(f"{chosen.name} x{ENSEMBLE}", f"{ENSEMBLE} seeds averaged",
                       {"ensemble": ENSEMBLE}, kind="ensemble"),
             Candidate("combined", f"{COMBINE_WEIGHT:g} x the network + "
