@@ -141,7 +141,8 @@ class PreprocessConfig:
         None, "Period in steps of a cycle that is not a calendar season (10.4 "
         "for a ten-year population cycle in yearly data; diagnose reports "
         "one it finds): sine and cosine terms of it at the forecast time become "
-        "inputs, known for any step ahead.", low=1.0, low_open=True)
+        "inputs, known for any step ahead. Unset: none (fit --auto tries the "
+        "cycle it finds).", low=1.0, low_open=True)
     cycle_harmonics: int = _opt(
         2, "Harmonics of --cycle (each a sine and a cosine input).", low=1)
     covariate_lags: tuple[int, ...] = _opt((), "Lags of every covariate.")
