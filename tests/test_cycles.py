@@ -5,6 +5,7 @@ capacity variant."""
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -178,6 +179,9 @@ def test_a_cycle_model_round_trips(tmp_path):
     from lstmcast import LSTMForecaster
     est, _ = _cycle_model()
     est.save(str(tmp_path / "m"))
+    # a reader that knows no cycle terms is told to upgrade, not misled
+    meta = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert meta["format_version"] == 2
     back = LSTMForecaster.load(str(tmp_path / "m"))
     assert back.state_.features.cycle == 9.6
     assert back.state_.features.cycle_harmonics == 2

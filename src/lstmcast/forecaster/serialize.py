@@ -72,9 +72,9 @@ _HEADER_BYTES = 1 << 20  # of a safetensors header, at most, per network
 #: The oldest model format ``load`` reads (folders of format 1 and later are
 #: kept loadable: tests/robustness/data/model_v1 is one, loaded in CI).
 MIN_FORMAT_VERSION = 1
-#: The model format of a model with future covariates: a reader of format 1
-#: would ignore them and fail, so it is told to upgrade instead. Other models
-#: stay format 1, readable by older releases.
+#: The model format of a model with future covariates or cycle terms: a
+#: reader of format 1 would ignore them and fail, so it is told to upgrade
+#: instead. Other models stay format 1, readable by older releases.
 FUTURE_FORMAT_VERSION = 2
 _TUPLE_PARAMS = ("lags", "rolling", "rolling_stats", "covariate_lags", "levels",
                  "quantiles")
@@ -132,7 +132,8 @@ def save_state(state: FittedState, params: dict[str, Any],
             "future_scaler": future_scaler.get_state()
             if future_scaler is not None else None}),
         "model.json": json_bytes({
-            "format_version": FUTURE_FORMAT_VERSION if state.features.future
+            "format_version": FUTURE_FORMAT_VERSION
+            if state.features.future or state.features.cycle
             else FORMAT_VERSION, "lstmcast_version": __version__,
             "torch_version": library_versions()["torch"], "params": params,
             "fitted": fitted_facts(state), "history": state.history.to_dict(),
@@ -222,9 +223,10 @@ def _load(folder: Folder) -> tuple[dict[str, Any], FittedState]:
     params = {k: tuple(v) if k in _TUPLE_PARAMS else v
               for k, v in meta["params"].items()}
     config = check_config(folder.json("config.json"), folder.path / "config.json")
-    # folders written before time zones, refits and future covariates existed
+    # folders written before time zones, refits, future covariates and cycle
+    # terms existed
     facts = {"timezone": None, "evaluated_range": None, "future": [], "leads": 0,
-             **meta["fitted"]}
+             "cycle": None, "cycle_harmonics": 0, **meta["fitted"]}
     data = _from_facts(DataFacts, facts)
     shape = _from_facts(Shape, facts)
     features = _from_facts(Features, facts)
