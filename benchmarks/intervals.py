@@ -92,7 +92,6 @@ def run_lstm(args: tuple[str, str, str]) -> dict:
             "chosen": (result.auto or {}).get("chosen", "plain"),
             "seconds": time.perf_counter() - started,
             "validation_errors": int(lstm_cal.counts()[0]),
-            "unscaled": bool(lstm_cal.unscaled),
             "load": os.getloadavg()[0],
             "lstmcast": {"point": pred["lstm"].tolist(), **{
                 k: pred[f"lstm-{k}"].tolist() for k in
@@ -255,8 +254,6 @@ def main() -> int:
         rows.append({"series": name, "n": r["n"], "n_test": r["n"] - r["n_train"],
                      "validation_errors": r["validation_errors"],
                      "lstm_seconds": r["seconds"], "chosen": auto[name]["chosen"],
-                     "one_width": [m for m, run in (("fit", auto[name]), (
-                         "--no-auto", r)) if run.get("unscaled")],
                      "auto_seconds": auto[name]["seconds"],
                      "ets_model": ets.get(name, {}).get(
                          "model"), "scores": scores})
@@ -279,8 +276,6 @@ def write_table(rows: list[dict], load_start: list[float], load_end: list[float]
                    and r["scores"][method]["msis"] < r["scores"]["AutoETS"]["msis"]
                    for r in rows if method in r["scores"])
     chosen = ", ".join(f"{r['series']} {r['chosen']}" for r in rows if "chosen" in r)
-    one_width = ", ".join(f"{r['series']} ({' and '.join(r['one_width'])})"
-                          for r in rows if r.get("one_width")) or "none"
     text = (f"{BEGIN}\n"
             "Made by `python benchmarks/intervals.py` (lstmcast fit: the default "
             "`fit`, the model chosen on validation; lstmcast --no-auto: the plain "
@@ -301,9 +296,7 @@ def write_table(rows: list[dict], load_start: list[float], load_end: list[float]
             f"\n\nThe bar (coverage within 3 points of nominal at 80 and 95, and "
             f"MSIS below AutoETS's) is met on {met('lstmcast fit')} of {len(rows)} "
             f"series by the default fit and on {met('lstmcast --no-auto')} by the "
-            f"plain fit. The default fit chose: {chosen}. Bands of one width "
-            f"(the local scale did not pay on validation, "
-            f"lstmcast.forecaster.calibrate.scaling_pays): {one_width}. A "
+            f"plain fit. The default fit chose: {chosen}. A "
             "coverage measured on m test points has a standard error of "
             "sqrt(p(1-p)/m): 7.4 points at 80% on airline's 29, 1.5 on 600.\n"
             f"{END}")

@@ -250,27 +250,3 @@ def test_local_scale_is_the_rolling_mean_absolute_change_up_to_each_origin(
     changed[origins.max() + 1:] = 7e5  # the future does not move the scale
     np.testing.assert_array_equal(local_scale(changed, origins, window),
                                   local_scale(y, origins, window))
-
-
-def test_bands_are_scaled_by_the_local_scale_only_where_that_pays():
-    """Scaling wins where the spread moves with the scale, one width wins
-    where the spread is steady and the scale only adds noise, and a small
-    calibration set keeps the scaled default."""
-    from lstmcast.forecaster.calibrate import MIN_CHOICE, scaling_pays
-    from lstmcast.intervals.conformal import Calibration
-    rng = np.random.default_rng(3)
-    n = 600
-    scale = np.exp(rng.normal(0, 0.5, n))  # a local scale that wanders
-    moving = (rng.standard_normal(n) * scale)[:, None]  # spread follows it
-    steady = rng.standard_normal(n)[:, None]  # spread does not
-    assert scaling_pays(moving, scale)
-    assert not scaling_pays(steady, scale)
-    few = 2 * MIN_CHOICE - 2
-    assert scaling_pays(steady[:few], scale[:few])
-    # an unscaled calibration ignores the scale it is given, and saves so
-    cal = Calibration(steady, unscaled=True)
-    wide = cal.bands(np.zeros(1), np.array(50.0), (80.0,))
-    assert wide["hi-80"][0] == pytest.approx(np.quantile(np.abs(steady), 0.8),
-                                             rel=0.05)
-    assert Calibration.from_dict(cal.to_dict()).unscaled
-    assert not Calibration.from_dict(Calibration(steady).to_dict()).unscaled

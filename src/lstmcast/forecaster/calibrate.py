@@ -51,8 +51,6 @@ MAX_ORIGINS = 1000
 #: fewer than MIN_ORIGINS (enough for a 99% bound).
 WORK = 5_000_000
 MIN_ORIGINS = 200
-#: Fewer validation errors than this in each half: scaled bands, unchosen.
-MIN_CHOICE = 100
 
 
 def local_scale(y: np.ndarray, origins: np.ndarray,
@@ -115,11 +113,11 @@ def calibration_steps(state: FittedState, n_val: int) -> int:
 
 
 def validation_errors(state: FittedState, series: SeriesData, first: int,
-                      steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """(origins, steps) errors ``actual - forecast`` of the forecasts from
-    every usable origin ``t`` with ``first - 1 <= t < len(series) - 1`` (NaN
-    where the actual is beyond the series or unknown), and (origins,) the
-    local scale at each origin (:func:`local_scale`). Only rows from ``first``
+                      steps: int) -> np.ndarray:
+    """(origins, steps) errors ``actual - forecast``, divided by the local
+    scale at their origin (:func:`local_scale`), of the forecasts from
+    every usable origin ``t`` with ``first - 1 <= t < len(series) - 1``; NaN
+    where the actual is beyond the series or unknown. Only rows from ``first``
     on are forecast: the validation part when ``first`` is its first row."""
     from lstmcast.forecaster.predict import (
         _inputs,
@@ -134,14 +132,14 @@ def validation_errors(state: FittedState, series: SeriesData, first: int,
     cap = max(MIN_ORIGINS, min(MAX_ORIGINS, WORK // (state.shape.window * steps)))
     origins = usable[(usable >= first - 1) & (usable < n - 1)][-cap:]
     if len(origins) == 0:
-        return np.empty((0, steps)), np.empty(0)
+        return np.empty((0, steps))
     if steps == 1:
         forecasts = one_step(state, series, origins + 1)[:, None]
     else:
         forecasts = multi_step(state, series, origins, steps)
     rows = origins[:, None] + 1 + np.arange(steps)  # (B, K)
     actual = np.where(rows < n, series.y[np.minimum(rows, n - 1)], np.nan)
-    return actual - forecasts, local_scale(series.y, origins)
+    return (actual - forecasts) / local_scale(series.y, origins)[:, None]
 
 
 def calibrate(state: FittedState, series: SeriesData) -> Calibration | None:
@@ -153,44 +151,9 @@ def calibrate(state: FittedState, series: SeriesData) -> Calibration | None:
         return None
     steps = calibration_steps(state, n_val)
     try:
-        errors, scale = validation_errors(state, series, state.shape.n_fit, steps)
+        errors = validation_errors(state, series, state.shape.n_fit, steps)
     except DataError:  # e.g. future covariates unknown past the last row
         return None
     if not np.isfinite(errors).any():
         return None
-    if scaling_pays(errors, scale):
-        return Calibration(errors=errors / scale[:, None])
-    return Calibration(errors=errors, unscaled=True)
-
-
-def scaling_pays(errors: np.ndarray, scale: np.ndarray) -> bool:
-    """Whether bands scaled by the local scale beat bands of one width on
-    the validation errors themselves: both calibrated on the first half (in
-    time), scored on the second by the interval score at 80% and 95% (the
-    MSIS's numerator: width plus 2 / alpha times the miss), summed over the
-    steps. Where the spread moves (volatility clusters, a growing season)
-    scaling wins by far; on a series of steady spread (a random walk with
-    constant noise) the scale only adds noise to the widths: on
-    syn_randomwalk it raised the MSIS 5.93 -> 6.33 over one width. Fewer
-    than :data:`MIN_CHOICE` errors a half: scaled (measured better on the
-    catalog, BENCHMARKS.md "the local scale"); a tie: scaled."""
-    half = len(errors) // 2
-    if half < MIN_CHOICE:
-        return True
-    first, second = slice(0, half), slice(half, None)
-    scores = []
-    for widths in (scale, np.ones_like(scale)):  # scaled, then one width
-        total = 0.0
-        for alpha in (0.2, 0.05):
-            for h in range(errors.shape[1]):
-                fit = np.abs(errors[first, h] / widths[first])
-                fit = fit[np.isfinite(fit)]
-                if fit.size == 0:
-                    continue
-                q = np.quantile(fit, 1 - alpha) * widths[second]
-                miss = np.abs(errors[second, h])
-                known = np.isfinite(miss)
-                total += float(np.mean(2 * q[known] + 2 / alpha * np.maximum(
-                    miss[known] - q[known], 0))) if known.any() else 0.0
-        scores.append(total)
-    return scores[0] <= scores[1]
+    return Calibration(errors=errors)

@@ -66,14 +66,11 @@ class Calibration:
     ``errors`` is (n, H): row = one forecast origin, column = step, value =
     (actual - forecast) / scale of that origin's series; NaN where the actual
     is unknown. Save it (:meth:`to_dict`) and any level can be asked later.
-    ``unscaled``: the errors are on the original scale (a calibration that
-    measured no gain from scaling), and the bands ignore the scale given.
     """
 
     errors: np.ndarray
     symmetric: bool = True
     monotone: bool = True
-    unscaled: bool = False
 
     def __post_init__(self) -> None:
         errors = np.asarray(self.errors, dtype=np.float64)
@@ -146,7 +143,7 @@ class Calibration:
         if steps > self.horizon:  # beyond the calibrated steps: the last one's
             offsets = np.concatenate([offsets, np.full(steps - self.horizon,
                                                        offsets[-1])])
-        scale = np.asarray(1.0 if self.unscaled else scale, dtype=np.float64)
+        scale = np.asarray(scale, dtype=np.float64)
         if point.ndim == 2 and scale.ndim == 1:
             scale = scale[:, None]
         return point + scale * offsets[:steps]
@@ -172,8 +169,7 @@ class Calibration:
         rows = [[None if not np.isfinite(v) else float(v) for v in row]
                 for row in self.errors]
         return {"errors": rows, "symmetric": self.symmetric,
-                "monotone": self.monotone,
-                **({"unscaled": True} if self.unscaled else {})}
+                "monotone": self.monotone}
 
     @classmethod
     def from_dict(cls, values: dict[str, object]) -> Calibration:
@@ -182,5 +178,4 @@ class Calibration:
                            for row in rows], dtype=np.float64)  # type: ignore[union-attr]
         return cls(errors=errors.reshape(len(rows), -1),  # type: ignore[arg-type]
                    symmetric=bool(values.get("symmetric", True)),
-                   monotone=bool(values.get("monotone", True)),
-                   unscaled=bool(values.get("unscaled", False)))
+                   monotone=bool(values.get("monotone", True)))
