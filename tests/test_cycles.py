@@ -119,8 +119,8 @@ def test_the_capacity_variant_comes_first_and_must_pay():
 
 
 def test_a_wider_network_only_where_the_curve_underfits_and_data_has_room():
-    from lstmcast.search.auto import SEARCH_EPOCHS, _underfits
     from lstmcast.search.candidates import Candidate, wider_units
+    from lstmcast.search.validation import SEARCH_EPOCHS, underfits
     wider = variants(Candidate("levels", "", {"hidden_size": 8}), 32)[1]
     assert wider.kind == "width"
     assert wider.settings == {"num_layers": 2, "hidden_size": 32}
@@ -130,7 +130,7 @@ def test_a_wider_network_only_where_the_curve_underfits_and_data_has_room():
                       train_to_val=0.4)
     level = Candidate("b", "", {}, epochs=30, best_epoch=12, train_to_val=0.97)
     fits = Candidate("c", "", {}, epochs=30, best_epoch=12, train_to_val=0.5)
-    assert _underfits(still) and _underfits(level) and not _underfits(fits)
+    assert underfits(still) and underfits(level) and not underfits(fits)
     # room: at most 10 parameters a training window, in two layers
     config = ForecastConfig().replace(season=1)
     units = [wider_units(config, {}, n, 0) for n in (100, 1200, 5000)]

@@ -77,7 +77,8 @@ def test_fitted_facts_keep_the_keys_of_format_1(fitted):
     """Every key a folder of format 1 has is still written (old releases read
     new folders, ignoring the keys added since), and only those added."""
     archived = json.loads((ARCHIVE / "model.json").read_text())["fitted"]
-    added = {"timezone", "evaluated_range", "future", "leads"}
+    added = {"timezone", "evaluated_range", "future", "leads", "cycle",
+             "cycle_harmonics"}
     assert set(fitted_facts(fitted.state_)) == set(archived) | added
 
 

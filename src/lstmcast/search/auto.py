@@ -2,25 +2,25 @@
 
 The candidate configs (:mod:`lstmcast.search.candidates`), each a reasoned
 guess from the diagnosis of the training part, are fitted on the training part
-minus its validation tail and scored on that tail (one-step forecasts from the
-true history, original scale, MSE). A tail shorter than :data:`MIN_VAL_ROWS`
-rows is a noisy judge (one lucky quarter decides): short series are then
-scored on up to :data:`MAX_FOLDS` rolling origins (blocks of the same length
-going back, each candidate refitted on the rows before each block) and the
-MSE is pooled. The naive forecast (the last value) is always a candidate: when
-no LSTM beats it by :data:`MIN_SKILL` on validation, it is the recommended
-model, an untrained network (``predictor="naive"``) that repeats the last
-value, and says so. The winner is then refitted on the whole training part and
-scored on the test part exactly as :func:`~lstmcast.evaluation.holdout.fit_evaluate`
-does (and, with ``refit=True``, fitted once more on every row: the model
-saved); the test part never chooses anything.
+minus its validation tail and scored on that tail, or on a few rolling folds
+of a short series (:mod:`lstmcast.search.validation`: one-step forecasts from the
+true history, original scale, pooled MSE). The naive forecast (the last
+value) is always a candidate: when no LSTM beats it by :data:`MIN_SKILL` on
+validation, it is the recommended model, an untrained network
+(``predictor="naive"``) that repeats the last value, and says so. The winner
+is then refitted on the whole training part (on a short one, trained again
+on its validation tail: ``refit_tail``, :data:`REFIT_TAIL_ROWS`) and scored
+on the test part exactly as
+:func:`~lstmcast.evaluation.holdout.fit_evaluate` does (and, with
+``refit=True``, fitted once more on every row: the model saved); the test
+part never chooses anything.
 
 The best LSTM (after the runoff on windows, when the candidates trained on
 sequences and the final fit will not: :func:`_runoff`) is then tried with a
 two-layer MLP head; where its validation curve says it underfits
-(:func:`_underfits`), as two LSTM layers of twice the units (``wider``; each
-kept if it lowers the validation MSE by
-:data:`~lstmcast.search.candidates.CAPACITY_GAIN`); as the average of
+(:func:`~lstmcast.search.validation.underfits`) and the data has room, as two LSTM
+layers of twice the units (``wider``; each kept if it lowers the validation
+MSE by :data:`~lstmcast.search.candidates.CAPACITY_GAIN`); as the average of
 :data:`~lstmcast.search.candidates.ENSEMBLE` seeds (``ensemble``), kept if
 that lowers its validation MSE by :data:`ENSEMBLE_GAIN`, and as the
 equal-weight combination with its fallback (``combined``), kept if that does
@@ -32,10 +32,8 @@ or are skipped when one of them is what defines the candidate
 ``levels`` is left, there is nothing to choose and the user's settings are
 fitted as they are.
 
-Candidate fits see at most the last :data:`MAX_SEARCH_ROWS` training rows and
-at most :data:`SEARCH_EPOCHS` epochs; the search stops when
-:data:`SEARCH_SHARE` of the time budget is spent and the final fit's epochs
-are capped to what is left.
+The search stops when :data:`SEARCH_SHARE` of the time budget is spent and
+the final fit's epochs are capped to what is left.
 """
 
 from __future__ import annotations
@@ -43,8 +41,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Collection
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -54,7 +50,6 @@ from lstmcast.core.findings import Finding
 from lstmcast.data.loading import SeriesSource, as_series
 from lstmcast.data.series import SeriesData
 from lstmcast.evaluation.holdout import FitResult, fit_evaluate, split_rows
-from lstmcast.preprocess.residual import keep_model_choice
 from lstmcast.search.candidates import (
     CAPACITY_GAIN,
     ENSEMBLE,
@@ -70,44 +65,27 @@ from lstmcast.search.training import (
     search_levers,
     trains_on_sequences,
 )
+from lstmcast.search.validation import (
+    Search,
+    count_folds,
+    curve_said,
+    score,
+    underfits,
+    validation_setup,
+)
 
 __all__ = ["DEFAULT_BUDGET", "count_folds", "fit_auto"]
 
 DEFAULT_BUDGET = 240.0  # seconds for the whole of --auto
 SEARCH_SHARE = 0.6  # of the budget for the candidates; the rest for the final fit
-MAX_SEARCH_ROWS = 2000  # candidate fits use the most recent training rows only
-SEARCH_EPOCHS, SEARCH_PATIENCE = 40, 8
 MIN_SKILL = 0.02  # validation skill vs naive an LSTM needs to be recommended
-UNDERFIT_RATIO = 0.9  # training / validation loss at the best epoch: underfit
 ENSEMBLE_GAIN = 0.01  # an ensemble must lower the validation MSE by this share
-MIN_VAL_ROWS = 60  # a validation tail shorter than this is a noisy judge ...
-MAX_FOLDS = 3  # ... so up to 3 rolling-origin folds are scored (pooled MSE)
 MIN_FINAL_EPOCHS = 10
 FINAL_SHARE = 0.85  # of the time left for training the final fit (then: scoring)
 #: The final fit of a training part this short is trained again on every row,
 #: its validation tail included (``refit_tail``; see
 #: :func:`lstmcast.forecaster.fit._refit_tail` for what it gained and cost).
 REFIT_TAIL_ROWS = 1500
-
-
-@dataclass
-class _Search:
-    """The validation set-up shared by every candidate."""
-
-    recent: SeriesData  # the most recent training rows
-    folds: list[np.ndarray]  # validation rows of ``recent`` per fold, latest first
-    naive_mse: float
-    candidates: list[Candidate] = field(default_factory=list)
-    training: dict[str, Any] = field(default_factory=dict)  # batching levers
-
-    @property
-    def rows(self) -> np.ndarray:
-        """The latest fold: the validation tail of the training part."""
-        return self.folds[0]
-
-    @property
-    def all_rows(self) -> np.ndarray:
-        return np.concatenate(self.folds[::-1])
 
 
 def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
@@ -145,7 +123,7 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
     train_part = series.head(n_train)
     season, _, _, n_val = resolve_shape(train_part, config)
     config = config.replace(season=season)
-    search = _validation_setup(train_part, n_val, n - n_eval)
+    search = validation_setup(train_part, n_val, n - n_eval)
     window = resolve_shape(train_part, config)[1]
     search.training = search_levers(config, fixed, int(search.rows[0]) - window,
                                     window)
@@ -166,7 +144,7 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
                          f"search had {max(SEARCH_SHARE * budget - elapsed, 0):.0f}"
                          f" s left ({_search_share(budget)})")
         else:
-            _score(cand, config, search)
+            score(cand, config, search)
         search.candidates.append(cand)
         if progress:
             print(f"auto: {_line(cand)}", file=sys.stderr, flush=True)
@@ -245,116 +223,6 @@ def _user_fit(series: SeriesData, config: ForecastConfig,
     return result
 
 
-def count_folds(n_rows: int, n_val: int) -> int:
-    """Validation folds (rolling origins of ``n_val`` rows each, going back from
-    the end of the training part): one when the tail alone has
-    :data:`MIN_VAL_ROWS` rows; else up to :data:`MAX_FOLDS`, as long as every
-    fold still fits on at least 2/3 of the rows the latest one fits on."""
-    if n_val >= MIN_VAL_ROWS:
-        return 1
-    extra = (n_rows - n_val) // (3 * n_val)
-    return 1 + max(0, min(MAX_FOLDS - 1, extra))
-
-
-def _validation_setup(train_part: SeriesData, n_val: int, ahead: int) -> _Search:
-    """The most recent training rows, the validation folds and the one-step
-    naive MSE over them. The folds end ``ahead`` rows before the training part
-    does: those rows are the known future covariates of the rows before them
-    (see :func:`~lstmcast.evaluation.holdout.split_rows`)."""
-    keep = min(len(train_part), MAX_SEARCH_ROWS)
-    recent = train_part if keep == len(train_part) else SeriesData(
-        frame=train_part.frame.iloc[-keep:], target=train_part.target,
-        covariates=train_part.covariates, freq=train_part.freq,
-        future=train_part.future)
-    end = keep - ahead
-    folds = [np.arange(end - (k + 1) * n_val, end - k * n_val)
-             for k in range(count_folds(end, n_val))]
-    search = _Search(recent, folds, 0.0)
-    rows, y = search.all_rows, recent.y
-    search.naive_mse = _mse(y[rows], _last_values(y, rows))
-    return search
-
-
-def _last_values(y: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    from lstmcast.baselines.simple import Naive
-    return Naive().fit(y[: rows[0]]).predict_one_step(y, rows)
-
-
-def _mse(actual: np.ndarray, pred: np.ndarray) -> float:
-    ok = np.isfinite(actual) & np.isfinite(pred)
-    if not ok.any():
-        return float("nan")
-    return float(np.mean((actual[ok] - pred[ok]) ** 2))
-
-
-def _score(cand: Candidate, config: ForecastConfig, search: _Search,
-           training: dict[str, Any] | None = None) -> None:
-    """Fit ``cand`` on the rows before each validation fold; score the folds
-    (the search's epochs and patience unless the candidate sets its own;
-    ``training``: batching levers other than the search's)."""
-    from lstmcast.forecaster.estimator import LSTMForecaster
-    tick = time.perf_counter()
-    train = config.train
-    levers = search.training if training is None else training
-    cfg = config.replace(**{"epochs": min(train.epochs, SEARCH_EPOCHS),
-                            "patience": min(train.patience, SEARCH_PATIENCE)
-                            or SEARCH_PATIENCE, **levers, **cand.settings})
-    preds = []
-    try:
-        with keep_model_choice():  # a later fold keeps the earlier one's ETS form
-            for rows in search.folds[::-1]:
-                est = LSTMForecaster.from_config(cfg)
-                est.fit(search.recent.head(int(rows[0])))
-                preds.append(est.predict_one_step(search.recent, rows))
-    except DataError as exc:
-        cand.note = f"could not be fitted: {exc}"
-        return
-    finally:
-        cand.seconds = (time.perf_counter() - tick) / max(len(preds), 1)
-    cand.epochs = len(est.history_.history)
-    cand.best_epoch, cand.train_to_val = _curve(est.history_)
-    y = search.recent.y
-    cand.val_mse = _mse(y[search.all_rows], np.concatenate(preds))
-    if len(search.folds) > 1:
-        cand.fold_skills = [_skill(y, rows, pred) for rows, pred in
-                            zip(search.folds[::-1], preds, strict=True)]
-    if np.isfinite(cand.val_mse) and search.naive_mse > 0:
-        cand.val_skill = 1 - cand.val_mse / search.naive_mse
-
-
-def _underfits(cand: Candidate) -> bool:
-    """Whether ``cand``'s search fit underfits by its validation curve: still
-    improving at the last of the search's epochs, or fitting its training
-    rows about as badly as unseen ones (training / validation loss at the
-    best epoch at least :data:`UNDERFIT_RATIO`)."""
-    still = cand.best_epoch >= cand.epochs >= SEARCH_EPOCHS
-    return still or (cand.train_to_val or 0.0) >= UNDERFIT_RATIO
-
-
-def _curve_said(cand: Candidate) -> str:
-    ratio = "unknown" if cand.train_to_val is None else f"{cand.train_to_val:.2f}"
-    return (f"best epoch {cand.best_epoch} of {cand.epochs}, training / validation "
-            f"loss {ratio} there")
-
-
-def _curve(history: Any) -> tuple[int, float | None]:
-    """(best epoch, training loss / validation loss there) of a fit's
-    history (the latest fold's): a ratio near 1 or above says the network
-    fits its training rows no better than unseen ones."""
-    best = history.best_epoch
-    if not 1 <= best <= len(history.history):
-        return best, None
-    at = history.history[best - 1]
-    ratio = at["train_loss"] / at["val_loss"] if at["val_loss"] > 0 else None
-    return best, ratio if ratio is not None and np.isfinite(ratio) else None
-
-
-def _skill(y: np.ndarray, rows: np.ndarray, pred: np.ndarray) -> float | None:
-    """1 - MSE / naive MSE on one fold (None when the naive MSE is 0)."""
-    naive = _mse(y[rows], _last_values(y, rows))
-    return 1 - _mse(y[rows], pred) / naive if naive > 0 else None
-
-
 def _choose(candidates: list[Candidate],
             fixed: Collection[str] = ()) -> tuple[Candidate, str]:
     """The lowest validation MSE among the candidates that beat naive by
@@ -407,7 +275,7 @@ def _fallback_finding(chosen: Candidate, candidates: list[Candidate]) -> Finding
         "shows which.")
 
 
-def _with_variants(chosen: Candidate, config: ForecastConfig, search: _Search,
+def _with_variants(chosen: Candidate, config: ForecastConfig, search: Search,
                    fixed: Collection[str], final_sequences: bool, units: int,
                    search_left: float, progress: bool) -> tuple[Candidate, str]:
     """``chosen`` with each variant that pays on validation (see
@@ -423,9 +291,9 @@ def _with_variants(chosen: Candidate, config: ForecastConfig, search: _Search,
             continue
         if variant.kind == "width" and (
                 units <= chosen.settings.get("hidden_size", units)
-                or not _underfits(chosen)):
+                or not underfits(chosen)):
             variant.note = (f"skipped: {chosen.name}'s validation curve shows no "
-                            f"underfit ({_curve_said(chosen)})" if units >
+                            f"underfit ({curve_said(chosen)})" if units >
                             chosen.settings.get("hidden_size", units) else
                             "skipped: no room for it: the training windows have "
                             f"data for two layers of {units} units at most "
@@ -445,7 +313,7 @@ def _with_variants(chosen: Candidate, config: ForecastConfig, search: _Search,
 
 
 def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,
-                 search: _Search, search_left: float,
+                 search: Search, search_left: float,
                  progress: bool) -> tuple[Candidate, str]:
     """Score ``chosen`` with the variant's settings when that fits in the
     search's time left; it replaces ``chosen`` if it pays on validation: an
@@ -464,7 +332,7 @@ def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,
                         f"search had {max(search_left, 0):.0f} s left")
     trial = Candidate(name, variant.reason, {**chosen.settings, **variant.settings},
                       kind=variant.kind)
-    _score(trial, config, search)
+    score(trial, config, search)
     search.candidates.append(trial)
     if progress:
         print(f"auto: {_line(trial)}", file=sys.stderr, flush=True)
@@ -476,7 +344,7 @@ def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,
 
 
 def _runoff(chosen: Candidate, planned: list[Candidate], config: ForecastConfig,
-            search: _Search, progress: bool) -> tuple[Candidate, str]:
+            search: Search, progress: bool) -> tuple[Candidate, str]:
     """The best network and the best candidate of another kind, scored again
     trained on windows, as the final fit will be; the better one is fitted.
 
@@ -500,7 +368,7 @@ def _runoff(chosen: Candidate, planned: list[Candidate], config: ForecastConfig,
         trial = Candidate(cand.name, cand.reason, dict(cand.settings),
                           kind=cand.kind, note="scored again on windows, as the "
                           "final fit trains (the runoff)")
-        _score(trial, config, search, training={})
+        score(trial, config, search, training={})
         search.candidates.append(trial)
         trials.append(trial)
         if progress:
@@ -514,10 +382,10 @@ def _runoff(chosen: Candidate, planned: list[Candidate], config: ForecastConfig,
                         f"scored {theirs.val_mse:.4g} against {mine.val_mse:.4g} "
                         f"for {chosen.name}: {theirs.name} is fitted")
     return mine, (f"; on windows (the final fit's training) {chosen.name} scored "
-                  f"{mine.val_mse:.4g}, {rival.name} {fmt_mse(theirs.val_mse)}")
+                  f"{mine.val_mse:.4g}, {rival.name} {fmtmse(theirs.val_mse)}")
 
 
-def fmt_mse(value: float | None) -> str:
+def fmtmse(value: float | None) -> str:
     """A validation MSE in words (``n/a`` when it could not be scored)."""
     return "n/a" if value is None else f"{value:.4g}"
 
