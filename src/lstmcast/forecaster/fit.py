@@ -75,7 +75,7 @@ def fit_state(series: SeriesData, config: ForecastConfig, *,
                   warmup=warm)
     state = _fit_rows(series, config, shape, progress=progress)
     state = replace(state, calibration=calibrate(state, series))
-    if config.train.refit_tail and _refits(state):
+    if config.train.refit_tail and _refits(state, n):
         state = _refit_tail(series, state, progress=progress)
     return state
 
@@ -104,13 +104,13 @@ def _fit_rows(series: SeriesData, config: ForecastConfig, shape: Shape, *,
                        context=_context(series, shape, transforms), config=config)
 
 
-def _refits(state: FittedState) -> bool:
-    """Whether a refit on every row changes anything: a trained network whose
-    forecast counts (not the naive predictor, not weighted 0 beside a
+def _refits(state: FittedState, n: int) -> bool:
+    """Whether a refit on all ``n`` rows changes anything: a trained network
+    whose forecast counts (not the naive predictor, not weighted 0 beside a
     classical forecast), and rows held out that it has not seen."""
     cfg = state.config
     return (cfg.model.predictor != "naive" and cfg.preprocess.network_weight > 0
-            and state.shape.n_fit < state.data.train_range["rows"]
+            and state.shape.n_fit < n
             and all(h.best_epoch > 0 and not h.diverged
                     for h in state.networks.histories))
 
@@ -138,11 +138,12 @@ def _refit_tail(series: SeriesData, first: FittedState, *,
     shape = replace(first.shape, n_fit=len(series))
     state = _fit_rows(series, first.config, shape, progress=progress, epochs=epochs)
     seconds = time.perf_counter() - started
-    for history, count in zip(first.networks.histories, epochs, strict=True):
-        history.refit = (f"then trained again on all {len(series)} rows, the "
-                         f"{len(series) - first.shape.n_fit} validation rows "
-                         f"included, for the {count} epochs it ran ({seconds:.1f} s)")
-    networks = replace(state.networks, histories=first.networks.histories,
+    histories = [replace(history, refit=(
+        f"then trained again on all {len(series)} rows, the "
+        f"{len(series) - first.shape.n_fit} validation rows included, for the "
+        f"{count} epochs it ran ({seconds:.1f} s)"))
+        for history, count in zip(first.networks.histories, epochs, strict=True)]
+    networks = replace(state.networks, histories=histories,
                        n_val_windows=first.networks.n_val_windows)
     return replace(state, networks=networks, calibration=first.calibration)
 

@@ -289,15 +289,8 @@ def _with_variants(chosen: Candidate, config: ForecastConfig, search: Search,
             search.candidates.append(variant)
             why += f"; {variant.name} {variant.note}"
             continue
-        if variant.kind == "width" and (
-                units <= chosen.settings.get("hidden_size", units)
-                or not underfits(chosen)):
-            variant.note = (f"skipped: {chosen.name}'s validation curve shows no "
-                            f"underfit ({curve_said(chosen)})" if units >
-                            chosen.settings.get("hidden_size", units) else
-                            "skipped: no room for it: the training windows have "
-                            f"data for two layers of {units} units at most "
-                            "(10 parameters a window)")
+        if variant.kind == "width" and (skip := _no_wider(chosen, units)):
+            variant.note = skip
             search.candidates.append(variant)
             continue
         if variant.kind == "ensemble" and not final_sequences:
@@ -310,6 +303,18 @@ def _with_variants(chosen: Candidate, config: ForecastConfig, search: Search,
                                     - (time.perf_counter() - started), progress)
         why += said
     return chosen, why
+
+
+def _no_wider(chosen: Candidate, units: int) -> str | None:
+    """Why the wider variant of ``units`` is not tried on ``chosen`` (the data
+    has no room for it, or the validation curve shows no underfit), or None."""
+    if units <= chosen.settings.get("hidden_size", units):
+        return ("skipped: no room for it: the training windows have data for "
+                f"two layers of {units} units at most (10 parameters a window)")
+    if not underfits(chosen):
+        return (f"skipped: {chosen.name}'s validation curve shows no underfit "
+                f"({curve_said(chosen)})")
+    return None
 
 
 def _try_variant(chosen: Candidate, variant: Candidate, config: ForecastConfig,
@@ -382,10 +387,10 @@ def _runoff(chosen: Candidate, planned: list[Candidate], config: ForecastConfig,
                         f"scored {theirs.val_mse:.4g} against {mine.val_mse:.4g} "
                         f"for {chosen.name}: {theirs.name} is fitted")
     return mine, (f"; on windows (the final fit's training) {chosen.name} scored "
-                  f"{mine.val_mse:.4g}, {rival.name} {fmtmse(theirs.val_mse)}")
+                  f"{mine.val_mse:.4g}, {rival.name} {fmt_mse(theirs.val_mse)}")
 
 
-def fmtmse(value: float | None) -> str:
+def fmt_mse(value: float | None) -> str:
     """A validation MSE in words (``n/a`` when it could not be scored)."""
     return "n/a" if value is None else f"{value:.4g}"
 

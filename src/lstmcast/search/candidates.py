@@ -223,14 +223,20 @@ def _windows(config: ForecastConfig, n_fit: int) -> int:
     return max(n_fit - window - warm, 1)
 
 
-def _size(config: ForecastConfig, n_fit: int, n_covariates: int) -> dict[str, Any]:
-    """The hidden size from the training windows (never above the given one)."""
+def _room(config: ForecastConfig, n_fit: int, n_covariates: int) -> int:
+    """The largest hidden size (of 64, 32, ..., 4) whose network, as
+    ``config`` builds it, has at most 10 parameters a training window."""
     from lstmcast.data.split import auto_window
     from lstmcast.diagnosis.stats import suggest_hidden_size
     window = config.model.window or auto_window(config.data.season or 1, n_fit)
-    hidden = suggest_hidden_size(config.model, _windows(config, n_fit),
-                                 1 + n_covariates, window)
-    return {"hidden_size": min(hidden, config.model.hidden_size)}
+    return suggest_hidden_size(config.model, _windows(config, n_fit),
+                               1 + n_covariates, window)
+
+
+def _size(config: ForecastConfig, n_fit: int, n_covariates: int) -> dict[str, Any]:
+    """The hidden size from the training windows (never above the given one)."""
+    return {"hidden_size": min(_room(config, n_fit, n_covariates),
+                               config.model.hidden_size)}
 
 
 def wider_units(config: ForecastConfig, settings: dict[str, Any], n_fit: int,
@@ -239,12 +245,8 @@ def wider_units(config: ForecastConfig, settings: dict[str, Any], n_fit: int,
     at most :data:`MAX_WIDER`) the training windows of a fit with
     ``settings`` have data for: at most 10 parameters a window, the budget
     every candidate's size keeps (:func:`_size`)."""
-    from lstmcast.data.split import auto_window
-    from lstmcast.diagnosis.stats import suggest_hidden_size
-    cfg = config.replace(**{**settings, "num_layers": 2})
-    window = cfg.model.window or auto_window(cfg.data.season or 1, n_fit)
-    return min(suggest_hidden_size(cfg.model, _windows(cfg, n_fit),
-                                   1 + n_covariates, window), MAX_WIDER)
+    return min(_room(config.replace(**{**settings, "num_layers": 2}), n_fit,
+                     n_covariates), MAX_WIDER)
 
 
 def variants(chosen: Candidate, units: int = MAX_WIDER) -> list[Candidate]:
