@@ -7,6 +7,7 @@ to the same numbers)."""
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import re
 import subprocess
@@ -16,6 +17,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from lstmcast import LSTMForecaster
@@ -23,7 +26,7 @@ from lstmcast.cli.app import app
 from lstmcast.core.config import ForecastConfig
 from lstmcast.data.panel_loading import load_panel
 from lstmcast.evaluation.panel import evaluate_panel
-from lstmcast.panel.bands import calibrate, panel_bands, series_scales
+from lstmcast.panel.bands import RECENT, calibrate, panel_bands, series_scales
 from lstmcast.panel.serialize import load_panel_state, save_panel_state
 
 pytestmark = pytest.mark.usefixtures("quick_classical")
@@ -227,3 +230,80 @@ def test_score_panel_reads_the_test_forecasts_and_agrees(tmp_path):
             if level == 95:
                 assert float(found[2]) == pytest.approx(models[model]["msis"],
                                                         abs=5e-4)
+
+
+def test_a_series_that_moved_more_lately_gets_the_wider_scale():
+    """The scale is the geometric mean of the root mean square of all seasonal
+    differences and of the last RECENT: of two series with the same whole
+    history of moves, the one whose large moves are recent gets more."""
+    calm, wild = np.full(40, 1.0), np.full(RECENT, 3.0)
+    early = np.cumsum(np.concatenate([[0.0], wild, calm]))  # 57 values, 56 moves
+    late = np.cumsum(np.concatenate([[0.0], calm, wild]))
+    whole = np.sqrt((40 * 1 + RECENT * 9) / 56)
+    early_scale, late_scale = series_scales([early, late], 1)
+    np.testing.assert_allclose(early_scale, np.sqrt(whole * 1.0))
+    np.testing.assert_allclose(late_scale, np.sqrt(whole * 3.0))
+    np.testing.assert_allclose(series_scales([early, late], 1, recent=0), whole)
+
+
+def test_a_series_flat_lately_keeps_the_whole_history_scale():
+    """Recent moves all 0 would make a zero band for a series that has moved:
+    its scale is then the whole history's."""
+    y = np.concatenate([np.cumsum(np.r_[0.0, np.full(30, 2.0)]), np.full(RECENT, 60.0)])
+    assert y[-1] == y[-RECENT - 1]
+    np.testing.assert_allclose(series_scales([y], 1), series_scales([y], 1, recent=0))
+    assert series_scales([y], 1)[0] > 0
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-1e3, 1e3), min_size=3, max_size=60),
+       st.floats(0.01, 100), st.floats(-1e4, 1e4), st.integers(1, 12))
+def test_the_scale_moves_with_the_units_and_ignores_the_level(values, c, b, season):
+    y = np.array(values)
+    np.testing.assert_allclose(series_scales([c * y + b], season),
+                               c * series_scales([y], season), rtol=1e-6, atol=1e-6)
+
+
+def forge(folder: Path, name: str, values: dict) -> None:
+    """Write ``values`` as ``folder/name`` and its hash and size into the
+    manifest, as a forger (or an older lstmcast) would."""
+    data = json.dumps(values).encode()
+    (folder / name).write_bytes(data)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][name] = hashlib.sha256(data).hexdigest()
+    manifest["bytes"][name] = len(data)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def test_a_folder_saved_before_the_recent_scale_keeps_its_own_bands(tmp_path):
+    """A calibration.json without scale_recent was scaled by the whole history
+    alone: its bands are made so (not by the rule of the day), and a
+    scale_recent that is not a whole number of 0 or more is refused."""
+    est = LSTMForecaster(**SMALL).fit(walks(12), target="y", id="unique_id",
+                                      time="ds")
+    est.save(tmp_path / "m")
+    now = est.predict()
+    path = tmp_path / "m" / "calibration.json"
+    values = json.loads(path.read_text())
+    assert values["scale_recent"] == RECENT
+    params, state = load_panel_state(tmp_path / "m")
+    save_panel_state(dataclasses.replace(state, scale_recent=0), params,
+                     tmp_path / "old")
+    old = tmp_path / "old" / "calibration.json"
+    old_values = json.loads(old.read_text())
+    del old_values["scale_recent"]
+    forge(tmp_path / "old", "calibration.json", old_values)
+    loaded = LSTMForecaster.load(tmp_path / "old")
+    assert loaded.state_.scale_recent == 0
+    then = loaded.predict()
+    histories = [g.y.to_numpy() for _, g in walks(12).groupby("unique_id", sort=False)]
+    point = then["forecast"].to_numpy().reshape(len(histories), -1)
+    expected = panel_bands(state.calibration, histories, point, 1,
+                           levels=(95.0,), recent=0)
+    np.testing.assert_allclose(then["hi-95"].to_numpy().reshape(point.shape),
+                               expected["hi-95"])
+    assert not np.allclose(then["hi-95"], now["hi-95"])
+    forge(tmp_path / "old", "calibration.json", {**old_values, "scale_recent": -1})
+    res = runner.invoke(app, ["predict", str(tmp_path / "old"), "--out",
+                              str(tmp_path / "f.csv")])
+    assert res.exit_code == 2 and "scale_recent" in res.output

@@ -236,9 +236,11 @@ def _intervals(state: Any, train: PanelData, actual: np.ndarray,
         return {}, scores, {}
     histories = [train.y(i) for i in range(len(train))]
     point = paths["lstm"]
-    own = {"lstm": {**panel_bands(cal, histories, point, season, levels=levels),
+    recent = state.scale_recent
+    own = {"lstm": {**panel_bands(cal, histories, point, season, levels=levels,
+                                  recent=recent),
                     **panel_bands(cal, histories, point, season,
-                                  quantiles=quantiles)}}
+                                  quantiles=quantiles, recent=recent)}}
     if levels:
         own.update(reference_bands(train, paths, season, levels))
     scale = mase_scales(train, season)

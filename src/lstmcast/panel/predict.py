@@ -129,7 +129,8 @@ def _bands(state: PanelState, histories: list[np.ndarray], forecast: np.ndarray,
     quantiles = check_quantiles(state.config.model.quantiles if quantiles is None
                                 else quantiles)
     return panel_bands(state.calibration, histories, forecast, state.season,
-                       levels=levels, quantiles=quantiles)
+                       levels=levels, quantiles=quantiles,
+                       recent=state.scale_recent)
 
 
 def special_series(panel: PanelData, window: int) -> dict[Any, str]:

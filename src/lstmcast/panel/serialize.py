@@ -87,7 +87,8 @@ def save_panel_state(state: PanelState, params: dict[str, Any],
                         "unit": getattr(panel.stamps, "unit", None)}}),
     }
     if state.calibration is not None:
-        files[CALIBRATION] = json_bytes(state.calibration.to_dict())
+        files[CALIBRATION] = json_bytes({**state.calibration.to_dict(),
+                                         "scale_recent": state.scale_recent})
     write_with_manifest(folder, files, {"seed": params.get("seed"),
                                         "versions": library_versions(),
                                         "data_sha256": state.facts["data_sha256"]})
@@ -155,16 +156,18 @@ def _load(folder: Folder) -> tuple[dict[str, Any], PanelState]:
                        weights, net.eval(), history, meta["n_train_windows"],
                        _context(folder, meta["context"]), meta["facts"],
                        {str(k): float(v) for k, v in meta["validation"].items()},
-                       _calibration(folder, meta["horizon"]))
+                       *_calibration(folder, meta["horizon"]))
     return meta["params"], state
 
 
-def _calibration(folder: Folder, horizon: int) -> Calibration | None:
-    """The interval calibration of ``calibration.json``; None where the folder
-    has none (saved before intervals existed: point forecasts only)."""
+def _calibration(folder: Folder, horizon: int) -> tuple[Calibration | None, int]:
+    """The interval calibration of ``calibration.json`` and how its errors
+    were scaled (``scale_recent``; 0 where the file predates it: the whole
+    history's scale alone); None where the folder has none (saved before
+    intervals existed: point forecasts only)."""
     from lstmcast.intervals.conformal import Calibration
     if CALIBRATION not in folder.files:
-        return None
+        return None, 0
     where = folder.path / CALIBRATION
     values = folder.json(CALIBRATION)
     rows = values.get("errors") if isinstance(values, dict) else None
@@ -177,7 +180,12 @@ def _calibration(folder: Folder, horizon: int) -> Calibration | None:
            for row in rows for v in row):
         raise DataError(f"{where}: key errors holds a value that is neither a "
                         f"number nor null. {FIX}")
-    return Calibration.from_dict(values)
+    recent = values.get("scale_recent", 0)
+    if isinstance(recent, bool) or not isinstance(recent, int) or recent < 0:
+        raise DataError(f"{where}: key scale_recent must be a whole number of 0 "
+                        f"or more (the latest differences a series' scale reads); "
+                        f"it is {recent!r}. {FIX}")
+    return Calibration.from_dict(values), recent
 
 
 def _check_size(folder: Folder, config: ForecastConfig, window: Any,

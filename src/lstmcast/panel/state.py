@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from lstmcast.panel.bands import RECENT
+
 if TYPE_CHECKING:
     from torch import nn
 
@@ -32,7 +34,10 @@ class PanelState:
     no data is given); ``calibration`` the scaled errors of the chosen
     combination on those held-out values, which the prediction intervals are
     made from (:mod:`lstmcast.panel.bands`; None for a model saved before
-    intervals existed: point forecasts only).
+    intervals existed: point forecasts only); ``scale_recent`` how many of a
+    series' latest differences its scale reads beside the whole history's
+    (:func:`lstmcast.panel.bands.series_scales`; 0 in a model saved before
+    that rule).
     """
 
     config: ForecastConfig
@@ -47,3 +52,4 @@ class PanelState:
     facts: dict[str, Any]
     validation: dict[str, float] = field(default_factory=dict)
     calibration: Calibration | None = None
+    scale_recent: int = RECENT
