@@ -17,7 +17,11 @@ from lstmcast.cli.app import app
 from lstmcast.core.config import ForecastConfig
 from lstmcast.data.loading import load
 from lstmcast.evaluation.holdout import fit_evaluate
-from lstmcast.evaluation.interval_doctor import check_calibration, slack
+from lstmcast.evaluation.interval_doctor import (
+    check_calibration,
+    check_test_coverage,
+    slack,
+)
 from lstmcast.forecaster.calibrate import local_scale
 from lstmcast.forecaster.estimator import LSTMForecaster
 from lstmcast.intervals.conformal import Calibration
@@ -129,6 +133,50 @@ def test_doctor_flags_intervals_that_miss_on_the_second_half():
     assert not [f for f in check_calibration(Calibration(errors=steady[:, None]),
                                              (80.0, 95.0))
                 if f.code == "interval-coverage"]
+
+
+def _test_bands(actual: np.ndarray, half_width: float, level: float = 95.0
+                ) -> pd.DataFrame:
+    return pd.DataFrame({"actual": actual, f"lstm-lo-{level:g}": -half_width,
+                         f"lstm-hi-{level:g}": half_width})
+
+
+def test_doctor_says_when_the_test_coverage_misses_beyond_chance():
+    """Beyond three standard errors of a coverage on that many points: a
+    warning naming the count (a note when the bands covered more), with the
+    cause to look at; within them, nothing (29 points: 24 inside is a miss
+    at 95%, 26 is not)."""
+    few, many = Calibration(errors=np.ones((23, 1))), Calibration(
+        errors=np.ones((400, 1)))
+    actual = np.r_[np.zeros(24), np.full(5, 9.0)]  # 24 of 29 inside
+    (found,) = check_test_coverage(_test_bands(actual, 1.0), (95.0,), few)
+    assert found.code == "interval-test-coverage" and found.severity == "warning"
+    assert "24 of the 29 test points" in found.title
+    assert found.evidence["slack"] == pytest.approx(1.5 * slack(95, 29))
+    assert "rest on 23 validation errors" in found.recommendation
+    (found,) = check_test_coverage(_test_bands(actual, 1.0), (95.0,), many)
+    assert "larger than the validation part's" in found.recommendation
+    near = np.r_[np.zeros(26), np.full(3, 9.0)]  # 89.7%: chance
+    assert check_test_coverage(_test_bands(near, 1.0), (95.0,), many) == []
+    rng = np.random.default_rng(0)
+    wide = _test_bands(rng.normal(size=600), 5.0, 80.0)  # covers ~100%
+    (found,) = check_test_coverage(wide, (80.0, 95.0), many)  # no 95% columns
+    assert found.evidence["level"] == 80.0 and found.evidence["coverage"] > 99
+    assert found.severity == "info" and "on the safe side" in found.recommendation
+
+
+def test_the_fit_doctor_reads_the_test_coverage():
+    """explain() runs the test-coverage check on the fit's own test bands:
+    no warning on a calm series, one once the 95% bands miss the actuals."""
+    from lstmcast.evaluation.doctor import explain
+    result = fit_evaluate(load(ar_noise(600, "gaussian"), target="y"), config(),
+                          refit=False)
+    assert not [f for f in result.doctor if f.code == "interval-test-coverage"
+                and f.severity == "warning"]
+    pred = result.predictions
+    pred["lstm-lo-95"] = pred["lstm-hi-95"] = pred["actual"] + 1.0
+    found = {f.code: f for f in explain(result)}
+    assert found["interval-test-coverage"].evidence["coverage"] == 0.0
 
 
 @pytest.fixture(scope="module")

@@ -79,8 +79,12 @@ def explain(result: Any, series: Any = None) -> list[Finding]:
         check_model_size(est, cfg),
     ]
     if cfg.model.levels:
-        from lstmcast.evaluation.interval_doctor import check_calibration
+        from lstmcast.evaluation.interval_doctor import (
+            check_calibration,
+            check_test_coverage,
+        )
         found += check_calibration(est.state_.calibration, cfg.model.levels)
+        found += check_test_coverage(pred, cfg.model.levels, est.state_.calibration)
     if series is not None:
         n_train = result.split["n_train"] + result.split["n_val"]
         found.append(check_extrapolation(series.y[:n_train], pred, cfg))

@@ -1,4 +1,5 @@
-"""The doctor on prediction intervals: are they calibrated on validation?
+"""The doctor on prediction intervals: are they calibrated on validation,
+and did they hold on the test part?
 
 The validation errors of step 1 (in time order) are split in halves: bands
 calibrated on the first half must cover the second half's errors at about
@@ -7,6 +8,13 @@ errors of a coverage measured on that many points) says the errors are not
 exchangeable over time (their spread drifts, e.g. a level that grows, or a
 break), so the intervals will not hold on new data either. Too few errors
 for a level is a note of :meth:`~lstmcast.intervals.conformal.Calibration.notes`.
+
+The test part's coverage is judged by three standard errors
+(:func:`check_test_coverage`: a doctor that cries wolf on one fit in twenty
+is not read): a miss beyond them is said with its likely cause, so a user
+reading "cov 95%: 82.8" in the table learns whether that is chance (29
+points move a 95% coverage by 4 points a standard error) or a band that did
+not hold, and why. Bands too narrow are a warning, too wide a note.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from lstmcast.core.findings import Finding
 from lstmcast.intervals.conformal import Calibration
@@ -81,3 +90,58 @@ def check_calibration(cal: Calibration | None, levels: tuple[float, ...]
                              "Use a longer validation part (val_size) for "
                              "intervals that rest on more errors."))
     return found
+
+
+def check_test_coverage(pred: pd.DataFrame, levels: tuple[float, ...],
+                        cal: Calibration | None) -> list[Finding]:
+    """A finding for each level whose bands covered the test part's values
+    further from the level than three standard errors of a coverage measured
+    on that many points (columns ``actual``, ``lstm-lo-L``, ``lstm-hi-L``):
+    a warning when they covered less, a note when more."""
+    found = []
+    for level in check_levels(levels):
+        lo, hi = pred.get(f"lstm-lo-{level:g}"), pred.get(f"lstm-hi-{level:g}")
+        if lo is None or hi is None:
+            continue
+        actual = pred["actual"].to_numpy(float)
+        known = np.isfinite(actual) & np.isfinite(lo) & np.isfinite(hi)
+        points = int(known.sum())
+        if points < MIN_CHECKED:
+            continue
+        inside = int(((actual >= lo) & (actual <= hi))[known].sum())
+        coverage = 100 * inside / points
+        allowed = 1.5 * slack(level, points)  # slack: two standard errors
+        if abs(coverage - level) <= allowed:
+            continue
+        errors = int(cal.counts()[0]) if cal is not None else 0
+        symmetric = cal.symmetric if cal is not None else True
+        found.append(Finding(
+            "interval-test-coverage", "warning" if coverage < level else "info",
+            f"The {level:g}% intervals covered {inside} of the {points} test "
+            f"points ({coverage:.1f}%): further from {level:g}% than three "
+            f"standard errors ({allowed:.1f} points) of a coverage measured "
+            f"on {points} points, more than chance.",
+            {"level": level, "coverage": coverage, "points": points,
+             "slack": allowed, "validation_errors": errors},
+            _why_missed(coverage < level, errors, level, symmetric)))
+    return found
+
+
+def _why_missed(under: bool, errors: int, level: float, symmetric: bool) -> str:
+    """What to try after a test coverage miss: more errors to calibrate on
+    when the bands rest on few (under twice what the level needs at the
+    least: see :meth:`Calibration.notes`), else what changed between the
+    parts."""
+    tail = 1 - level / 100 if symmetric else (1 - level / 100) / 2
+    needed = math.ceil(1 / tail - 1)
+    if errors < 2 * needed:
+        return (f"The bands rest on {errors} validation errors (a {level:g}% "
+                f"bound needs {needed} at the least): a longer validation part "
+                "(val_size) calibrates them on more.")
+    if under:
+        return ("The test part's errors were larger than the validation "
+                "part's: the series moved more there, or the model fits it "
+                "less well (see the other findings); a log transform "
+                "(transform=log) for a spread that grows with the level.")
+    return ("The validation part was harder to forecast than the test part: "
+            "the bands are wider than the test part needed, on the safe side.")
