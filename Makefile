@@ -56,6 +56,7 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python benchmarks/panel_scale.py $(QUICK_FLAG)
 	$(BIN)/python benchmarks/startup.py $(QUICK_FLAG)
 	$(BENCH)/bin/python benchmarks/competitions.py $(QUICK_FLAG)
+	$(BENCH)/bin/python benchmarks/short_intervals.py $(QUICK_FLAG)
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info src/*.egg-info .pytest_cache
