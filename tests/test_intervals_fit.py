@@ -135,10 +135,12 @@ def test_doctor_flags_intervals_that_miss_on_the_second_half():
                 if f.code == "interval-coverage"]
 
 
-def _test_bands(actual: np.ndarray, half_width: float, level: float = 95.0
-                ) -> pd.DataFrame:
-    return pd.DataFrame({"actual": actual, f"lstm-lo-{level:g}": -half_width,
-                         f"lstm-hi-{level:g}": half_width})
+def _test_scores(actual: np.ndarray, half_width: float, level: float = 95.0
+                 ) -> dict:
+    """The LSTM's test scores (as metrics.json) of bands +- ``half_width``
+    around 0 over the ``actual`` values."""
+    inside = np.abs(actual) <= half_width
+    return {"n": len(actual), f"coverage_{level:g}": 100 * inside.mean()}
 
 
 def test_doctor_says_when_the_test_coverage_misses_beyond_chance():
@@ -149,18 +151,18 @@ def test_doctor_says_when_the_test_coverage_misses_beyond_chance():
     few, many = Calibration(errors=np.ones((23, 1))), Calibration(
         errors=np.ones((400, 1)))
     actual = np.r_[np.zeros(24), np.full(5, 9.0)]  # 24 of 29 inside
-    (found,) = check_test_coverage(_test_bands(actual, 1.0), (95.0,), few)
+    (found,) = check_test_coverage(_test_scores(actual, 1.0), (95.0,), few)
     assert found.code == "interval-test-coverage" and found.severity == "warning"
     assert "24 of the 29 test points" in found.title
     assert found.evidence["slack"] == pytest.approx(1.5 * slack(95, 29))
     assert "rest on 23 validation errors" in found.recommendation
-    (found,) = check_test_coverage(_test_bands(actual, 1.0), (95.0,), many)
+    (found,) = check_test_coverage(_test_scores(actual, 1.0), (95.0,), many)
     assert "larger than the validation part's" in found.recommendation
     near = np.r_[np.zeros(26), np.full(3, 9.0)]  # 89.7%: chance
-    assert check_test_coverage(_test_bands(near, 1.0), (95.0,), many) == []
+    assert check_test_coverage(_test_scores(near, 1.0), (95.0,), many) == []
     rng = np.random.default_rng(0)
-    wide = _test_bands(rng.normal(size=600), 5.0, 80.0)  # covers ~100%
-    (found,) = check_test_coverage(wide, (80.0, 95.0), many)  # no 95% columns
+    wide = _test_scores(rng.normal(size=600), 5.0, 80.0)  # covers ~100%
+    (found,) = check_test_coverage(wide, (80.0, 95.0), many)  # no 95% scores
     assert found.evidence["level"] == 80.0 and found.evidence["coverage"] > 99
     assert found.severity == "info" and "on the safe side" in found.recommendation
 
@@ -173,8 +175,7 @@ def test_the_fit_doctor_reads_the_test_coverage():
                           refit=False)
     assert not [f for f in result.doctor if f.code == "interval-test-coverage"
                 and f.severity == "warning"]
-    pred = result.predictions
-    pred["lstm-lo-95"] = pred["lstm-hi-95"] = pred["actual"] + 1.0
+    result.metrics["lstm"]["coverage_95"] = 0.0  # bands that missed every point
     found = {f.code: f for f in explain(result)}
     assert found["interval-test-coverage"].evidence["coverage"] == 0.0
 

@@ -84,7 +84,8 @@ def explain(result: Any, series: Any = None) -> list[Finding]:
             check_test_coverage,
         )
         found += check_calibration(est.state_.calibration, cfg.model.levels)
-        found += check_test_coverage(pred, cfg.model.levels, est.state_.calibration)
+        found += check_test_coverage(result.metrics["lstm"], cfg.model.levels,
+                                     est.state_.calibration)
     if series is not None:
         n_train = result.split["n_train"] + result.split["n_val"]
         found.append(check_extrapolation(series.y[:n_train], pred, cfg))

@@ -20,12 +20,12 @@ not hold, and why. Bands too narrow are a warning, too wide a note.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from lstmcast.core.findings import Finding
-from lstmcast.intervals.conformal import Calibration
+from lstmcast.intervals.conformal import Calibration, errors_needed
 from lstmcast.intervals.levels import check_levels, level_quantiles
 
 #: Fewer checked errors than this: no verdict (the slack would be too wide).
@@ -92,48 +92,40 @@ def check_calibration(cal: Calibration | None, levels: tuple[float, ...]
     return found
 
 
-def check_test_coverage(pred: pd.DataFrame, levels: tuple[float, ...],
+def check_test_coverage(lstm: dict[str, Any], levels: tuple[float, ...],
                         cal: Calibration | None) -> list[Finding]:
     """A finding for each level whose bands covered the test part's values
     further from the level than three standard errors of a coverage measured
-    on that many points (columns ``actual``, ``lstm-lo-L``, ``lstm-hi-L``):
-    a warning when they covered less, a note when more."""
+    on that many points, read from the LSTM's test scores (``coverage_80``,
+    ..., ``n``: the printed table's numbers): a warning when they covered
+    less, a note when more."""
     found = []
+    points = int(lstm.get("n") or 0)
     for level in check_levels(levels):
-        lo, hi = pred.get(f"lstm-lo-{level:g}"), pred.get(f"lstm-hi-{level:g}")
-        if lo is None or hi is None:
+        coverage = lstm.get(f"coverage_{level:g}")
+        if coverage is None or points < MIN_CHECKED:
             continue
-        actual = pred["actual"].to_numpy(float)
-        known = np.isfinite(actual) & np.isfinite(lo) & np.isfinite(hi)
-        points = int(known.sum())
-        if points < MIN_CHECKED:
-            continue
-        inside = int(((actual >= lo) & (actual <= hi))[known].sum())
-        coverage = 100 * inside / points
         allowed = 1.5 * slack(level, points)  # slack: two standard errors
         if abs(coverage - level) <= allowed:
             continue
         errors = int(cal.counts()[0]) if cal is not None else 0
-        symmetric = cal.symmetric if cal is not None else True
+        needed = errors_needed(level, cal.symmetric if cal is not None else True)
         found.append(Finding(
             "interval-test-coverage", "warning" if coverage < level else "info",
-            f"The {level:g}% intervals covered {inside} of the {points} test "
-            f"points ({coverage:.1f}%): further from {level:g}% than three "
-            f"standard errors ({allowed:.1f} points) of a coverage measured "
-            f"on {points} points, more than chance.",
+            f"The {level:g}% intervals covered {round(coverage * points / 100)} "
+            f"of the {points} test points ({coverage:.1f}%): further from "
+            f"{level:g}% than three standard errors ({allowed:.1f} points) of a "
+            f"coverage measured on {points} points, more than chance.",
             {"level": level, "coverage": coverage, "points": points,
              "slack": allowed, "validation_errors": errors},
-            _why_missed(coverage < level, errors, level, symmetric)))
+            _why_missed(coverage < level, errors, needed, level)))
     return found
 
 
-def _why_missed(under: bool, errors: int, level: float, symmetric: bool) -> str:
+def _why_missed(under: bool, errors: int, needed: int, level: float) -> str:
     """What to try after a test coverage miss: more errors to calibrate on
-    when the bands rest on few (under twice what the level needs at the
-    least: see :meth:`Calibration.notes`), else what changed between the
-    parts."""
-    tail = 1 - level / 100 if symmetric else (1 - level / 100) / 2
-    needed = math.ceil(1 / tail - 1)
+    when the bands rest on few (under twice the ``needed`` least), else what
+    changed between the parts."""
     if errors < 2 * needed:
         return (f"The bands rest on {errors} validation errors (a {level:g}% "
                 f"bound needs {needed} at the least): a longer validation part "

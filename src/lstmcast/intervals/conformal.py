@@ -59,6 +59,14 @@ def _filled_forward(values: np.ndarray) -> np.ndarray:
     return values[finite[np.maximum(index, 0)]]
 
 
+def errors_needed(level: float, symmetric: bool = True) -> int:
+    """The fewest errors for a band of ``level`` that is not simply the
+    widest error seen: ``1 / tail - 1``, the tail being ``1 - L/100`` for
+    symmetric bands and half that per side for signed ones."""
+    tail = (1 - level / 100) / (1 if symmetric else 2)
+    return math.ceil(1 / tail - 1)
+
+
 @dataclass(frozen=True)
 class Calibration:
     """Scaled out-of-sample errors per horizon step and how bands are made.
@@ -153,8 +161,7 @@ class Calibration:
         notes = []
         fewest = int(self.counts().min()) if self.horizon else 0
         for level in check_levels(levels):
-            tail = (1 - level / 100) / (1 if self.symmetric else 2)
-            needed = math.ceil(1 / tail - 1)
+            needed = errors_needed(level, self.symmetric)
             if fewest < needed:
                 notes.append(
                     f"The {level:g}% intervals rest on {fewest} out-of-sample "
