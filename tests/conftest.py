@@ -1,5 +1,9 @@
 """Shared fixtures: small seeded series and tiny, fast model settings."""
 
+import hashlib
+import json
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -76,3 +80,14 @@ def quick_classical(monkeypatch: pytest.MonkeyPatch) -> None:
     benchmarks/competitions.py, the tests check behaviour."""
     from lstmcast.baselines import joint
     monkeypatch.setattr(joint, "STEPS", 40)
+
+
+def forge(folder: Path, name: str, values: dict) -> None:
+    """Write ``values`` as ``folder/name`` and its hash and size into the
+    manifest, as a forger (or an older lstmcast) would."""
+    data = json.dumps(values).encode()
+    (folder / name).write_bytes(data)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    manifest["files"][name] = hashlib.sha256(data).hexdigest()
+    manifest["bytes"][name] = len(data)
+    (folder / "manifest.json").write_text(json.dumps(manifest))

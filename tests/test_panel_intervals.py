@@ -7,7 +7,6 @@ to the same numbers)."""
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import re
 import subprocess
@@ -21,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from conftest import forge
 from lstmcast import LSTMForecaster
 from lstmcast.cli.app import app
 from lstmcast.core.config import ForecastConfig
@@ -262,17 +262,6 @@ def test_the_scale_moves_with_the_units_and_ignores_the_level(values, c, b, seas
     y = np.array(values)
     np.testing.assert_allclose(series_scales([c * y + b], season),
                                c * series_scales([y], season), rtol=1e-6, atol=1e-6)
-
-
-def forge(folder: Path, name: str, values: dict) -> None:
-    """Write ``values`` as ``folder/name`` and its hash and size into the
-    manifest, as a forger (or an older lstmcast) would."""
-    data = json.dumps(values).encode()
-    (folder / name).write_bytes(data)
-    manifest = json.loads((folder / "manifest.json").read_text())
-    manifest["files"][name] = hashlib.sha256(data).hexdigest()
-    manifest["bytes"][name] = len(data)
-    (folder / "manifest.json").write_text(json.dumps(manifest))
 
 
 def test_a_folder_saved_before_the_recent_scale_keeps_its_own_bands(tmp_path):

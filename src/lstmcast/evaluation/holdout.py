@@ -69,6 +69,10 @@ class FitResult:
         started = time.perf_counter()
         est = LSTMForecaster.from_config(self.config)
         est.fit(self.series, progress=progress)
+        first = self.forecaster.state_.calibration
+        if first is not None and first.source == "search":  # as evaluated
+            step = first.errors[:, 0]
+            _first_step_from(est, step[np.isfinite(step)])
         evaluated = self.forecaster.state_.data.train_range
         est.state_ = replace(est.state_, config=self.config, data=replace(
             est.state_.data, evaluated_range=evaluated))
@@ -179,7 +183,8 @@ class FitResult:
 
 def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
                  progress: bool = False, doctor: bool = True,
-                 refit: bool = True) -> FitResult:
+                 refit: bool = True,
+                 forward_errors: np.ndarray | None = None) -> FitResult:
     """Split in time, fit on the training part, score every model on the test
     part; then (``refit=True``) fit the same settings on every row, the model
     ``save`` writes (:meth:`FitResult.refit`).
@@ -188,6 +193,11 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
     settings) or a SeriesData; ``config`` None means the defaults.
     ``doctor=False`` skips the findings after the fit (they retrain a copy of
     the network; the tuner's validation folds do not need them).
+    ``forward_errors``: scaled one-step errors of forecasts made further from
+    their training rows (``fit --auto``'s search,
+    :func:`~lstmcast.search.validation.score`) that calibrate step 1 of the
+    bands, of the evaluated fit and the refit alike, instead of the
+    validation part's errors.
     """
     from lstmcast.forecaster.estimator import LSTMForecaster
     from lstmcast.forecaster.shape import resolve_shape
@@ -204,6 +214,7 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
                             future_covariates=series.future)
     est = LSTMForecaster.from_config(config)
     est.fit(train_part, progress=progress)
+    _first_step_from(est, forward_errors)
     config = config.replace(batching=est.state_.config.train.batching)  # resolved
     est.state_ = replace(est.state_, config=config, data=replace(
         est.state_.data, evaluated_range=est.state_.data.train_range))
@@ -227,6 +238,15 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
         from lstmcast.evaluation.doctor import explain
         result.doctor = explain(result, series)
     return result.refit(progress=progress) if refit else result
+
+
+def _first_step_from(est: Any, errors: np.ndarray | None) -> None:
+    """Calibrate step 1 of ``est``'s bands on ``errors`` (the search's forward
+    errors), where it has a calibration and there are any."""
+    cal = est.state_.calibration
+    if cal is not None and errors is not None and len(errors):
+        est.state_ = replace(est.state_,
+                             calibration=cal.with_first_step(errors, "search"))
 
 
 def _intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,

@@ -3,8 +3,10 @@ their scores, for the LSTM and beside it the baselines' own.
 
 The LSTM's bands come from its calibration (the errors of its forecasts of
 the validation part, divided by the local scale at their origins,
-:mod:`lstmcast.forecaster.calibrate`), times the local scale at each test
-origin (from the history before it): nothing of the test part enters them.
+:mod:`lstmcast.forecaster.calibrate`; for a network ``fit --auto`` chose on
+several folds, the search's forward errors: :mod:`lstmcast.search.auto`),
+times the local scale at each test origin (from the history before it):
+nothing of the test part enters them.
 Each baseline's bands are conformal too, from the errors of its own one-step
 forecasts of the training part, unscaled (each from the true history before
 it: for the naive, seasonal naive and drift methods these are the residuals
@@ -31,6 +33,17 @@ from lstmcast.intervals.scores import band_scores, crps, pinball
 #: the last training rows (plenty for a 99% quantile; a long series is not
 #: forecast, or copied, in full to calibrate a naive forecast).
 MAX_BASELINE_ERRORS = 20_000
+
+
+#: How the LSTM's bands were made, by the source of step 1's errors.
+LSTM_HOW = {
+    "validation": "conformal: errors of its forecasts of the validation part, "
+                  "scaled by the mean absolute change of the 24 steps before "
+                  "each origin",
+    "search": "conformal: errors of the search's fits on the validation folds "
+              "after their own (forward errors: never trained on, stopped "
+              "early on or chosen by), scaled by the mean absolute change of "
+              "the 24 steps before each origin"}
 
 
 def baseline_calibration(model: Any, y: np.ndarray, n_train: int,
@@ -101,10 +114,9 @@ def holdout_intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,
     if not levels and not quantiles:
         return {}, {}, {}
     actual, scale = y[rows], scale_of(y[:n_train], season)
-    cals: dict[str, Calibration | None] = {"lstm": est.state_.calibration}
-    how = {"lstm": "conformal: errors of its forecasts of the validation part, "
-                   "scaled by the mean absolute change of the 24 steps before "
-                   "each origin"}
+    cal = est.state_.calibration
+    cals: dict[str, Calibration | None] = {"lstm": cal}
+    how = {"lstm": LSTM_HOW[cal.source if cal is not None else "validation"]}
     for name, model in make_baselines(season).items():
         if name in forecasts:
             cals[name] = baseline_calibration(model.fit(y[:n_train]), y, n_train,

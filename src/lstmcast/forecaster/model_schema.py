@@ -56,7 +56,8 @@ CALIBRATION = schema.record(
     {"errors": schema.listof(schema.listof(schema.nullable(schema.number()),
                                            max_len=100_000), max_len=10**6),
      "symmetric": schema.boolean(), "monotone": schema.boolean()},
-    {"scale_window": schema.integer(1, 10**6)})  # errors / local scale (calibrate)
+    {"scale_window": schema.integer(1, 10**6),  # errors / local scale (calibrate)
+     "source": schema.text(("validation", "search"))})  # of step 1's errors
 PIPELINE = schema.record({
     "target": schema.record({"kind": schema.text(("pipeline",)),
                              "steps": schema.listof(_STEP, max_len=100)}),

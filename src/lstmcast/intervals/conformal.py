@@ -79,6 +79,10 @@ class Calibration:
     errors: np.ndarray
     symmetric: bool = True
     monotone: bool = True
+    #: where step 1's errors come from: ``"validation"`` (the forecasts of a
+    #: validation part) or ``"search"`` (``fit --auto``'s forward errors,
+    #: :meth:`with_first_step`)
+    source: str = "validation"
 
     def __post_init__(self) -> None:
         errors = np.asarray(self.errors, dtype=np.float64)
@@ -156,6 +160,18 @@ class Calibration:
             scale = scale[:, None]
         return point + scale * offsets[:steps]
 
+    def with_first_step(self, errors: np.ndarray, source: str) -> Calibration:
+        """This calibration with step 1's errors replaced by ``errors`` (1-D,
+        scaled like the others); the later steps keep theirs (and, being
+        monotone, are at least as wide)."""
+        first = np.asarray(errors, dtype=np.float64).ravel()
+        rows = max(len(first), len(self.errors))
+        out = np.full((rows, self.horizon), np.nan)
+        out[:len(first), 0] = first
+        out[:len(self.errors), 1:] = self.errors[:, 1:]
+        return Calibration(errors=out, symmetric=self.symmetric,
+                           monotone=self.monotone, source=source)
+
     def notes(self, levels: tuple[float, ...]) -> list[str]:
         """Plain sentences where the calibration set is too small for a level."""
         notes = []
@@ -176,7 +192,7 @@ class Calibration:
         rows = [[None if not np.isfinite(v) else float(v) for v in row]
                 for row in self.errors]
         return {"errors": rows, "symmetric": self.symmetric,
-                "monotone": self.monotone}
+                "monotone": self.monotone, "source": self.source}
 
     @classmethod
     def from_dict(cls, values: dict[str, object]) -> Calibration:
@@ -185,4 +201,5 @@ class Calibration:
                            for row in rows], dtype=np.float64)  # type: ignore[union-attr]
         return cls(errors=errors.reshape(len(rows), -1),  # type: ignore[arg-type]
                    symmetric=bool(values.get("symmetric", True)),
-                   monotone=bool(values.get("monotone", True)))
+                   monotone=bool(values.get("monotone", True)),
+                   source=str(values.get("source", "validation")))

@@ -43,6 +43,8 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from lstmcast.core.config import ForecastConfig
 from lstmcast.data.series import SeriesData
 
@@ -77,6 +79,9 @@ class Candidate:
     note: str = ""
     kind: str = ""  # the key of DEFINES (default: the name)
     fold_skills: list[float | None] = field(default_factory=list)
+    #: one-step errors of each fold's fit on the later folds' rows, divided
+    #: by the local scale at their origins (:func:`~lstmcast.search.validation.score`)
+    forward_errors: np.ndarray = field(default_factory=lambda: np.empty(0))
 
     def __post_init__(self) -> None:
         self.kind = self.kind or self.name
@@ -87,7 +92,7 @@ class Candidate:
                 "val_skill_by_fold": self.fold_skills,
                 "seconds": round(self.seconds, 2), "epochs": self.epochs,
                 "best_epoch": self.best_epoch, "train_to_val": self.train_to_val,
-                "note": self.note}
+                "forward_errors": int(self.forward_errors.size), "note": self.note}
 
 
 def plan_candidates(series: SeriesData, config: ForecastConfig, season: int,

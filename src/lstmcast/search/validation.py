@@ -2,7 +2,10 @@
 
 A candidate is fitted on the rows before each fold and forecasts the fold one
 step at a time from the true history (original scale); the folds' squared
-errors are pooled (:func:`score`). A validation tail shorter than
+errors are pooled (:func:`score`). Each fold's fit also forecasts the later
+folds' rows, which neither trained it, stopped it early nor chose it: the
+*forward* errors that calibrate a chosen network's intervals (see
+:mod:`lstmcast.search.auto`). A validation tail shorter than
 :data:`MIN_VAL_ROWS` rows is a noisy judge (one lucky quarter decides), so
 short series are scored on up to :data:`MAX_FOLDS` rolling origins, blocks of
 the same length going back (:func:`count_folds`). Candidate fits see at most
@@ -110,13 +113,18 @@ def score(cand: Candidate, config: ForecastConfig, search: Search,
     cfg = config.replace(**{"epochs": min(train.epochs, SEARCH_EPOCHS),
                             "patience": min(train.patience, SEARCH_PATIENCE)
                             or SEARCH_PATIENCE, **levers, **cand.settings})
-    preds = []
+    preds, forward = [], []
+    folds = search.folds[::-1]
     try:
         with keep_model_choice():  # a later fold keeps the earlier one's ETS form
-            for rows in search.folds[::-1]:
+            for k, rows in enumerate(folds):
                 est = LSTMForecaster.from_config(cfg)
                 est.fit(search.recent.head(int(rows[0])))
                 preds.append(est.predict_one_step(search.recent, rows))
+                if k + 1 < len(folds):
+                    later = np.concatenate(folds[k + 1:])
+                    forward.append((later, est.predict_one_step(search.recent,
+                                                                later)))
     except DataError as exc:
         cand.note = f"could not be fitted: {exc}"
         return
@@ -126,11 +134,28 @@ def score(cand: Candidate, config: ForecastConfig, search: Search,
     cand.best_epoch, cand.train_to_val = _curve(est.history_)
     y = search.recent.y
     cand.val_mse = mse(y[search.all_rows], np.concatenate(preds))
+    cand.forward_errors = _scaled_errors(y, forward)
     if len(search.folds) > 1:
         cand.fold_skills = [_skill(y, rows, pred) for rows, pred in
                             zip(search.folds[::-1], preds, strict=True)]
     if np.isfinite(cand.val_mse) and search.naive_mse > 0:
         cand.val_skill = 1 - cand.val_mse / search.naive_mse
+
+
+def _scaled_errors(y: np.ndarray, forecasts: list[tuple[np.ndarray, np.ndarray]]
+                   ) -> np.ndarray:
+    """The known errors ``actual - forecast`` of (rows, one-step forecasts)
+    pairs, each divided by the local scale at its origin (as the intervals'
+    calibration, :func:`~lstmcast.forecaster.calibrate.local_scale`), in the
+    time order of their rows."""
+    from lstmcast.forecaster.calibrate import local_scale
+    if not forecasts:
+        return np.empty(0)
+    rows = np.concatenate([r for r, _ in forecasts])
+    errors = np.concatenate([(y[r] - f) / local_scale(y, r - 1)
+                             for r, f in forecasts])
+    errors = errors[np.argsort(rows, kind="stable")]
+    return errors[np.isfinite(errors)]
 
 
 def underfits(cand: Candidate) -> bool:
