@@ -12,8 +12,9 @@ lstmcast.intervals.scores, the same code for every method.
 - lstmcast fit: the default ``fit`` (``fit_auto``: the model chosen on
   validation, the catalog's covariates), and lstmcast --no-auto
   (``fit_evaluate``, default settings); bands from the errors of each one's
-  forecasts of the validation part (the tail of the training part), never
-  the test part.
+  forecasts of the validation part (the tail of the training part; for a
+  network ``fit`` chose on several folds, the search's forward errors),
+  never the test part.
 - naive: conformal from its one-step errors on the training part.
 - AutoETS (statsforecast, in .venv-bench): ``AutoETS(season_length=s)`` fitted
   on the training part; the test points' one-step forecasts are ``forward(y,
@@ -328,7 +329,9 @@ def write_table(rows: list[dict], load_start: list[float], load_end: list[float]
             "coverage in percent (nominal 80 / 95), MSIS (M4, alpha 0.05, scaled "
             "by the in-sample seasonal naive MAE with the catalog's season) and "
             "pinball loss (original units), lower is better for both. lstmcast: "
-            "conformal from its validation errors, divided by the local scale "
+            "conformal from its validation errors (for a network the default "
+            "fit chose on several folds: step 1 from the "
+            "search's forward errors), divided by the local scale "
             "(mean absolute change of the 24 values before each origin; see "
             "the next table); naive: conformal from its unscaled "
             "training errors; AutoETS: statsforecast's fitted one-step "
