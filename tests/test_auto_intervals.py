@@ -72,6 +72,8 @@ def test_with_first_step_replaces_step_one_only():
     old = own.to_dict()
     del old["source"]  # a file saved before forward errors
     assert Calibration.from_dict(old).source == "validation"
+    with pytest.raises(ValueError, match="source"):
+        Calibration(errors=forward, source="test")
 
 
 def test_fit_evaluate_calibrates_step_one_on_given_errors(seasonal):

@@ -267,7 +267,8 @@ def test_the_scale_moves_with_the_units_and_ignores_the_level(values, c, b, seas
 def test_a_folder_saved_before_the_recent_scale_keeps_its_own_bands(tmp_path):
     """A calibration.json without scale_recent was scaled by the whole history
     alone: its bands are made so (not by the rule of the day), and a
-    scale_recent that is not a whole number of 0 or more is refused."""
+    scale_recent that is not a whole number of 0 or more is refused, as is a
+    source lstmcast does not know."""
     est = LSTMForecaster(**SMALL).fit(walks(12), target="y", id="unique_id",
                                       time="ds")
     est.save(tmp_path / "m")
@@ -296,3 +297,7 @@ def test_a_folder_saved_before_the_recent_scale_keeps_its_own_bands(tmp_path):
     res = runner.invoke(app, ["predict", str(tmp_path / "old"), "--out",
                               str(tmp_path / "f.csv")])
     assert res.exit_code == 2 and "scale_recent" in res.output
+    forge(tmp_path / "old", "calibration.json", {**old_values, "source": "test"})
+    res = runner.invoke(app, ["predict", str(tmp_path / "old"), "--out",
+                              str(tmp_path / "f.csv")])
+    assert res.exit_code == 2 and "key source" in res.output

@@ -29,6 +29,7 @@ from lstmcast.forecaster.state import (
     Networks,
     Shape,
 )
+from lstmcast.intervals.conformal import SOURCES
 
 MODEL_FILES = ("model.safetensors", "config.json", "pipeline.json", "model.json")
 FIX = "Fit the model again."
@@ -57,7 +58,7 @@ CALIBRATION = schema.record(
                                            max_len=100_000), max_len=10**6),
      "symmetric": schema.boolean(), "monotone": schema.boolean()},
     {"scale_window": schema.integer(1, 10**6),  # errors / local scale (calibrate)
-     "source": schema.text(("validation", "search"))})  # of step 1's errors
+     "source": schema.text(SOURCES)})  # of step 1's errors
 PIPELINE = schema.record({
     "target": schema.record({"kind": schema.text(("pipeline",)),
                              "steps": schema.listof(_STEP, max_len=100)}),

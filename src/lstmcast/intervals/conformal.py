@@ -67,6 +67,10 @@ def errors_needed(level: float, symmetric: bool = True) -> int:
     return math.ceil(1 / tail - 1)
 
 
+#: Where a calibration's step-1 errors come from (:attr:`Calibration.source`).
+SOURCES = ("validation", "search")
+
+
 @dataclass(frozen=True)
 class Calibration:
     """Scaled out-of-sample errors per horizon step and how bands are made.
@@ -92,6 +96,8 @@ class Calibration:
             raise ValueError(f"errors must be (origins, steps); got {errors.shape}")
         errors = np.where(np.isfinite(errors), errors, np.nan)
         object.__setattr__(self, "errors", errors)
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}; got {self.source!r}")
 
     @property
     def horizon(self) -> int:

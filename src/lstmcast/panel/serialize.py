@@ -165,7 +165,7 @@ def _calibration(folder: Folder, horizon: int) -> tuple[Calibration | None, int]
     were scaled (``scale_recent``; 0 where the file predates it: the whole
     history's scale alone); None where the folder has none (saved before
     intervals existed: point forecasts only)."""
-    from lstmcast.intervals.conformal import Calibration
+    from lstmcast.intervals.conformal import SOURCES, Calibration
     if CALIBRATION not in folder.files:
         return None, 0
     where = folder.path / CALIBRATION
@@ -185,6 +185,10 @@ def _calibration(folder: Folder, horizon: int) -> tuple[Calibration | None, int]
         raise DataError(f"{where}: key scale_recent must be a whole number of 0 "
                         f"or more (the latest differences a series' scale reads); "
                         f"it is {recent!r}. {FIX}")
+    source = values.get("source", "validation")
+    if source not in SOURCES:
+        raise DataError(f"{where}: key source must be one of "
+                        f"{', '.join(SOURCES)}; it is {source!r}. {FIX}")
     return Calibration.from_dict(values), recent
 
 
