@@ -121,10 +121,7 @@ def score(cand: Candidate, config: ForecastConfig, search: Search,
                 est = LSTMForecaster.from_config(cfg)
                 est.fit(search.recent.head(int(rows[0])))
                 preds.append(est.predict_one_step(search.recent, rows))
-                if k + 1 < len(folds):
-                    later = np.concatenate(folds[k + 1:])
-                    forward.append((later, est.predict_one_step(search.recent,
-                                                                later)))
+                forward += _later_folds(est, search.recent, folds[k + 1:])
     except DataError as exc:
         cand.note = f"could not be fitted: {exc}"
         return
@@ -140,6 +137,20 @@ def score(cand: Candidate, config: ForecastConfig, search: Search,
                             zip(search.folds[::-1], preds, strict=True)]
     if np.isfinite(cand.val_mse) and search.naive_mse > 0:
         cand.val_skill = 1 - cand.val_mse / search.naive_mse
+
+
+def _later_folds(est: Any, recent: SeriesData, later: list[np.ndarray]
+                 ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """[(rows, one-step forecasts)] of a fold's fit over the ``later`` folds'
+    rows; none when there are none or they cannot be forecast (the fold's
+    score does not depend on them)."""
+    if not later:
+        return []
+    rows = np.concatenate(later)
+    try:
+        return [(rows, est.predict_one_step(recent, rows))]
+    except DataError:
+        return []
 
 
 def _scaled_errors(y: np.ndarray, forecasts: list[tuple[np.ndarray, np.ndarray]]
