@@ -8,6 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lstmcast import ForecastConfig, load
+
 FAST = {"hidden_size": 8, "epochs": 3, "window": 12, "batch_size": 32, "seed": 0}
 
 
@@ -91,3 +93,18 @@ def forge(folder: Path, name: str, values: dict) -> None:
     manifest["files"][name] = hashlib.sha256(data).hexdigest()
     manifest["bytes"][name] = len(data)
     (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+FAST_AUTO = {**FAST, "epochs": 2, "threads": 1}
+"""fit --auto's tests: the candidates as small and short as FAST, one thread."""
+
+
+def auto_config(**extra) -> ForecastConfig:
+    """The default config with FAST_AUTO's settings, target ``y``."""
+    return ForecastConfig().replace(target="y", **{**FAST_AUTO, **extra})
+
+
+@pytest.fixture
+def seasonal():
+    """A seasonal AR(1) series of 240 daily values (``ar_series``), loaded."""
+    return load(ar_series(240), target="y")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from conftest import FAST, ar_series
+from conftest import FAST, ar_series, auto_config
 from lstmcast import ForecastConfig, LSTMForecaster, load
 from lstmcast.cli.app import app
 from lstmcast.core.errors import DataError
@@ -15,26 +15,16 @@ from lstmcast.evaluation.holdout import fit_evaluate
 from lstmcast.search.auto import fit_auto
 from lstmcast.search.candidates import plan_candidates
 
-FAST_AUTO = {**FAST, "epochs": 2, "threads": 1}
-
-
-def _config(**extra) -> ForecastConfig:
-    return ForecastConfig().replace(target="y", **{**FAST_AUTO, **extra})
-
 
 def _random_walk(n: int = 260, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     return pd.DataFrame({"y": 100 + np.cumsum(rng.normal(size=n))})
 
 
-@pytest.fixture
-def seasonal():
-    return load(ar_series(240), target="y")
-
 
 def test_result_is_scored_like_fit_evaluate(seasonal):
-    result = fit_auto(seasonal, _config(season=7), budget=60)
-    plain = fit_evaluate(seasonal, _config(season=7))
+    result = fit_auto(seasonal, auto_config(season=7), budget=60)
+    plain = fit_evaluate(seasonal, auto_config(season=7))
     assert set(result.metrics) == set(plain.metrics)
     pd.testing.assert_series_equal(result.predictions["actual"],
                                    plain.predictions["actual"])
@@ -55,8 +45,8 @@ def test_test_part_never_chooses(seasonal):
     frame = ar_series(240)
     frame.loc[frame.index[-48:], "y"] *= 50
     changed = load(frame, target="y")
-    a = fit_auto(seasonal, _config(season=7), budget=60).auto
-    b = fit_auto(changed, _config(season=7), budget=60).auto
+    a = fit_auto(seasonal, auto_config(season=7), budget=60).auto
+    b = fit_auto(changed, auto_config(season=7), budget=60).auto
     assert a["chosen"] == b["chosen"]
     assert [c["val_mse"] for c in a["candidates"]] == \
         [c["val_mse"] for c in b["candidates"]]
@@ -64,7 +54,7 @@ def test_test_part_never_chooses(seasonal):
 
 def test_random_walk_falls_back_to_naive_and_says_so(tmp_path):
     series = load(_random_walk(), target="y")
-    result = fit_auto(series, _config(), budget=60)
+    result = fit_auto(series, auto_config(), budget=60)
     assert result.auto["chosen"] == "naive"
     assert "nothing beats persistence" in result.auto["why"]
     assert result.doctor[0].code == "naive-recommended"
@@ -90,23 +80,23 @@ def test_naive_predictor_needs_delta_on_levels():
 
 def test_plan_follows_the_series(seasonal):
     seasonal_names = [c.name for c in plan_candidates(
-        seasonal, _config(season=7), 7, 150)]
+        seasonal, auto_config(season=7), 7, 150)]
     assert seasonal_names[0] == "levels" and "seasonal-residual" in seasonal_names
     assert "small" in seasonal_names  # 150 rows: few training windows
     rw = load(_random_walk(), target="y")
-    rw_names = [c.name for c in plan_candidates(rw, _config(season=1), 1, 170)]
+    rw_names = [c.name for c in plan_candidates(rw, auto_config(season=1), 1, 170)]
     assert "seasonal-residual" not in rw_names and rw_names[-1] == "naive"
 
 
 def test_sizes_come_from_the_training_windows(seasonal):
-    plan = plan_candidates(seasonal, _config(season=7, hidden_size=64), 7, 150)
+    plan = plan_candidates(seasonal, auto_config(season=7, hidden_size=64), 7, 150)
     levels = next(c for c in plan if c.name == "levels")
     assert levels.settings["hidden_size"] < 64
 
 
 def test_bad_budget_is_a_data_error(seasonal):
     with pytest.raises(DataError, match="budget"):
-        fit_auto(seasonal, _config(), budget=0)
+        fit_auto(seasonal, auto_config(), budget=0)
 
 
 def test_cli_fit_auto_prints_the_choice(tmp_path):
@@ -152,17 +142,17 @@ def test_short_training_parts_are_scored_on_rolling_folds():
 
 
 def test_plan_has_the_ets_residual_and_the_ets_fallback(seasonal):
-    names = [c.name for c in plan_candidates(seasonal, _config(season=7), 7, 150)]
+    names = [c.name for c in plan_candidates(seasonal, auto_config(season=7), 7, 150)]
     assert {"ets-residual", "ets"} <= set(names) and names[-1] == "naive"
-    ets = next(c for c in plan_candidates(seasonal, _config(season=7), 7, 150)
+    ets = next(c for c in plan_candidates(seasonal, auto_config(season=7), 7, 150)
                if c.name == "ets")
     assert ets.settings["network_weight"] == 0.0
-    few = [c.name for c in plan_candidates(seasonal, _config(season=7), 7, 40)]
+    few = [c.name for c in plan_candidates(seasonal, auto_config(season=7), 7, 40)]
     assert "ets-residual" not in few and "ets" not in few
 
 
 def test_user_settings_are_kept_and_candidates_needing_others_skipped(seasonal):
-    cfg = _config(season=7, target_mode="delta", hidden_size=6)
+    cfg = auto_config(season=7, target_mode="delta", hidden_size=6)
     result = fit_auto(seasonal, cfg, budget=60,
                       fixed={"target_mode", "hidden_size", "season"})
     notes = {c["name"]: c["note"] for c in result.auto["candidates"]}
@@ -177,7 +167,7 @@ def test_user_settings_are_kept_and_candidates_needing_others_skipped(seasonal):
 
 
 def test_a_full_config_is_its_plain_fit(seasonal):
-    cfg = _config(season=7)
+    cfg = auto_config(season=7)
     result = fit_auto(seasonal, cfg, budget=60, fixed=set(cfg.flat()))
     plain = fit_evaluate(seasonal, cfg)
     assert result.auto["chosen"] == "levels" and "fix every choice" in \
@@ -216,7 +206,7 @@ def test_a_skipped_candidate_says_how_much_of_the_search_was_left(seasonal,
     import lstmcast.search.auto as auto_module
     clock = iter(range(0, 10_000, 7))  # every clock reading is 7 s later
     monkeypatch.setattr(auto_module.time, "perf_counter", lambda: next(clock))
-    result = fit_auto(seasonal, _config(season=7), budget=100)
+    result = fit_auto(seasonal, auto_config(season=7), budget=100)
     notes = [c["note"] for c in result.auto["candidates"]
              if (c["note"] or "").startswith("skipped: it would take")]
     assert notes, result.auto["candidates"]

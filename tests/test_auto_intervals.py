@@ -8,8 +8,8 @@ import json
 import numpy as np
 import pytest
 
-from conftest import FAST, ar_series, forge
-from lstmcast import ForecastConfig, LSTMForecaster, load
+from conftest import ar_series, auto_config, forge
+from lstmcast import LSTMForecaster, load
 from lstmcast.core.errors import DataError
 from lstmcast.evaluation.holdout import fit_evaluate
 from lstmcast.forecaster.bands import origin_scale
@@ -19,25 +19,14 @@ from lstmcast.search.auto import fit_auto
 from lstmcast.search.candidates import FALLBACKS, plan_candidates
 from lstmcast.search.validation import score, validation_setup
 
-FAST_AUTO = {**FAST, "epochs": 2, "threads": 1}
-
-
-def _config(**extra) -> ForecastConfig:
-    return ForecastConfig().replace(target="y", **{**FAST_AUTO, **extra})
-
-
-@pytest.fixture
-def seasonal():
-    return load(ar_series(240), target="y")
-
 
 def test_forward_errors_are_each_folds_fit_on_the_later_folds(seasonal):
     train = seasonal.head(200)
     search = validation_setup(train, 20, 0)
     assert len(search.folds) == 3
-    naive = next(c for c in plan_candidates(seasonal, _config(season=7), 7, 180)
+    naive = next(c for c in plan_candidates(seasonal, auto_config(season=7), 7, 180)
                  if c.name == "naive")
-    score(naive, _config(season=7), search)
+    score(naive, auto_config(season=7), search)
     y = search.recent.y
     _, second, third = search.folds[::-1]
     # the naive fit forecasts the last value: its error at row r is the change
@@ -50,9 +39,9 @@ def test_forward_errors_are_each_folds_fit_on_the_later_folds(seasonal):
 
 def test_one_fold_has_no_forward_errors(seasonal):
     search = validation_setup(seasonal.head(200), 60, 0)
-    naive = next(c for c in plan_candidates(seasonal, _config(season=7), 7, 140)
+    naive = next(c for c in plan_candidates(seasonal, auto_config(season=7), 7, 140)
                  if c.name == "naive")
-    score(naive, _config(season=7), search)
+    score(naive, auto_config(season=7), search)
     assert len(search.folds) == 1 and naive.forward_errors.size == 0
 
 
@@ -78,7 +67,7 @@ def test_with_first_step_replaces_step_one_only():
 
 def test_fit_evaluate_calibrates_step_one_on_given_errors(seasonal):
     forward = np.linspace(-3.0, 3.0, 41)
-    result = fit_evaluate(seasonal, _config(season=7), doctor=False,
+    result = fit_evaluate(seasonal, auto_config(season=7), doctor=False,
                           forward_errors=forward)
     for est in (result.forecaster, result.refitted):
         cal = est.state_.calibration
@@ -96,7 +85,7 @@ def test_fit_evaluate_calibrates_step_one_on_given_errors(seasonal):
 
 def test_a_saved_search_calibration_loads_and_a_bad_source_is_refused(
         seasonal, tmp_path):
-    result = fit_evaluate(seasonal, _config(season=7), doctor=False,
+    result = fit_evaluate(seasonal, auto_config(season=7), doctor=False,
                           refit=False, forward_errors=np.linspace(-2, 2, 30))
     result.forecaster.save(tmp_path / "m")
     back = LSTMForecaster.load(tmp_path / "m")
@@ -113,7 +102,7 @@ def test_fit_auto_calibrates_a_chosen_network_on_its_forward_errors(seasonal):
     frame = ar_series(240)
     frame.loc[frame.index[-48:], "y"] *= 50  # the test part: never read
     # network_weight given: no ETS or naive fallback, a network is chosen
-    runs = [fit_auto(s, _config(season=7), budget=60, fixed=("network_weight",))
+    runs = [fit_auto(s, auto_config(season=7), budget=60, fixed=("network_weight",))
             for s in (seasonal, load(frame, target="y"))]
     auto = runs[0].auto
     chosen = next(c for c in auto["candidates"] if c["name"] == auto["chosen"])
@@ -127,6 +116,6 @@ def test_fit_auto_calibrates_a_chosen_network_on_its_forward_errors(seasonal):
 
 
 def test_fit_auto_keeps_a_fallbacks_validation_errors(seasonal):
-    result = fit_auto(seasonal, _config(season=7), budget=60)
+    result = fit_auto(seasonal, auto_config(season=7), budget=60)
     assert result.auto["chosen"] in FALLBACKS
     assert result.forecaster.state_.calibration.source == "validation"

@@ -1,25 +1,13 @@
 """How fit --auto trains its candidates: on sequences where windows cost, the
 final fit as the plain fit would, and a runoff on windows when the two differ."""
 
-import pytest
 
-from conftest import FAST, ar_series
-from lstmcast import ForecastConfig, load
+from conftest import auto_config
+from lstmcast import ForecastConfig
 from lstmcast.network import sequences
 from lstmcast.search import training
 from lstmcast.search.auto import fit_auto
 from lstmcast.search.training import SEQUENCES, search_levers
-
-FAST_AUTO = {**FAST, "epochs": 2, "threads": 1}
-
-
-def _config(**extra) -> ForecastConfig:
-    return ForecastConfig().replace(target="y", **{**FAST_AUTO, **extra})
-
-
-@pytest.fixture
-def seasonal():
-    return load(ar_series(240), target="y")
 
 
 def test_candidates_train_on_sequences_only_where_windows_cost():
@@ -36,7 +24,7 @@ def test_candidates_train_on_sequences_only_where_windows_cost():
 def test_a_runoff_on_windows_decides_when_the_final_fit_trains_on_windows(
         seasonal, monkeypatch):
     monkeypatch.setattr(training, "SEARCH_SEQUENCE_READS", 0)
-    result = fit_auto(seasonal, _config(season=7), budget=120)
+    result = fit_auto(seasonal, auto_config(season=7), budget=120)
     auto = result.auto
     runoff = [c for c in auto["candidates"] if "the runoff" in c["note"]]
     assert 1 <= len(runoff) <= 2 and "on windows" in auto["why"]
@@ -59,7 +47,7 @@ def test_no_runoff_where_the_final_fit_trains_on_sequences_too(seasonal,
                                                              monkeypatch):
     monkeypatch.setattr(training, "SEARCH_SEQUENCE_READS", 0)
     monkeypatch.setattr(sequences, "SEQUENCE_READS", 0)  # every fit is "long"
-    result = fit_auto(seasonal, _config(season=7), budget=120)
+    result = fit_auto(seasonal, auto_config(season=7), budget=120)
     auto = result.auto
     assert not any("the runoff" in c["note"] for c in auto["candidates"])
     assert "on windows" not in auto["why"]
