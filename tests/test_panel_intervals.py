@@ -25,6 +25,7 @@ from lstmcast import LSTMForecaster
 from lstmcast.cli.app import app
 from lstmcast.core.config import ForecastConfig
 from lstmcast.data.panel_loading import load_panel
+from lstmcast.evaluation.interval_doctor import panel_test_coverage
 from lstmcast.evaluation.panel import evaluate_panel
 from lstmcast.panel.bands import RECENT, calibrate, panel_bands, series_scales
 from lstmcast.panel.serialize import load_panel_state, save_panel_state
@@ -134,6 +135,24 @@ def test_the_test_part_never_enters_the_calibration_or_the_bands():
     assert "lstm-lo-80" in bands and "naive-hi-95" in bands
     pd.testing.assert_frame_equal(a.predictions[bands], b.predictions[bands])
     assert not np.allclose(a.predictions["actual"], b.predictions["actual"])
+    # the doubled test part is far outside the bands, and the notes say so
+    missed = [n for n in b.intervals["notes"] if "bands covered" in n]
+    assert len(missed) == 2 and "covered less" in missed[0]
+    assert not [n for n in a.intervals["notes"] if "covered less" in n]
+
+
+def test_panel_test_coverage_is_judged_over_series():
+    rng = np.random.default_rng(0)
+    # 200 series of 4 steps: each series' coverage in quarters
+    near = rng.choice([50.0, 75.0, 100.0, 100.0], size=200)  # mean 81
+    notes = panel_test_coverage({80.0: near})
+    assert notes == []
+    low = rng.choice([0.0, 50.0, 75.0, 100.0], size=200)  # mean 56
+    (note,) = panel_test_coverage({80.0: low})
+    assert "covered less" in note and "200 series" in note
+    (note,) = panel_test_coverage({95.0: np.full(50, 100.0)})
+    assert "covered more" in note and "100.0%" in note
+    assert panel_test_coverage({80.0: low[:9]}) == []  # too few series to judge
 
 
 def test_save_and_load_keep_every_band_and_an_old_folder_gives_points(tmp_path):

@@ -11,6 +11,9 @@ for a level is a note of :meth:`~lstmcast.intervals.conformal.Calibration.notes`
 Bands calibrated on ``fit --auto``'s forward errors (source ``search``) are
 not split so: those errors mix forecasts made one to three validation folds
 after their fit's rows, the more distant ones in the later half.
+A panel's test coverage (:func:`panel_test_coverage`) is judged by the
+spread of its series' coverages: the steps of one series are not
+independent points.
 
 The test part's coverage is judged by three standard errors
 (:func:`check_test_coverage`: a doctor that cries wolf on one fit in twenty
@@ -126,6 +129,36 @@ def check_test_coverage(lstm: dict[str, Any], levels: tuple[float, ...],
              "slack": allowed, "validation_errors": errors},
             _why_missed(coverage < level, errors, needed, level)))
     return found
+
+
+def panel_test_coverage(coverages: dict[float, np.ndarray]) -> list[str]:
+    """Sentences for each level whose bands covered a panel's test values
+    further from the level than three standard errors, ``coverages`` being
+    each series' coverage in percent per level. A series' H steps move
+    together (one shock shifts its whole path), so they are not independent
+    points: the standard error is that of the mean over series of each
+    series' coverage, not a binomial one over series x steps."""
+    notes = []
+    for level, values in coverages.items():
+        values = np.asarray(values, dtype=np.float64)
+        values = values[np.isfinite(values)]
+        if len(values) < MIN_CHECKED:
+            continue
+        mean = float(values.mean())
+        error = float(values.std(ddof=1) / math.sqrt(len(values)))
+        if abs(mean - level) <= 3 * error:
+            continue
+        said = ("less: the test part was harder to forecast than the H values "
+                "before it that calibrate the bands (a shock most series "
+                "shared moves them together)" if mean < level else
+                "more: the bands were wider than the test part needed, on the "
+                "safe side")
+        notes.append(
+            f"The {level:g}% bands covered {mean:.1f}% of the test values, "
+            f"further from {level:g}% than three standard errors "
+            f"({3 * error:.1f} points) of the mean coverage of {len(values)} "
+            f"series: they covered {said}.")
+    return notes
 
 
 def _why_missed(under: bool, errors: int, needed: int, level: float) -> str:

@@ -222,6 +222,7 @@ def _intervals(state: Any, train: PanelData, actual: np.ndarray,
     steps before the test part) and of the naive references (textbook), as
     columns ``lstm-lo-80``, ...; ``scores`` with their interval scores per
     series; the ``intervals`` entry of metrics.json."""
+    from lstmcast.evaluation.interval_doctor import panel_test_coverage
     from lstmcast.evaluation.panelbands import (
         REFERENCE_METHOD,
         mase_scales,
@@ -250,6 +251,9 @@ def _intervals(state: Any, train: PanelData, actual: np.ndarray,
                 actual, paths[name], bands, scale,
                 levels, quantiles if name == "lstm" else ()), strict=True):
             rows.append({"id": key, "model": name, **values})
+    coverages = {level: np.array([r.get(f"coverage_{level:g}", np.nan)
+                                  for r in rows if r["model"] == "lstm"],
+                                 dtype=np.float64) for level in levels}
     scores = scores.merge(pd.DataFrame(rows), on=["id", "model"], how="left",
                           sort=False)
     columns = {f"{name}-{col}": values for name, bands in own.items()
@@ -262,7 +266,8 @@ def _intervals(state: Any, train: PanelData, actual: np.ndarray,
     return columns, scores, {
         "levels": list(levels), "quantiles": list(quantiles), "method": method,
         "calibration_errors": int(cal.counts().min()),
-        "notes": calibration_notes(cal, levels) if levels else []}
+        "notes": [*calibration_notes(cal, levels),
+                  *panel_test_coverage(coverages)] if levels else []}
 
 
 def _plotted(scores: pd.DataFrame, count: int = 3) -> list[Any]:
