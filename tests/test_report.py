@@ -46,6 +46,16 @@ def test_fit_writes_a_self_contained_report(run_dir):
                     "Training", "Settings"):
         assert f"<h2>{heading}</h2>" in text
     assert text.index("verdict") < text.index("<h2>Forecasts</h2>")
+    # the fan chart says how its bands were made, as metrics.json does
+    assert "intervals: conformal: errors of its forecasts of the validation" in text
+
+
+def test_the_fan_chart_caption_reads_how_the_bands_were_made():
+    from lstmcast.report.fit import _bands_made
+    said = _bands_made({"intervals": {"method": {"lstm": "conformal: at step 1"}}})
+    assert said == "conformal: at step 1"
+    for old in ({}, {"intervals": []}, {"intervals": {"method": {"lstm": 3}}}):
+        assert "validation part at each step ahead" in _bands_made(old)
 
 
 def test_report_command_rebuilds_it(run_dir):

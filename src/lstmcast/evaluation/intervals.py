@@ -40,10 +40,11 @@ LSTM_HOW = {
     "validation": "conformal: errors of its forecasts of the validation part, "
                   "scaled by the mean absolute change of the 24 steps before "
                   "each origin",
-    "search": "conformal: errors of the search's fits on the validation folds "
-              "after their own (forward errors: never trained on, stopped "
-              "early on or chosen by), scaled by the mean absolute change of "
-              "the 24 steps before each origin"}
+    "search": "conformal: at step 1, errors of the search's fits on the "
+              "validation folds after their own (forward errors: never "
+              "trained on, stopped early on or chosen by), at later steps of "
+              "its forecasts of the validation part, scaled by the mean "
+              "absolute change of the 24 steps before each origin"}
 
 
 def baseline_calibration(model: Any, y: np.ndarray, n_train: int,

@@ -52,8 +52,7 @@ def write_fit_report(run_dir: str | Path) -> Path:
             fan_chart(plots.zoned(pd.read_csv(run / "series.csv"), zone),
                       plots.zoned(pd.read_csv(run / "future_forecast.csv"), zone)),
             "The saved model's forecast after the last value, with its 80% and "
-            "95% intervals: conformal, from the errors of its forecasts of the "
-            "validation part at each step ahead.")))
+            f"95% intervals: {_bands_made(metrics)}.")))
     if (run / "series.csv").is_file():
         series = plots.zoned(pd.read_csv(run / "series.csv"), zone)
         sections.append(("Data", html.figure_block(
@@ -101,3 +100,14 @@ def _horizon_figure(horizon_metrics: dict[str, dict[str, dict[str, Any]]]
             for model, values in models.items()
             for metric, value in values.items() if isinstance(value, float | int)]
     return per_horizon_errors(pd.DataFrame(rows))
+
+
+def _bands_made(metrics: dict[str, Any]) -> str:
+    """How the LSTM's bands were made, as metrics.json says (a run saved
+    before it said so: the validation part's errors)."""
+    info = metrics.get("intervals")
+    method = info.get("method") if isinstance(info, dict) else None
+    said = method.get("lstm") if isinstance(method, dict) else None
+    return said if isinstance(said, str) and said else (
+        "conformal, from the errors of its forecasts of the validation part "
+        "at each step ahead")
