@@ -6,9 +6,10 @@ part."""
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from conftest import ar_series, auto_config, forge
+from conftest import FAST, ar_series, auto_config, forge
 from lstmcast import LSTMForecaster, load
 from lstmcast.core.errors import DataError
 from lstmcast.evaluation.holdout import fit_evaluate
@@ -115,7 +116,26 @@ def test_fit_auto_calibrates_a_chosen_network_on_its_forward_errors(seasonal):
         cal.errors, runs[1].forecaster.state_.calibration.errors)
 
 
-def test_fit_auto_keeps_a_fallbacks_validation_errors(seasonal):
+def test_fit_auto_calibrates_a_fallback_on_its_history(seasonal):
+    """ETS or naive: no forward errors, but the training rows' errors too."""
     result = fit_auto(seasonal, auto_config(season=7), budget=60)
     assert result.auto["chosen"] in FALLBACKS
-    assert result.forecaster.state_.calibration.source == "validation"
+    cal = result.forecaster.state_.calibration
+    assert cal.source == "history"
+    assert cal.counts()[0] > 3 * result.split["n_val"]
+
+
+def test_a_forecast_without_a_network_is_calibrated_on_its_training_rows_too():
+    rng = np.random.default_rng(4)
+    y = 100 + np.cumsum(rng.normal(size=300))
+    est = LSTMForecaster(predictor="naive", **FAST, season=1).fit(
+        pd.DataFrame({"y": y}), target="y")
+    cal = est.state_.calibration
+    assert cal.source == "history"
+    step = cal.errors[:, 0]
+    step = step[np.isfinite(step)]
+    rows = np.arange(len(y) - len(step), len(y))
+    assert len(step) > 250 > len(y) - est.state_.shape.n_fit
+    # the naive forecast's errors are the changes, over the local scale
+    np.testing.assert_allclose(step, (y[rows] - y[rows - 1])
+                               / local_scale(y, rows - 1))

@@ -73,7 +73,7 @@ def check_calibration(cal: Calibration | None, levels: tuple[float, ...]
     # fit --auto's forward errors are not in time order of one forecaster:
     # they mix forecasts made one to three folds after their fit's rows, and
     # the later rows have the more distant ones (not a drift of the spread)
-    for level in levels if cal.source == "validation" else ():
+    for level in levels if cal.source != "search" else ():
         measured = split_coverage(cal.errors[:, 0], level)
         if measured is None:
             continue

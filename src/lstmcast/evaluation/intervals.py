@@ -40,6 +40,10 @@ LSTM_HOW = {
     "validation": "conformal: errors of its forecasts of the validation part, "
                   "scaled by the mean absolute change of the 24 steps before "
                   "each origin",
+    "history": "conformal: errors of its forecasts of the training rows and "
+               "the validation part (no trained network: nothing was stopped "
+               "early on them), scaled by the mean absolute change of the 24 "
+               "steps before each origin",
     "search": "conformal: at step 1, errors of the search's fits on the "
               "validation folds after their own (forward errors: never "
               "trained on, stopped early on or chosen by), at later steps of "

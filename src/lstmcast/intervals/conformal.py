@@ -68,7 +68,7 @@ def errors_needed(level: float, symmetric: bool = True) -> int:
 
 
 #: Where a calibration's step-1 errors come from (:attr:`Calibration.source`).
-SOURCES = ("validation", "search")
+SOURCES = ("validation", "search", "history")
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,10 @@ class Calibration:
     errors: np.ndarray
     symmetric: bool = True
     monotone: bool = True
-    #: where step 1's errors come from: ``"validation"`` (the forecasts of a
-    #: validation part) or ``"search"`` (``fit --auto``'s forward errors,
-    #: :meth:`with_first_step`)
+    #: where the errors come from: ``"validation"`` (the forecasts of a
+    #: validation part), ``"history"`` (of the training rows and the
+    #: validation part: a forecast without a trained network) or, at step 1,
+    #: ``"search"`` (``fit --auto``'s forward errors, :meth:`with_first_step`)
     source: str = "validation"
 
     def __post_init__(self) -> None:
