@@ -58,7 +58,7 @@ CALIBRATION = schema.record(
                                            max_len=100_000), max_len=10**6),
      "symmetric": schema.boolean(), "monotone": schema.boolean()},
     {"scale_window": schema.integer(1, 10**6),  # errors / local scale (calibrate)
-     "source": schema.text(SOURCES)})  # of step 1's errors
+     "source": schema.text(SOURCES)})  # where the errors come from
 PIPELINE = schema.record({
     "target": schema.record({"kind": schema.text(("pipeline",)),
                              "steps": schema.listof(_STEP, max_len=100)}),

@@ -67,7 +67,7 @@ def errors_needed(level: float, symmetric: bool = True) -> int:
     return math.ceil(1 / tail - 1)
 
 
-#: Where a calibration's step-1 errors come from (:attr:`Calibration.source`).
+#: Where a calibration's errors come from (:attr:`Calibration.source`).
 SOURCES = ("validation", "search", "history")
 
 
