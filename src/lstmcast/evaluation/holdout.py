@@ -195,8 +195,8 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
     the network; the tuner's validation folds do not need them).
     ``forward_errors``: scaled one-step errors of forecasts made further from
     their training rows (``fit --auto``'s search,
-    :func:`~lstmcast.search.validation.score`) that calibrate step 1 of the
-    bands, of the evaluated fit and the refit alike, instead of the
+    :func:`~lstmcast.search.validation.score`) that calibrate step 1 of a
+    network's bands, of the evaluated fit and the refit alike, instead of the
     validation part's errors.
     """
     from lstmcast.forecaster.estimator import LSTMForecaster
@@ -242,9 +242,12 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
 
 def _first_step_from(est: Any, errors: np.ndarray | None) -> None:
     """Calibrate step 1 of ``est``'s bands on ``errors`` (the search's forward
-    errors), where it has a calibration and there are any."""
+    errors), where there are any and its calibration rests on a validation
+    part a network was early-stopped on (a forecast without a network keeps
+    its history: :func:`~lstmcast.forecaster.calibrate.network_free`)."""
     cal = est.state_.calibration
-    if cal is not None and errors is not None and len(errors):
+    if (cal is not None and cal.source == "validation" and errors is not None
+            and len(errors)):
         est.state_ = replace(est.state_,
                              calibration=cal.with_first_step(errors, "search"))
 

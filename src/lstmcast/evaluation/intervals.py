@@ -35,20 +35,19 @@ from lstmcast.intervals.scores import band_scores, crps, pinball
 MAX_BASELINE_ERRORS = 20_000
 
 
-#: How the LSTM's bands were made, by the source of step 1's errors.
+#: How the LSTM's bands were made, by the source of its calibration's errors.
+_SCALED = ("scaled by the mean absolute change of the 24 steps before each "
+           "origin")
 LSTM_HOW = {
-    "validation": "conformal: errors of its forecasts of the validation part, "
-                  "scaled by the mean absolute change of the 24 steps before "
-                  "each origin",
+    "validation": f"conformal: errors of its forecasts of the validation part, "
+                  f"{_SCALED}",
     "history": "conformal: errors of its forecasts of the training rows and "
                "the validation part (no trained network: nothing was stopped "
-               "early on them), scaled by the mean absolute change of the 24 "
-               "steps before each origin",
+               f"early on them), {_SCALED}",
     "search": "conformal: at step 1, errors of the search's fits on the "
               "validation folds after their own (forward errors: never "
               "trained on, stopped early on or chosen by), at later steps of "
-              "its forecasts of the validation part, scaled by the mean "
-              "absolute change of the 24 steps before each origin"}
+              f"its forecasts of the validation part, {_SCALED}"}
 
 
 def baseline_calibration(model: Any, y: np.ndarray, n_train: int,

@@ -20,7 +20,7 @@ from lstmcast.core.errors import DataError
 from lstmcast.data.series import SeriesData
 from lstmcast.data.split import check_length
 from lstmcast.data.timeparse import zone_name
-from lstmcast.forecaster.calibrate import calibrate
+from lstmcast.forecaster.calibrate import calibrate, network_free
 from lstmcast.forecaster.inputs import (
     covariates_of,
     feature_settings,
@@ -108,9 +108,7 @@ def _refits(state: FittedState, n: int) -> bool:
     """Whether a refit on all ``n`` rows changes anything: a trained network
     whose forecast counts (not the naive predictor, not weighted 0 beside a
     classical forecast), and rows held out that it has not seen."""
-    cfg = state.config
-    return (cfg.model.predictor != "naive" and cfg.preprocess.network_weight > 0
-            and state.shape.n_fit < n
+    return (not network_free(state) and state.shape.n_fit < n
             and all(h.best_epoch > 0 and not h.diverged
                     for h in state.networks.histories))
 

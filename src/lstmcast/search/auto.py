@@ -204,9 +204,8 @@ def fit_auto(data: SeriesSource, config: ForecastConfig | None = None, *,
             final, window, final_sequences) / reads_per_row(
             config.replace(**scored_on), window, bool(scored_on))
         final = _cap_epochs(final, costed, left, growth)
-    forward = None if chosen.name in FALLBACKS else chosen.forward_errors
     result = fit_evaluate(series, final, progress=progress, refit=refit,
-                          forward_errors=forward)
+                          forward_errors=chosen.forward_errors)
     if chosen.name in FALLBACKS:
         result.doctor.insert(0, _fallback_finding(chosen, search.candidates))
     result.auto = {"chosen": chosen.name, "why": why, "season": season,
