@@ -57,6 +57,8 @@ bench: $(STAMP) $(BENCH_STAMP)
 	$(BIN)/python benchmarks/startup.py $(QUICK_FLAG)
 	$(BENCH)/bin/python benchmarks/competitions.py $(QUICK_FLAG)
 	$(BENCH)/bin/python benchmarks/short_intervals.py $(QUICK_FLAG)
+	$(if $(QUICK),,$(BIN)/python benchmarks/intervals.py)
+	$(if $(QUICK),,$(BIN)/python benchmarks/calibration_scale.py)
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info src/*.egg-info .pytest_cache

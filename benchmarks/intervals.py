@@ -14,7 +14,9 @@ lstmcast.intervals.scores, the same code for every method.
   (``fit_evaluate``, default settings); bands from the errors of each one's
   forecasts of the validation part (the tail of the training part; for a
   network ``fit`` chose on several folds, the search's forward errors),
-  never the test part.
+  never the test part, times a local scale at each origin (from the history
+  before it: the forecaster's recent one-step errors, or the series' recent
+  changes; benchmarks/calibration_scale.py).
 - naive: conformal from its one-step errors on the training part.
 - AutoETS (statsforecast, in .venv-bench): ``AutoETS(season_length=s)`` fitted
   on the training part; the test points' one-step forecasts are ``forward(y,
@@ -331,9 +333,11 @@ def write_table(rows: list[dict], load_start: list[float], load_end: list[float]
             "pinball loss (original units), lower is better for both. lstmcast: "
             "conformal from its validation errors (for a network the default "
             "fit chose on several folds: step 1 from the "
-            "search's forward errors), divided by the local scale "
-            "(mean absolute change of the 24 values before each origin; see "
-            "the next table); naive: conformal from its unscaled "
+            "search's forward errors), divided by a local scale at each "
+            "origin (the forecaster's mean absolute one-step error over the "
+            "24 rows before it, or where the validation part has fewer than "
+            "72 origins the series' mean absolute change over them; see the "
+            "tables below); naive: conformal from its unscaled "
             "training errors; AutoETS: statsforecast's fitted one-step "
             "intervals (fitted +- z sigma, sigma from the training residuals). "
             "See the docstring of benchmarks/intervals.py.\n\n"

@@ -13,8 +13,7 @@ from conftest import FAST, ar_series, auto_config, forge
 from lstmcast import LSTMForecaster, load
 from lstmcast.core.errors import DataError
 from lstmcast.evaluation.holdout import fit_evaluate
-from lstmcast.forecaster.bands import origin_scale
-from lstmcast.forecaster.calibrate import local_scale
+from lstmcast.forecaster.calibrate import local_scale, origin_scale
 from lstmcast.intervals.conformal import Calibration
 from lstmcast.search.auto import fit_auto
 from lstmcast.search.candidates import FALLBACKS, plan_candidates
@@ -77,7 +76,8 @@ def test_fit_evaluate_calibrates_step_one_on_given_errors(seasonal):
         np.testing.assert_array_equal(step[np.isfinite(step)], forward)
     # the test bands: the forward errors' quantile times the local scale
     first = len(seasonal) - len(result.predictions)  # the first test row
-    local = origin_scale(seasonal.y, np.array([first - 1]))[0]
+    local = origin_scale(result.forecaster.state_, seasonal,
+                         np.array([first - 1]))[0]
     half = result.predictions["lstm-hi-95"].iloc[0] - \
         result.predictions["lstm"].iloc[0]
     assert half == pytest.approx(3.0 * local)

@@ -92,13 +92,13 @@ def test_no_test_value_enters_the_calibration(predictor):
     np.testing.assert_array_equal(a.errors, b.errors)
     for p in (0.025, 0.1, 0.9, 0.975):
         np.testing.assert_array_equal(a.offsets(p), b.offsets(p))
-    # each test band is the same scaled offset times the local scale at its
+    # each test band is the same scaled offset times the scale at its
     # origin, read from the history before the point only
-    from lstmcast.forecaster.bands import origin_scale
+    from lstmcast.forecaster.calibrate import origin_scale
     widths = []
     for r, f in zip(runs, (frame, changed), strict=True):
         rows = np.arange(320, 400)
-        local = origin_scale(f["y"].to_numpy(), rows - 1)
+        local = origin_scale(r.forecaster.state_, load(f, target="y"), rows - 1)
         widths.append((r.predictions["lstm-hi-95"] - r.predictions["lstm"]) / local)
         assert (r.predictions["lstm-hi-95"] - r.predictions["lstm"]).iloc[0] == \
             pytest.approx(a.offsets(0.975)[0] * local[0])

@@ -223,7 +223,7 @@ class _Run:
         end = test_hi + self.ahead  # the rows after: known future covariates only
         part = replace(self.series, frame=self.series.frame.iloc[lo:end])
         y = part.y
-        from lstmcast.forecaster.bands import origin_scale
+        from lstmcast.forecaster.calibrate import origin_scale
         fit_seconds = self._fit(k, part.head(hi - lo), (lo, hi)) if fit else {}
         origins = np.arange(test_lo - 1, test_hi - 1) - lo  # rows of ``part``
         paths, seconds = self._paths(k, part, origins)
@@ -231,7 +231,7 @@ class _Run:
         inside = steps < test_hi - lo  # cut at the end of the fold's test part
         truth = np.where(inside, y[np.minimum(steps, len(part) - 1)], np.nan)
         self._score(k, truth, paths, y[: hi - lo], inside,
-                    origin_scale(y, origins))
+                    origin_scale(self.current["lstm"].state_, part, origins))
         self._keep_forecasts(k, part, origins, steps, truth, paths, inside)
         for name in self._reported(paths):
             self.timings.append({"fold": k, "model": name,

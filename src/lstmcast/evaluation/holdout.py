@@ -222,7 +222,7 @@ def fit_evaluate(data: SeriesSource, config: ForecastConfig | None = None, *,
     forecasts = {"lstm": est.predict_one_step(series, rows)}
     forecasts.update(_baseline_forecasts(series.y, n_train, rows, season))
     metrics = _score(series.y, n_train, rows, forecasts, season)
-    bands, intervals = _intervals(est, series.y, n_train, rows, forecasts,
+    bands, intervals = _intervals(est, series, n_train, rows, forecasts,
                                   season, metrics)
     predictions = pd.DataFrame({"timestamp": series.index[rows],
                                 "actual": series.y[rows], **forecasts, **bands})
@@ -246,13 +246,13 @@ def _first_step_from(est: Any, errors: np.ndarray | None) -> None:
     part a network was early-stopped on (a forecast without a network keeps
     its history: :func:`~lstmcast.forecaster.calibrate.network_free`)."""
     cal = est.state_.calibration
-    if (cal is not None and cal.source == "validation" and errors is not None
-            and len(errors)):
+    if (cal is not None and cal.source == "validation" and cal.scale == "changes"
+            and errors is not None and len(errors)):
         est.state_ = replace(est.state_,
                              calibration=cal.with_first_step(errors, "search"))
 
 
-def _intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,
+def _intervals(est: Any, series: SeriesData, n_train: int, rows: np.ndarray,
                forecasts: dict[str, np.ndarray], season: int,
                metrics: dict[str, dict[str, Any]]
                ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
@@ -262,7 +262,7 @@ def _intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,
     made, notes)."""
     from lstmcast.evaluation.intervals import holdout_intervals
     model = est.config_.model
-    bands, scores, how = holdout_intervals(est, y, n_train, rows, forecasts,
+    bands, scores, how = holdout_intervals(est, series, n_train, rows, forecasts,
                                            season, model.levels, model.quantiles)
     for name, values in scores.items():
         metrics[name].update(values)
@@ -345,12 +345,12 @@ def _horizon_metrics(est: Any, series: SeriesData, n_train: int, n_eval: int,
                                            y_naive=paths["naive"][:, h],
                                            season=season)
                             for name, p in paths.items()}
-    _horizon_bands(est, out, paths["lstm"], y, origins, n_train, season)
+    _horizon_bands(est, out, paths["lstm"], series, origins, n_train, season)
     return out
 
 
 def _horizon_bands(est: Any, out: dict[str, dict[str, dict[str, Any]]],
-                   paths: np.ndarray, y: np.ndarray, origins: np.ndarray,
+                   paths: np.ndarray, series: SeriesData, origins: np.ndarray,
                    n_train: int, season: int) -> None:
     """Add the interval scores of the LSTM's h-step bands to ``out``."""
     from lstmcast.evaluation.intervals import scale_of
@@ -358,8 +358,9 @@ def _horizon_bands(est: Any, out: dict[str, dict[str, dict[str, Any]]],
     cal, levels = est.state_.calibration, est.config_.model.levels
     if cal is None or not levels:
         return
-    from lstmcast.forecaster.bands import origin_scale
-    bands = cal.bands(paths, origin_scale(y, origins), levels)
+    from lstmcast.forecaster.calibrate import origin_scale
+    y = series.y
+    bands = cal.bands(paths, origin_scale(est.state_, series, origins), levels)
     scale = scale_of(y[:n_train], season)
     for h in range(paths.shape[1]):
         out[f"h{h + 1}"]["lstm"].update(band_scores(

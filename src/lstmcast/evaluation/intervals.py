@@ -2,11 +2,12 @@
 their scores, for the LSTM and beside it the baselines' own.
 
 The LSTM's bands come from its calibration (the errors of its forecasts of
-the validation part, divided by the local scale at their origins,
+the validation part, divided by a local scale at their origins: the
+forecaster's own recent one-step errors, or the series' recent changes,
 :mod:`lstmcast.forecaster.calibrate`; for a network ``fit --auto`` chose on
 several folds, the search's forward errors: :mod:`lstmcast.search.auto`),
-times the local scale at each test origin (from the history before it):
-nothing of the test part enters them.
+times that scale at each test origin (from the history before it): no test
+value enters the calibration, and a band reads none after its origin.
 Each baseline's bands are conformal too, from the errors of its own one-step
 forecasts of the training part, unscaled (each from the true history before
 it: for the naive, seasonal naive and drift methods these are the residuals
@@ -21,7 +22,7 @@ the quantile forecasts where quantiles are set.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,25 +30,40 @@ from lstmcast.intervals.conformal import Calibration
 from lstmcast.intervals.levels import check_levels, check_quantiles, quantile_column
 from lstmcast.intervals.scores import band_scores, crps, pinball
 
+if TYPE_CHECKING:
+    from lstmcast.data.series import SeriesData
+
 #: A baseline is calibrated on the one-step errors of at most this many of
 #: the last training rows (plenty for a 99% quantile; a long series is not
 #: forecast, or copied, in full to calibrate a naive forecast).
 MAX_BASELINE_ERRORS = 20_000
 
 
-#: How the LSTM's bands were made, by the source of its calibration's errors.
-_SCALED = ("scaled by the mean absolute change of the 24 steps before each "
-           "origin")
+#: How the LSTM's bands were made: by the source of its calibration's
+#: errors, then by what they were divided by (its ``scale``).
 LSTM_HOW = {
-    "validation": f"conformal: errors of its forecasts of the validation part, "
-                  f"{_SCALED}",
+    "validation": "conformal: errors of its forecasts of the validation part, "
+                  "{scaled}",
     "history": "conformal: errors of its forecasts of the training rows and "
                "the validation part (no trained network: nothing was stopped "
-               f"early on them), {_SCALED}",
+               "early on them), {scaled}",
     "search": "conformal: at step 1, errors of the search's fits on the "
               "validation folds after their own (forward errors: never "
               "trained on, stopped early on or chosen by), at later steps of "
-              f"its forecasts of the validation part, {_SCALED}"}
+              "its forecasts of the validation part, {scaled}"}
+SCALED = {
+    "changes": "scaled by the mean absolute change of the 24 steps before each "
+               "origin",
+    "errors": "scaled by the mean absolute error of its own one-step forecasts "
+              "of the 24 steps before each origin"}
+
+
+def lstm_how(cal: Calibration | None) -> str:
+    """The sentence of :data:`LSTM_HOW` for ``cal`` (None: as a validation
+    calibration)."""
+    if cal is None:
+        return LSTM_HOW["validation"].format(scaled=SCALED["changes"])
+    return LSTM_HOW[cal.source].format(scaled=SCALED[cal.scale])
 
 
 def baseline_calibration(model: Any, y: np.ndarray, n_train: int,
@@ -105,7 +121,7 @@ def scores(actual: np.ndarray, point: np.ndarray, columns: dict[str, np.ndarray]
     return out
 
 
-def holdout_intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,
+def holdout_intervals(est: Any, series: SeriesData, n_train: int, rows: np.ndarray,
                    forecasts: dict[str, np.ndarray], season: int,
                    levels: tuple[float, ...], quantiles: tuple[float, ...]
                    ) -> tuple[dict[str, np.ndarray], dict[str, dict[str, Any]],
@@ -113,14 +129,15 @@ def holdout_intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,
     """(the LSTM's band columns for test_predictions.csv, named ``lstm-lo-80``
     ..., the interval scores per model, and how each model's bands were made)."""
     from lstmcast.baselines.simple import make_baselines
-    from lstmcast.forecaster.bands import origin_scale
+    from lstmcast.forecaster.calibrate import origin_scale
     levels, quantiles = check_levels(levels), check_quantiles(quantiles)
+    y = series.y
     if not levels and not quantiles:
         return {}, {}, {}
     actual, scale = y[rows], scale_of(y[:n_train], season)
     cal = est.state_.calibration
     cals: dict[str, Calibration | None] = {"lstm": cal}
-    how = {"lstm": LSTM_HOW[cal.source if cal is not None else "validation"]}
+    how = {"lstm": lstm_how(cal)}
     for name, model in make_baselines(season).items():
         if name in forecasts:
             cals[name] = baseline_calibration(model.fit(y[:n_train]), y, n_train,
@@ -133,7 +150,8 @@ def holdout_intervals(est: Any, y: np.ndarray, n_train: int, rows: np.ndarray,
         if cal is None:
             how[name] = "none (no out-of-sample errors to calibrate on)"
             continue
-        local = origin_scale(y, rows - 1) if name == "lstm" else 1.0
+        local = origin_scale(est.state_, series, rows - 1, known=(
+            rows, forecasts["lstm"])) if name == "lstm" else 1.0
         cols = one_step_columns(cal, forecasts[name], levels, quantiles, local)
         metrics[name] = scores(actual, forecasts[name], cols, levels, quantiles,
                                scale)

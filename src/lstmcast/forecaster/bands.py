@@ -40,7 +40,8 @@ def band_columns(state: FittedState, point: np.ndarray,
                  scale: np.ndarray | float = 1.0) -> dict[str, np.ndarray]:
     """``{'lo-80': ..., 'hi-80': ...}`` (or ``{'q-0.1': ...}``) of ``point``
     ((H,): steps 1..H of one path, or (B, H)); ``scale``: the local scale at
-    the origin of each row (:func:`origin_scale`); empty without a
+    the origin of each row
+    (:func:`~lstmcast.forecaster.calibrate.origin_scale`); empty without a
     calibration."""
     cal = state.calibration
     levels_, qs = wanted(state, levels, quantiles)
@@ -49,13 +50,6 @@ def band_columns(state: FittedState, point: np.ndarray,
     if qs:
         return cal.quantiles(point, scale, qs)
     return cal.bands(point, scale, levels_) if levels_ else {}
-
-
-def origin_scale(y: np.ndarray, origins: np.ndarray | int) -> np.ndarray:
-    """The local scale of ``y`` at each origin (row of the last value known),
-    which the calibration's errors were divided by."""
-    from lstmcast.forecaster.calibrate import local_scale
-    return local_scale(y, np.atleast_1d(np.asarray(origins, dtype=np.int64)))
 
 
 def missing_note(state: FittedState) -> str | None:

@@ -316,7 +316,8 @@ class LSTMForecaster:
         :mod:`lstmcast.forecaster.calibrate`). A model saved before intervals
         existed gives ``forecast`` only.
         """
-        from lstmcast.forecaster.bands import band_columns, origin_scale
+        from lstmcast.forecaster.bands import band_columns
+        from lstmcast.forecaster.calibrate import origin_scale
         from lstmcast.forecaster.predict import path
         if self.is_panel_:
             return self._predict_panel(horizon, data, future, levels, quantiles)
@@ -326,7 +327,7 @@ class LSTMForecaster:
         stamps = series.future_index(horizon)  # first: it checks the horizon
         known = self._future_rows(series, horizon, future)
         forecast = path(state, series, len(series) - 1, horizon, known)
-        scale = origin_scale(series.y, len(series) - 1)[0]
+        scale = origin_scale(state, series, len(series) - 1)[0]
         return pd.DataFrame({"forecast": forecast, **band_columns(
             state, forecast, levels, quantiles, scale)}, index=stamps)
 

@@ -20,7 +20,7 @@ from lstmcast.core.errors import DataError
 from lstmcast.data.series import SeriesData
 from lstmcast.data.split import check_length
 from lstmcast.data.timeparse import zone_name
-from lstmcast.forecaster.calibrate import calibrate, network_free
+from lstmcast.forecaster.calibrate import SCALE_WINDOW, calibrate, network_free
 from lstmcast.forecaster.inputs import (
     covariates_of,
     feature_settings,
@@ -74,8 +74,12 @@ def fit_state(series: SeriesData, config: ForecastConfig, *,
                   target_mode=mcfg.target_mode, delta_scale=1.0, n_fit=n_fit,
                   warmup=warm)
     state = _fit_rows(series, config, shape, progress=progress)
-    state = replace(state, calibration=calibrate(state, series))
-    if config.train.refit_tail and _refits(state, n):
+    refits = config.train.refit_tail and _refits(state, n)
+    # a model trained on its validation tail too has no out-of-sample recent
+    # errors to scale later bands by: the series' changes scale them
+    state = replace(state, calibration=calibrate(state, series,
+                                                 own_errors=not refits))
+    if refits:
         state = _refit_tail(series, state, progress=progress)
     return state
 
@@ -224,12 +228,16 @@ def _data_facts(series: SeriesData, n_fit: int) -> DataFacts:
 
 def _context(series: SeriesData, shape: Shape, transforms: Transforms) -> Context:
     """The tail kept for forecasting without new data: enough rows for a window,
-    the warm-up and three seasons. A residual over a classical forecast filters
-    the series from the first training point, so its context reaches back to
-    the end of the rows its model was fitted on (the rest is in its state)."""
+    the warm-up, three seasons and the one-step forecasts of the last
+    :data:`~lstmcast.forecaster.calibrate.SCALE_WINDOW` rows (the bands'
+    scale, :func:`~lstmcast.forecaster.calibrate.error_scale`). A residual
+    over a classical forecast filters the series from the first training
+    point, so its context reaches back to the end of the rows its model was
+    fitted on (the rest is in its state)."""
     from lstmcast.preprocess.residual import Residual
     n = len(series)
-    keep = min(n, shape.window + shape.warmup + 3 * max(shape.season, 1) + 16)
+    keep = min(n, shape.window + shape.warmup + 3 * max(shape.season, 1) + 16
+               + SCALE_WINDOW)
     if any(isinstance(s, Residual) for s in transforms.pipeline.steps) \
             and n - keep > shape.n_fit:
         keep = n - shape.n_fit

@@ -29,7 +29,7 @@ from lstmcast.forecaster.state import (
     Networks,
     Shape,
 )
-from lstmcast.intervals.conformal import SOURCES
+from lstmcast.intervals.conformal import SCALES, SOURCES
 
 MODEL_FILES = ("model.safetensors", "config.json", "pipeline.json", "model.json")
 FIX = "Fit the model again."
@@ -58,7 +58,8 @@ CALIBRATION = schema.record(
                                            max_len=100_000), max_len=10**6),
      "symmetric": schema.boolean(), "monotone": schema.boolean()},
     {"scale_window": schema.integer(1, 10**6),  # errors / local scale (calibrate)
-     "source": schema.text(SOURCES)})  # where the errors come from
+     "source": schema.text(SOURCES),  # where the errors come from
+     "scale": schema.text(SCALES)})  # what they were divided by
 PIPELINE = schema.record({
     "target": schema.record({"kind": schema.text(("pipeline",)),
                              "steps": schema.listof(_STEP, max_len=100)}),

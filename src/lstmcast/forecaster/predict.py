@@ -2,7 +2,8 @@
 history, and multi-step paths by the fitted strategy (see
 :mod:`lstmcast.forecaster.shape`), batched over origins, on the original scale.
 
-No NaN or infinite forecast leaves here (:func:`finite`).
+No NaN or infinite forecast leaves here (:func:`finite`), but where asked for
+rows that cannot be forecast (``one_step(where_possible=True)``).
 """
 
 from __future__ import annotations
@@ -68,22 +69,28 @@ def _inputs(state: FittedState, series: SeriesData,
 
 
 def one_step(state: FittedState, series: SeriesData,
-             rows: np.ndarray | None) -> np.ndarray:
-    """One-step forecasts of the target at ``rows`` from their true history."""
+             rows: np.ndarray | None, *, where_possible: bool = False
+             ) -> np.ndarray:
+    """One-step forecasts of the target at ``rows`` from their true history
+    (a DataError for a row without a complete window of history before it,
+    or with ``where_possible`` a NaN there)."""
     shape = state.shape
     start, z, feats = _inputs(state, series)
     usable = _usable_origins(state, feats) + 1
     usable = usable[usable < len(series)]
-    if rows is None:
-        rows = usable
-    rows = np.asarray(rows, dtype=np.int64)
-    bad = rows[~np.isin(rows, usable)]
-    if len(bad):
+    rows = usable if rows is None else np.asarray(rows, dtype=np.int64)
+    can = np.isin(rows, usable)
+    if not (where_possible or can.all()):
         need = int(usable[0]) if len(usable) else len(series) + 1
-        raise DataError(f"Cannot forecast row(s) {bad[:5].tolist()}: each needs "
-                        f"{shape.window} complete rows of history before it (plus a "
-                        f"warm-up of {shape.warmup}); the first row that has it is "
-                        f"{need}, and rows must be < {len(series)}.")
+        raise DataError(f"Cannot forecast row(s) {rows[~can][:5].tolist()}: each "
+                        f"needs {shape.window} complete rows of history before it "
+                        f"(plus a warm-up of {shape.warmup}); the first row that "
+                        f"has it is {need}, and rows must be < {len(series)}.")
+    if not can.all():
+        out = np.full(len(rows), np.nan)
+        if can.any():
+            out[can] = one_step(state, series, rows[can])
+        return out
     out = _one_step_outputs(state, feats, rows - 1, start)[:, 0]
     z_hat = z[rows - 1] + shape.delta_scale * out if shape.target_mode == "delta" \
         else out

@@ -69,6 +69,8 @@ def errors_needed(level: float, symmetric: bool = True) -> int:
 
 #: Where a calibration's errors come from (:attr:`Calibration.source`).
 SOURCES = ("validation", "search", "history")
+#: What a single series' errors were divided by (:attr:`Calibration.scale`).
+SCALES = ("changes", "errors")
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,12 @@ class Calibration:
     #: validation part: a forecast without a trained network) or, at step 1,
     #: ``"search"`` (``fit --auto``'s forward errors, :meth:`with_first_step`)
     source: str = "validation"
+    #: what each error was divided by at its origin, for one series:
+    #: ``"changes"`` (the series' recent absolute changes) or ``"errors"``
+    #: (the forecaster's own recent absolute errors); see
+    #: :mod:`lstmcast.forecaster.calibrate`. A panel's errors are divided by
+    #: each series' scale (:mod:`lstmcast.panel.bands`) and keep the default.
+    scale: str = "changes"
 
     def __post_init__(self) -> None:
         errors = np.asarray(self.errors, dtype=np.float64)
@@ -99,6 +107,8 @@ class Calibration:
         object.__setattr__(self, "errors", errors)
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}; got {self.source!r}")
+        if self.scale not in SCALES:
+            raise ValueError(f"scale must be one of {SCALES}; got {self.scale!r}")
 
     @property
     def horizon(self) -> int:
@@ -169,15 +179,18 @@ class Calibration:
 
     def with_first_step(self, errors: np.ndarray, source: str) -> Calibration:
         """This calibration with step 1's errors replaced by ``errors`` (1-D,
-        scaled like the others); the later steps keep theirs (and, being
-        monotone, are at least as wide)."""
+        scaled like the others, by the series' recent changes); the later
+        steps keep theirs (and, being monotone, are at least as wide)."""
+        if self.scale != "changes":
+            raise ValueError("step 1's errors are scaled by the series' changes; "
+                             f"this calibration's by its {self.scale}")
         first = np.asarray(errors, dtype=np.float64).ravel()
         rows = max(len(first), len(self.errors))
         out = np.full((rows, self.horizon), np.nan)
         out[:len(first), 0] = first
         out[:len(self.errors), 1:] = self.errors[:, 1:]
         return Calibration(errors=out, symmetric=self.symmetric,
-                           monotone=self.monotone, source=source)
+                           monotone=self.monotone, source=source, scale=self.scale)
 
     def notes(self, levels: tuple[float, ...]) -> list[str]:
         """Plain sentences where the calibration set is too small for a level."""
@@ -199,7 +212,8 @@ class Calibration:
         rows = [[None if not np.isfinite(v) else float(v) for v in row]
                 for row in self.errors]
         return {"errors": rows, "symmetric": self.symmetric,
-                "monotone": self.monotone, "source": self.source}
+                "monotone": self.monotone, "source": self.source,
+                "scale": self.scale}
 
     @classmethod
     def from_dict(cls, values: dict[str, object]) -> Calibration:
@@ -209,4 +223,5 @@ class Calibration:
         return cls(errors=errors.reshape(len(rows), -1),  # type: ignore[arg-type]
                    symmetric=bool(values.get("symmetric", True)),
                    monotone=bool(values.get("monotone", True)),
-                   source=str(values.get("source", "validation")))
+                   source=str(values.get("source", "validation")),
+                   scale=str(values.get("scale", "changes")))
