@@ -26,7 +26,6 @@ usage: python benchmarks/calibration_scale.py [--datasets DIR] [--jobs 2]
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -36,7 +35,14 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from intervals import COVARIATES, LEVELS, ROOT, SEASONS, score, test_start
+from intervals import (
+    COVARIATES,
+    LEVELS,
+    SEASONS,
+    catalog_parser,
+    score,
+    test_start,
+)
 
 BEGIN, END = "<!-- calibration-scale:begin -->", "<!-- calibration-scale:end -->"
 
@@ -120,12 +126,7 @@ def table(rows: list[dict], origin: str) -> str:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--datasets", default=os.environ.get(
-        "DATASETS", str(ROOT.parent / "shared" / "datasets")))
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--only", nargs="*")
-    args = parser.parse_args()
+    args = catalog_parser().parse_args()
     names = args.only or list(SEASONS)
     load_start = os.getloadavg()
     started = time.perf_counter()

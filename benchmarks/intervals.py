@@ -236,12 +236,19 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def main() -> int:
+def catalog_parser() -> argparse.ArgumentParser:
+    """The options of a benchmark over the catalog's series: --datasets (its
+    folder), --jobs (fits at a time), --only (some series)."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--datasets", default=os.environ.get(
         "DATASETS", str(ROOT.parent / "shared" / "datasets")))
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--only", nargs="*")
+    return parser
+
+
+def main() -> int:
+    parser = catalog_parser()
     parser.add_argument("--ets-worker", action="store_true")
     parser.add_argument("--from-json", action="store_true",
                         help="rewrite the table from benchmarks/intervals.json")
