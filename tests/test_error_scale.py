@@ -152,3 +152,28 @@ def test_a_model_trained_on_its_validation_tail_is_scaled_by_the_changes():
     assert est.state_.calibration.scale == "changes"
     np.testing.assert_array_equal(origin_scale(est.state_, series, [599]),
                                   local_scale(series.y, [599]))
+
+
+def test_a_model_reading_future_covariates_is_scaled_by_its_latest_forecastable_rows():
+    """The last H - 1 rows of a model reading future covariates H steps ahead
+    cannot be forecast from the history alone: the scale reads the latest 24
+    rows that can, from the saved context as from the whole series."""
+    from test_future_covariates import _config as promo_config
+    from test_future_covariates import promo_frame
+    frame = promo_frame(900)
+    est = LSTMForecaster.from_config(promo_config(
+        epochs=2, horizon=12, future_covariates="promo")).fit(
+        frame, target="y", future_covariates=("promo",))
+    assert est.state_.calibration.scale == "errors"
+    series = load(frame, target="y", time="ds", future_covariates=("promo",))
+    last = len(series) - 1
+    forecasts = one_step(est.state_, series, np.arange(last - 60, last + 1),
+                         where_possible=True)
+    rows = np.arange(last - 60, last + 1)[np.isfinite(forecasts)][-SCALE_WINDOW:]
+    assert rows[-1] < last  # the last rows cannot be forecast
+    expected = np.mean(np.abs(series.y[rows] - forecasts[np.isfinite(forecasts)]
+                              [-SCALE_WINDOW:]))
+    assert error_scale(est.state_, series, [last])[0] == pytest.approx(expected)
+    context = est.context_series()
+    assert error_scale(est.state_, context, [len(context) - 1])[0] == \
+        pytest.approx(expected)

@@ -127,17 +127,20 @@ def _mean_changes(y: np.ndarray, start: int, stop: int,
 def error_scale(state: FittedState, series: SeriesData, origins: np.ndarray,
                 window: int = SCALE_WINDOW, *,
                 known: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """(B,) the mean absolute error of the fitted model's one-step forecasts
-    of the ``window`` rows up to each origin (``origin - window + 1`` ..
-    ``origin``), from the history up to the origin only. Where fewer than
-    half of those rows can be forecast (too little history, gaps) or the
-    mean is 0, the series' local scale (:func:`local_scale`). ``known``:
-    (rows, forecasts) of one-step forecasts already made, not made again."""
+    """(B,) the mean absolute error of the fitted model's latest ``window``
+    one-step forecasts up to each origin: of the rows ``origin - window + 1``
+    .. ``origin``, or where some of those cannot be forecast (the last rows
+    of a model reading future covariates H steps ahead, gaps) of the latest
+    rows before them that can; from the history up to the origin only.
+    Where fewer than half of ``window`` can be found or the mean is 0, the
+    series' local scale (:func:`local_scale`). ``known``: (rows, forecasts)
+    of one-step forecasts already made, not made again."""
     from lstmcast.forecaster.predict import one_step
     origins = np.asarray(origins, dtype=np.int64)
     if len(origins) == 0:
         return np.empty(0)
-    lo, hi = max(0, int(origins.min()) - window + 1), int(origins.max()) + 1
+    hi = int(origins.max()) + 1
+    lo = max(0, int(origins.min()) - window + 1 - state.shape.horizon)
     forecasts, needed = np.full(hi - lo, np.nan), np.ones(hi - lo, dtype=bool)
     if known is not None:
         rows, values = (np.asarray(a) for a in known)
@@ -150,15 +153,14 @@ def error_scale(state: FittedState, series: SeriesData, origins: np.ndarray,
             forecasts[needed] = one_step(state, series, lo + np.flatnonzero(needed),
                                          where_possible=True)
     errors = np.abs(np.asarray(series.y[lo:hi], dtype=np.float64) - forecasts)
-    known_ = np.isfinite(errors)
-    total = np.concatenate([[0.0], np.cumsum(np.where(known_, errors, 0.0))])
-    count = np.concatenate([[0], np.cumsum(known_)])
-    ends = origins - lo + 1
-    begins = np.maximum(0, ends - window)
-    n = count[ends] - count[begins]
+    at = np.flatnonzero(np.isfinite(errors))  # rows (from lo) with an error
+    total = np.concatenate([[0.0], np.cumsum(errors[at])])
+    last = np.searchsorted(at, origins - lo, side="right")  # errors up to each
+    first = np.maximum(0, last - window)
+    n = last - first
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where(n >= max(1, window // 2),
-                       (total[ends] - total[begins]) / np.maximum(n, 1), np.nan)
+                       (total[last] - total[first]) / np.maximum(n, 1), np.nan)
     bad = ~(np.isfinite(out) & (out > 0))
     if bad.any():
         out[bad] = local_scale(series.y, origins[bad], window)

@@ -230,14 +230,15 @@ def _context(series: SeriesData, shape: Shape, transforms: Transforms) -> Contex
     """The tail kept for forecasting without new data: enough rows for a window,
     the warm-up, three seasons and the one-step forecasts of the last
     :data:`~lstmcast.forecaster.calibrate.SCALE_WINDOW` rows (the bands'
-    scale, :func:`~lstmcast.forecaster.calibrate.error_scale`). A residual
+    scale, :func:`~lstmcast.forecaster.calibrate.error_scale`; a horizon
+    more for a model whose last rows need future covariates). A residual
     over a classical forecast filters the series from the first training
     point, so its context reaches back to the end of the rows its model was
     fitted on (the rest is in its state)."""
     from lstmcast.preprocess.residual import Residual
     n = len(series)
     keep = min(n, shape.window + shape.warmup + 3 * max(shape.season, 1) + 16
-               + SCALE_WINDOW)
+               + SCALE_WINDOW + shape.horizon)
     if any(isinstance(s, Residual) for s in transforms.pipeline.steps) \
             and n - keep > shape.n_fit:
         keep = n - shape.n_fit
