@@ -56,7 +56,6 @@ def run(args: tuple[str, str, str]) -> dict:
     from lstmcast.core.config import ForecastConfig
     from lstmcast.data.loading import load
     from lstmcast.forecaster import calibrate
-    from lstmcast.intervals.conformal import Calibration
     from lstmcast.search.auto import fit_auto
     series = load(Path(folder) / f"{name}.csv", target="value", time="timestamp",
                   covariates=COVARIATES.get(name, ()))
@@ -70,22 +69,11 @@ def run(args: tuple[str, str, str]) -> dict:
     pred, y = result.predictions, series.y
     n_train = len(series) - len(pred)
     state = result.forecaster.state_
-    fitted_on = series.head(n_train)
     made = state.calibration
-    cals = {"errors": made}
+    cals = {"errors": made, "changes": made}
     if made.scale == "errors":  # the same fit, its errors over the changes
-        first = 0 if made.source == "history" else state.shape.n_fit
-        keep = calibrate.ERROR_SCALE_MIN
-        calibrate.ERROR_SCALE_MIN = 10 ** 12
-        try:
-            errors, scale = calibrate.validation_errors(
-                state, fitted_on, first, made.horizon)
-        finally:
-            calibrate.ERROR_SCALE_MIN = keep
-        cals["changes"] = Calibration(errors=errors, source=made.source,
-                                      scale=scale)
-    else:
-        cals["changes"] = made
+        cals["changes"] = calibrate.calibrate(state, series.head(n_train),
+                                              own_errors=False)
     rows = np.arange(n_train, len(series))
     point = pred["lstm"].to_numpy(float)
     scores = {}

@@ -86,16 +86,16 @@ def one_step(state: FittedState, series: SeriesData,
                         f"needs {shape.window} complete rows of history before it "
                         f"(plus a warm-up of {shape.warmup}); the first row that "
                         f"has it is {need}, and rows must be < {len(series)}.")
-    if not can.all():
-        out = np.full(len(rows), np.nan)
-        if can.any():
-            out[can] = one_step(state, series, rows[can])
+    out = np.full(len(rows), np.nan)
+    if not can.any():
         return out
-    out = _one_step_outputs(state, feats, rows - 1, start)[:, 0]
-    z_hat = z[rows - 1] + shape.delta_scale * out if shape.target_mode == "delta" \
-        else out
-    return finite(state.transforms.pipeline.inverse_one_step(
-        z_hat, rows, series.y, start=start, times=series.times_float()))
+    ok = rows[can]
+    step = _one_step_outputs(state, feats, ok - 1, start)[:, 0]
+    z_hat = z[ok - 1] + shape.delta_scale * step if shape.target_mode == "delta" \
+        else step
+    out[can] = finite(state.transforms.pipeline.inverse_one_step(
+        z_hat, ok, series.y, start=start, times=series.times_float()))
+    return out
 
 
 def sequence_model(state: FittedState) -> bool:
